@@ -1,0 +1,319 @@
+"""The command line: parse arguments, call the archive, print with Rich. No business logic.
+
+A user mistake prints one line on stderr and exits 1; never a traceback.
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import os
+import shutil
+import sys
+import tempfile
+from collections.abc import Sequence
+from datetime import date, datetime
+from pathlib import Path
+
+import orjson
+from rich.console import Console
+from rich.table import Table
+from rich.text import Text
+
+from . import __version__, paths
+from .config import Config, ConfigError, default_config_text, load_config
+from .model import SessionSummary
+from .model.times import format_duration, system_clock
+from .model.vocab import route_label
+from .store import Archive, ArchiveError, ArchiveReadOnly
+from .store.fsutil import atomic_write, ensure_private_dir
+
+EXIT_USER_ERROR = 1
+
+
+class UserError(Exception):
+    """A mistake in how kapsession was called; printed as one line."""
+
+
+def _parse_day(value: str) -> date:
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{value[:30]!r} is not a date YYYY-MM-DD") from None
+
+
+def _positive_int(limit: int):  # type: ignore[no-untyped-def]
+    def parse(value: str) -> int:
+        try:
+            n = int(value)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"{value[:20]!r} is not a whole number") from None
+        if not 1 <= n <= limit:
+            raise argparse.ArgumentTypeError(f"must be 1–{limit:,}")
+        return n
+    return parse
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str) -> None:  # type: ignore[override]
+        # One clear line instead of argparse's usage block.
+        raise UserError(f"{message} (see `{self.prog} --help`)")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    # Options shared by every command, so `--archive` works before or after the command name.
+    common = argparse.ArgumentParser(add_help=False)
+    common.add_argument("--archive", metavar="PATH", default=argparse.SUPPRESS,
+                        help=f"archive folder (default: ${paths.ARCHIVE_ENV} or the user data "
+                        "folder)")
+    common.add_argument("--config", metavar="FILE", default=argparse.SUPPRESS,
+                        help=f"config file (default: ${paths.CONFIG_ENV} or the user config "
+                        "folder)")
+
+    parser = _Parser(prog="kapsession", parents=[common],
+                     description="A keyboard-first companion for KAP dosing sessions.")
+    parser.add_argument("--version", action="version", version=f"kapsession {__version__}")
+    parser.add_argument("--demo", action="store_true",
+                        help="open the app on a throwaway archive of realistic sample sessions")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
+
+    p = sub.add_parser("list", parents=[common], help="list sessions, newest first")
+    p.add_argument("--client", metavar="C", help="only this client code")
+    p.add_argument("--since", metavar="YYYY-MM-DD", type=_parse_day, help="only from this day")
+    p.add_argument("--json", action="store_true", help="print a JSON array of summaries")
+
+    p = sub.add_parser("show", parents=[common], help="one session, rendered in the terminal")
+    p.add_argument("id", metavar="ID", help="session id (any unique prefix)")
+
+    p = sub.add_parser("export", parents=[common], help="export sessions to markdown or JSON")
+    p.add_argument("ids", metavar="ID", nargs="*", help="session ids (any unique prefix)")
+    p.add_argument("--all", action="store_true", help="every session")
+    p.add_argument("--client", metavar="C", help="every session of this client code")
+    p.add_argument("--since", metavar="YYYY-MM-DD", type=_parse_day, help="from this day on")
+    p.add_argument("--format", choices=("md", "json"), default="md")
+    p.add_argument("--out", metavar="DIR", help="folder to write to (default: config "
+                   "export_folder, 'notes')")
+
+    p = sub.add_parser("import", parents=[common], help="restore sessions from a JSON export")
+    p.add_argument("file", metavar="FILE.json")
+
+    p = sub.add_parser("demo-data", parents=[common],
+                       help="fill the archive with synthetic sessions")
+    p.add_argument("--sessions", type=_positive_int(100_000), required=True, metavar="N")
+    p.add_argument("--seed", type=int, default=0, metavar="S")
+
+    p = sub.add_parser("config", parents=[common], help="where the config file is; write one")
+    group = p.add_mutually_exclusive_group(required=True)
+    group.add_argument("--path", action="store_true", help="print the config file's path")
+    group.add_argument("--init", action="store_true",
+                       help="write a commented default config (never overwrites)")
+    return parser
+
+
+# ---- helpers ------------------------------------------------------------------------------
+
+def _config(args: argparse.Namespace) -> Config:
+    return load_config(paths.config_file(getattr(args, "config", None)))
+
+
+def _open_archive(args: argparse.Namespace, config: Config, *, read_only: bool = False,
+                  must_exist: bool = False) -> Archive:
+    root = paths.archive_dir(getattr(args, "archive", None))
+    if must_exist and not (root / "sessions").is_dir():
+        raise UserError(f"no archive at {root} yet (start kapsession once, or use --archive)")
+    return Archive.open(root, thresholds=config.thresholds, read_only=read_only)
+
+
+def _report_problems(console: Console, archive: Archive) -> None:
+    for problem in archive.problems:
+        console.print(Text(f"warning: {problem}", style="yellow"))
+
+
+def _local(dt: datetime | None, fmt: str = "%Y-%m-%d %H:%M") -> str:
+    return dt.astimezone().strftime(fmt) if dt else "—"
+
+
+def _select(summaries: list[SessionSummary], client: str | None,
+            since: date | None) -> list[SessionSummary]:
+    out = summaries
+    if client:
+        out = [s for s in out if s.client.lower() == client.strip().lower()]
+    if since:
+        out = [s for s in out if s.date.astimezone().date() >= since]
+    return out
+
+
+def summary_json(s: SessionSummary) -> dict[str, object]:
+    d = s.to_dict()
+    d["started"] = d["started"] or d["created"]  # planned sessions: the day they were planned
+    return d
+
+
+# ---- commands -----------------------------------------------------------------------------
+
+def cmd_list(args: argparse.Namespace, out: Console, err: Console) -> int:
+    config = _config(args)
+    with _open_archive(args, config, read_only=True, must_exist=True) as archive:
+        _report_problems(err, archive)
+        rows = _select(archive.sessions(), args.client, args.since)
+    if args.json:
+        sys.stdout.buffer.write(orjson.dumps([summary_json(s) for s in rows],
+                                             option=orjson.OPT_INDENT_2) + b"\n")
+        return 0
+    table = Table(title=f"{len(rows)} session{'s' if len(rows) != 1 else ''}", box=None,
+                  header_style="bold")
+    for col in ("id", "date", "client", "#", "route", "dose", "duration", "status", "entries"):
+        table.add_column(col, justify="right" if col in ("#", "dose", "entries") else "left")
+    for s in rows:
+        table.add_row(
+            s.id[:8], _local(s.date), Text(s.client), str(s.session_no), route_label(s.route),
+            f"{s.dose_mg:g} mg" if s.dose_mg else "—",
+            format_duration_min(s.duration_min), s.status, str(s.entries),
+        )
+    out.print(table)
+    return 0
+
+
+def format_duration_min(minutes: int | None) -> str:
+    if minutes is None:
+        return "—"
+    from datetime import timedelta
+    return format_duration(timedelta(minutes=minutes))[:-3]
+
+
+def cmd_show(args: argparse.Namespace, out: Console, err: Console) -> int:
+    from .terminal import render_session
+
+    config = _config(args)
+    with _open_archive(args, config, read_only=True, must_exist=True) as archive:
+        _report_problems(err, archive)
+        session = archive.get(args.id)
+    out.print(render_session(session, config))
+    return 0
+
+
+def cmd_export(args: argparse.Namespace, out: Console, err: Console) -> int:
+    from .export import export_sessions
+
+    config = _config(args)
+    if not (args.ids or args.all or args.client or args.since):
+        raise UserError("say which sessions: IDs, --all, --client C or --since YYYY-MM-DD")
+    with _open_archive(args, config, read_only=True, must_exist=True) as archive:
+        _report_problems(err, archive)
+        if args.ids:
+            ids = [archive.resolve_id(ref) for ref in args.ids]
+            chosen = [archive.summary(i) for i in dict.fromkeys(ids)]
+            chosen = _select(chosen, args.client, args.since)
+        else:
+            chosen = _select(archive.sessions(), args.client, args.since)
+        if not chosen:
+            raise UserError("no session matches")
+        folder = Path(args.out or config["export_folder"]).expanduser()
+        written = export_sessions(archive, [s.id for s in chosen], folder, fmt=args.format)
+    err.print(Text(f"exported {len(chosen)} session{'s' if len(chosen) != 1 else ''} "
+                   f"to {folder}/ ({len(written)} file{'s' if len(written) != 1 else ''})"))
+    return 0
+
+
+def cmd_import(args: argparse.Namespace, out: Console, err: Console) -> int:
+    from .export import import_file
+
+    config = _config(args)
+    with _open_archive(args, config) as archive:
+        if archive.read_only:
+            raise ArchiveReadOnly(archive.path)
+        report = import_file(archive, Path(args.file))
+    for sid, reason in report.skipped:
+        err.print(Text(f"skipped {sid[:8]}: {reason}"))
+    out.print(Text(f"imported {len(report.added)} session{'s' if len(report.added) != 1 else ''}"
+                   f", skipped {len(report.skipped)}"))
+    return 0
+
+
+def cmd_demo_data(args: argparse.Namespace, out: Console, err: Console) -> int:
+    from .demo import demo_sessions
+
+    config = _config(args)
+    with _open_archive(args, config) as archive:
+        if archive.read_only:
+            raise ArchiveReadOnly(archive.path)
+        added = 0
+        with archive.bulk():
+            for s in demo_sessions(args.sessions, seed=args.seed):
+                added += archive.add_existing(s)
+    out.print(Text(f"added {added:,} synthetic sessions to {archive.path}"))
+    return 0
+
+
+def cmd_config(args: argparse.Namespace, out: Console, err: Console) -> int:
+    path = paths.config_file(getattr(args, "config", None))
+    if args.path:
+        out.print(Text(str(path)))
+        return 0
+    if path.exists():
+        raise UserError(f"{path} already exists; not overwritten")
+    ensure_private_dir(path.parent)
+    atomic_write(path, default_config_text().encode("utf-8"))
+    out.print(Text(f"wrote {path}"))
+    return 0
+
+
+def run_app(args: argparse.Namespace) -> int:
+    from .ui.app import KapsessionApp
+
+    config = _config(args)
+    if args.demo:
+        from .demo import demo_sessions
+
+        # A throwaway archive: the demo never touches the real one.
+        folder = Path(tempfile.mkdtemp(prefix="kapsession-demo-"))
+        try:
+            archive = Archive.open(folder / "archive", thresholds=config.thresholds)
+            with archive.bulk():
+                for s in demo_sessions(40, seed=7, live=True):
+                    archive.add_existing(s)
+            try:
+                KapsessionApp(archive, config=config, clock=system_clock, demo=True).run()
+            finally:
+                archive.close()
+        finally:
+            shutil.rmtree(folder, ignore_errors=True)
+        return 0
+    archive = _open_archive(args, config)
+    try:
+        KapsessionApp(archive, config=config, clock=system_clock).run()
+    finally:
+        archive.close()
+    return 0
+
+
+COMMANDS = {
+    "list": cmd_list,
+    "show": cmd_show,
+    "export": cmd_export,
+    "import": cmd_import,
+    "demo-data": cmd_demo_data,
+    "config": cmd_config,
+}
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    out = Console(highlight=False)
+    err = Console(stderr=True, highlight=False, soft_wrap=True)
+    # Warnings go to stderr and name files only; note text is never logged.
+    logging.basicConfig(level=os.environ.get("KAPSESSION_LOG", "WARNING").upper(),
+                        format="kapsession: %(levelname)s: %(message)s")
+    try:
+        args = build_parser().parse_args(argv)
+        if args.command is None:
+            return run_app(args)
+        return COMMANDS[args.command](args, out, err)
+    except (UserError, ConfigError, ArchiveError, ValueError) as exc:
+        err.print(Text(f"kapsession: {exc}", style="red"))
+        return EXIT_USER_ERROR
+    except OSError as exc:
+        err.print(Text(f"kapsession: {exc.strerror or exc}"
+                       + (f": {exc.filename}" if exc.filename else ""), style="red"))
+        return EXIT_USER_ERROR
+    except KeyboardInterrupt:
+        return 130

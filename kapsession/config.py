@@ -1,0 +1,323 @@
+"""The config file: every setting with its default, type, limits and explanation, in one place.
+
+``SETTINGS`` is the single source for the defaults, for validation, for the commented file
+that ``kapsession config --init`` writes and for ``docs/configuration.md``.
+"""
+
+from __future__ import annotations
+
+import re
+import tomllib
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from .model import ClockSettings, RoutePhases, VitalsThresholds
+from .model.clock import DEFAULT_PHASES
+from .model.text import SHORT_MAX
+from .model.vocab import ROUTES
+
+CONFIG_MAX_BYTES = 256 * 1024
+
+
+@dataclass(frozen=True)
+class Setting:
+    key: str  # dotted: "checkins.first_min"
+    default: Any
+    help: str
+    kind: type | tuple[type, ...] = int
+    low: int | None = None
+    high: int | None = None
+    choices: tuple[str, ...] = ()
+
+
+PREPARATION_CHECKS = [
+    "Consent reviewed",
+    "Intention(s) set",
+    "Fasting as instructed (no food 2–4 h, no liquids 30 min–2 h)",
+    "No alcohol, cannabis, benzodiazepines, opioids or stimulants in the last 24 h",
+    "Medication changes reviewed",
+    "Baseline vitals taken",
+    "Ride home / escort confirmed",
+    "Eye mask and music ready",
+    "Emergency plan known",
+]
+DISCHARGE_CHECKS = [
+    "Alert and oriented",
+    "Steady gait",
+    "Vitals near baseline",
+    "Nausea settled",
+    "Leaves with a responsible adult",
+    "Told: no driving until the next day",
+    "Told: no big decisions, alcohol or cannabis for 24 h",
+    "Written after-care given",
+]
+INTEGRATION_CHECKS = [
+    "Key insights and the client's own words captured",
+    "Intention revisited",
+    "Journaling prompts given (journal within hours)",
+    "Integration session booked",
+    "Crisis resources given (US: call or text 988)",
+]
+
+SETTINGS: list[Setting] = [
+    Setting("theme", "kap-dark", "Colour theme: a calm low-light one, or a light one.", str,
+            choices=("kap-dark", "kap-light")),
+    Setting("bell", False, "Ring the terminal bell when a check-in falls due (off: silent).",
+            bool),
+    Setting("export_folder", "notes", "Folder for markdown exports (relative to where you run "
+            "kapsession, or absolute).", str),
+    Setting("prompts_file", "", "Your own grounding prompts (TOML); empty for the built-in "
+            "library only. See the README for the format.", str),
+    Setting("prompts_mode", "add", "'add' your prompts to the built-in library, or "
+            "'replace' it.", str, choices=("add", "replace")),
+    Setting("idle_lock_minutes", 10, "Lock the screen after this many idle minutes outside a "
+            "live session (0: never).", int, 0, 240),
+    Setting("checkins.first_min", 40, "First vitals check-in, minutes after the dose "
+            "(REMS: about 40).", int, 5, 240),
+    Setting("checkins.interval_min", 15, "Then every this many minutes after the last vitals.",
+            int, 5, 120),
+    Setting("observation.min_minutes", 120, "Minimum observation time after the dose before "
+            "discharge.", int, 30, 480),
+    Setting("integration.book_within_days", 7, "Remind to book the integration session "
+            "within this many days.", int, 1, 60),
+    Setting("thresholds.systolic_high", 140, "Flag systolic BP above this (mmHg).", int, 90, 250),
+    Setting("thresholds.diastolic_high", 90, "Flag diastolic BP above this (mmHg).", int, 50, 150),
+    Setting("thresholds.heart_rate_high", 120, "Flag heart rate above this (bpm).", int, 60, 220),
+    Setting("thresholds.heart_rate_low", 50, "Flag heart rate below this (bpm).", int, 25, 100),
+    Setting("thresholds.spo2_low", 94, "Flag SpO₂ below this (%).", int, 70, 100),
+]
+for _route, _p in DEFAULT_PHASES.items():
+    _label = ROUTES[_route]
+    SETTINGS += [
+        Setting(f"phases.{_route}.peak", _p.peak, f"{_label}: peak begins (minutes after the "
+                "dose).", int, 1, 1440),
+        Setting(f"phases.{_route}.return", _p.return_, f"{_label}: return begins.", int, 2, 1440),
+        Setting(f"phases.{_route}.end", _p.end, f"{_label}: typical end of effects.", int, 3,
+                1440),
+    ]
+SETTINGS += [
+    Setting("checklists.preparation", PREPARATION_CHECKS, "Preparation checklist (before the "
+            "dose). Each session keeps its own copy of the texts.", list),
+    Setting("checklists.discharge", DISCHARGE_CHECKS, "Discharge readiness checklist. "
+            "'Minimum observation time passed' is computed, so it is not listed here.", list),
+    Setting("checklists.integration", INTEGRATION_CHECKS, "Integration checklist.", list),
+]
+_BY_KEY = {s.key: s for s in SETTINGS}
+
+
+class ConfigError(ValueError):
+    """The config file is unreadable or has a bad value; the message names file, line, key."""
+
+
+@dataclass(frozen=True)
+class Config:
+    values: dict[str, Any] = field(default_factory=lambda: {s.key: s.default for s in SETTINGS})
+    path: Path | None = None
+
+    def __getitem__(self, key: str) -> Any:
+        return self.values[key]
+
+    @property
+    def clock(self) -> ClockSettings:
+        phases = {
+            r: RoutePhases(peak=self[f"phases.{r}.peak"], return_=self[f"phases.{r}.return"],
+                           end=self[f"phases.{r}.end"])
+            for r in ROUTES
+        }
+        return ClockSettings(phases=phases, first_checkin_min=self["checkins.first_min"],
+                             checkin_interval_min=self["checkins.interval_min"],
+                             min_observation_min=self["observation.min_minutes"])
+
+    @property
+    def thresholds(self) -> VitalsThresholds:
+        return VitalsThresholds(**{k.split(".", 1)[1]: v for k, v in self.values.items()
+                                   if k.startswith("thresholds.")})
+
+    def with_values(self, **changes: Any) -> Config:
+        """A copy with some settings changed (keys with ``__`` for dots)."""
+        values = dict(self.values)
+        for k, v in changes.items():
+            values[k.replace("__", ".")] = v
+        return Config(values=values, path=self.path)
+
+
+def _flatten(data: dict[str, Any], prefix: str = "") -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    for k, v in data.items():
+        key = f"{prefix}{k}"
+        if isinstance(v, dict):
+            out.update(_flatten(v, key + "."))
+        else:
+            out[key] = v
+    return out
+
+
+def _line_of(text: str, key: str) -> int | None:
+    """Best guess of the line where ``key`` is set (tomllib does not report positions)."""
+    *tables, last = key.split(".")
+    section = "[" + ".".join(tables) + "]" if tables else None
+    in_section = section is None
+    for n, line in enumerate(text.splitlines(), 1):
+        stripped = line.strip()
+        if stripped.startswith("["):
+            in_section = section is not None and stripped.replace(" ", "") == section
+            if section is None:
+                in_section = False
+            continue
+        if in_section and re.match(rf"{re.escape(last)}\s*=", stripped):
+            return n
+    return None
+
+
+def _check(setting: Setting, value: Any) -> Any:
+    if setting.kind is int:
+        if isinstance(value, bool) or not isinstance(value, int):
+            raise ValueError(f"must be a whole number, not {type(value).__name__}")
+        if setting.low is not None and not setting.low <= value <= (setting.high or value):
+            raise ValueError(f"{value} is outside {setting.low}–{setting.high}")
+    elif setting.kind is bool:
+        if not isinstance(value, bool):
+            raise ValueError("must be true or false")
+    elif setting.kind is str:
+        if not isinstance(value, str):
+            raise ValueError("must be text in quotes")
+        if len(value) > 4096:
+            raise ValueError("is too long")
+        if setting.choices and value not in setting.choices:
+            raise ValueError(f"{value[:40]!r} is not one of: " + ", ".join(setting.choices))
+    elif setting.kind is list:
+        if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+            raise ValueError("must be a list of texts in quotes")
+        if len(value) > 50:
+            raise ValueError("has more than 50 items")
+        if any(not v.strip() or len(v) > SHORT_MAX or "\n" in v for v in value):
+            raise ValueError(f"each item must be one line of 1–{SHORT_MAX} characters")
+    return value
+
+
+def load_config(path: Path) -> Config:
+    """Read ``path`` (a missing file means all defaults); :class:`ConfigError` if it is bad."""
+    try:
+        raw = path.read_bytes()
+    except FileNotFoundError:
+        return Config(path=path)
+    except OSError as exc:
+        raise ConfigError(f"{path}: cannot be read ({exc.strerror})") from None
+    if len(raw) > CONFIG_MAX_BYTES:
+        raise ConfigError(f"{path}: is larger than {CONFIG_MAX_BYTES // 1024} KiB")
+    try:
+        text = raw.decode("utf-8")
+        data = tomllib.loads(text)
+    except UnicodeDecodeError:
+        raise ConfigError(f"{path}: is not UTF-8 text") from None
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"{path}: not valid TOML: {exc}") from None
+    values = {s.key: s.default for s in SETTINGS}
+    for key, value in _flatten(data).items():
+        line = _line_of(text, key)
+        where = f"{path}, line {line}" if line else str(path)
+        setting = _BY_KEY.get(key)
+        if setting is None:
+            raise ConfigError(f"{where}: unknown setting {key!r} (see `kapsession config --init`)")
+        try:
+            values[key] = _check(setting, value)
+        except ValueError as exc:
+            raise ConfigError(f"{where}: {key} {exc}") from None
+    config = Config(values=values, path=path)
+    for route in ROUTES:
+        try:
+            RoutePhases(peak=values[f"phases.{route}.peak"],
+                        return_=values[f"phases.{route}.return"], end=values[f"phases.{route}.end"])
+        except ValueError as exc:
+            raise ConfigError(f"{path}: phases.{route}: {exc}") from None
+    return config
+
+
+def _toml_value(value: Any) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, int):
+        return str(value)
+    if isinstance(value, str):
+        return '"' + value.replace("\\", "\\\\").replace('"', '\\"') + '"'
+    if isinstance(value, list):
+        inner = "".join(f"\n    {_toml_value(v)}," for v in value)
+        return f"[{inner}\n]"
+    raise TypeError(type(value))
+
+
+def default_config_text() -> str:
+    """The commented config file ``kapsession config --init`` writes (all defaults)."""
+    lines = [
+        "# kapsession configuration. Every value below is the default; change what you need.",
+        "# The app records and reminds; these numbers are a clinic's choices, not advice.",
+        "",
+    ]
+    section = None
+    for s in SETTINGS:
+        *tables, name = s.key.split(".")
+        sec = ".".join(tables) or None
+        if sec != section:
+            lines += ["", f"[{sec}]"] if sec else []
+            section = sec
+        limits = ""
+        if s.low is not None:
+            limits = f" ({s.low}–{s.high})"
+        elif s.choices:
+            limits = " (" + " | ".join(s.choices) + ")"
+        lines.append(f"# {s.help}{limits}")
+        lines.append(f"{name} = {_toml_value(s.default)}")
+    return "\n".join(lines) + "\n"
+
+
+def settings_reference_markdown() -> str:
+    """``docs/configuration.md``, generated from ``SETTINGS``."""
+    out = [
+        "# Configuration reference",
+        "",
+        "Generated from `kapsession/config.py`; `kapsession config --init` writes the same",
+        "settings as a commented file, and `kapsession config --path` says where it lives.",
+        "",
+        "| setting | default | allowed | what it does |",
+        "|---|---|---|---|",
+    ]
+    for s in SETTINGS:
+        default = ", ".join(s.default) if isinstance(s.default, list) else _toml_value(s.default)
+        if s.low is not None:
+            allowed = f"{s.low}–{s.high}"
+        elif s.choices:
+            allowed = " / ".join(s.choices)
+        else:
+            allowed = {bool: "true / false", list: "list of texts", str: "text"}.get(s.kind, "")
+        default = default.replace("|", "\\|")
+        out.append(f"| `{s.key}` | {default} | {allowed} | {s.help} |")
+    return "\n".join(out) + "\n"
+
+
+def save_setting(path: Path, key: str, value: Any) -> None:
+    """Set one top-level setting in the config file, keeping the rest of it (and its comments).
+
+    Used to remember the theme. Raises ``OSError`` when the file cannot be written.
+    """
+    from .store.fsutil import atomic_write, ensure_private_dir
+
+    setting = _BY_KEY[key]
+    _check(setting, value)
+    line = f"{key} = {_toml_value(value)}"
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        text = ""
+    lines = text.splitlines()
+    for i, existing in enumerate(lines):
+        if existing.lstrip().startswith("["):
+            lines.insert(0, line)  # top-level keys must come before the first table
+            break
+        if re.match(rf"\s*{re.escape(key)}\s*=", existing):
+            lines[i] = line
+            break
+    else:
+        lines.insert(0, line)
+    ensure_private_dir(path.parent)
+    atomic_write(path, ("\n".join(lines) + "\n").encode("utf-8"))

@@ -1,0 +1,621 @@
+"""The session: one dosing session from preparation to signature, and its timeline entries.
+
+Every change goes through a method here that checks the status and validates its input, and
+takes the current time as an argument (the model never reads a clock itself). ``to_dict`` and
+``from_dict`` are the only places that know the stored shape.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+from typing import Any
+
+from . import vocab
+from .errors import SessionStateError, SignedSessionError, ValidationError
+from .tags import CATEGORIES
+from .text import NOTE_MAX, SHORT_MAX, clean_text, optional_text, require_text
+from .times import date_from_iso, from_iso, to_iso
+from .vitals import Vitals
+
+SCHEMA_VERSION = 1
+CLIENT_CODE_MAX = 32
+DOSE_MAX_MG = 1000
+INITIALS_MAX = 8
+REASON_MAX = 500
+DRAFT_MAX = NOTE_MAX
+
+_ID_RE = re.compile(r"^[0-9a-f]{32}$")
+
+
+def validate_client_code(value: object) -> str:
+    """A pseudonymous code such as ``C-0042``: 1–32 printable characters, one line."""
+    if not isinstance(value, str):
+        raise ValidationError("client", "must be text")
+    raw = value.strip()
+    if not raw:
+        raise ValidationError("client", "client code is required (a pseudonym such as C-0042)")
+    if any(not ch.isprintable() for ch in raw):
+        raise ValidationError("client", "must be printable characters on one line")
+    if len(raw) > CLIENT_CODE_MAX:
+        raise ValidationError("client", f"is {len(raw)} characters; the limit is {CLIENT_CODE_MAX}")
+    return raw
+
+
+def validate_dose(field_name: str, value: object, *, required: bool = True) -> float | None:
+    """A dose in mg: more than 0, at most 1000."""
+    if value is None or (isinstance(value, str) and not value.strip()):
+        if required:
+            raise ValidationError(field_name, "is required (mg)")
+        return None
+    if isinstance(value, bool):
+        raise ValidationError(field_name, "must be a number of mg")
+    if isinstance(value, str):
+        try:
+            value = float(value.strip().removesuffix("mg").strip())
+        except ValueError:
+            raise ValidationError(field_name, "must be a number of mg") from None
+    if not isinstance(value, (int, float)) or value != value:  # NaN is not a dose
+        raise ValidationError(field_name, "must be a number of mg")
+    if not 0 < value <= DOSE_MAX_MG:
+        raise ValidationError(field_name, f"{value:g} mg is outside 0–{DOSE_MAX_MG} mg")
+    return round(float(value), 2)
+
+
+def _choice(field_name: str, value: object, choices: dict[str, str] | tuple[str, ...]) -> str:
+    if isinstance(value, str):
+        key = value.strip().lower()
+        if key in choices:
+            return key
+        if isinstance(choices, dict):  # a label ("sublingual-buccal") is accepted for its key
+            for k, label in choices.items():
+                if label.lower() == key:
+                    return k
+    options = ", ".join(choices)
+    raise ValidationError(field_name, f"{str(value)[:40]!r} is not one of: {options}")
+
+
+@dataclass
+class ChecklistItem:
+    text: str
+    done: bool = False
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"text": self.text, "done": self.done}
+
+    @classmethod
+    def from_dict(cls, data: Any) -> ChecklistItem:
+        if not isinstance(data, dict) or not isinstance(data.get("text"), str):
+            raise ValueError("checklist item: expected {text, done}")
+        return cls(text=data["text"], done=bool(data.get("done", False)))
+
+
+def checklist_from_texts(texts: list[str]) -> list[ChecklistItem]:
+    """Copy item texts in, so a later config change does not rewrite this session's history."""
+    return [ChecklistItem(require_text("checklist item", t, max_len=SHORT_MAX, multiline=False))
+            for t in texts]
+
+
+@dataclass
+class Edit:
+    """An earlier version of an entry's text, kept when the entry was edited."""
+
+    at: datetime
+    text: str
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"at": to_iso(self.at), "text": self.text}
+
+    @classmethod
+    def from_dict(cls, data: Any) -> Edit:
+        return cls(at=from_iso("edit.at", data["at"]), text=str(data["text"]))  # type: ignore[arg-type]
+
+
+@dataclass
+class Strike:
+    """An entry struck through: it stays in the record with the reason and time."""
+
+    at: datetime
+    reason: str
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"at": to_iso(self.at), "reason": self.reason}
+
+    @classmethod
+    def from_dict(cls, data: Any) -> Strike:
+        return cls(at=from_iso("strike.at", data["at"]), reason=str(data["reason"]))  # type: ignore[arg-type]
+
+
+@dataclass
+class Entry:
+    """One timeline entry. ``values`` holds what the kind needs (mg, vitals, scale and score)."""
+
+    id: str
+    at: datetime
+    kind: str
+    text: str = ""
+    category: str | None = None
+    flagged: bool = False
+    values: dict[str, Any] = field(default_factory=dict)
+    history: list[Edit] = field(default_factory=list)
+    struck: Strike | None = None
+
+    @property
+    def vitals(self) -> Vitals | None:
+        return Vitals.from_dict(self.values) if self.kind == "vitals" else None
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "id": self.id,
+            "at": to_iso(self.at),
+            "kind": self.kind,
+            "text": self.text,
+            "category": self.category,
+            "flagged": self.flagged,
+            "values": self.values,
+            "history": [h.to_dict() for h in self.history],
+            "struck": self.struck.to_dict() if self.struck else None,
+        }
+
+    @classmethod
+    def from_dict(cls, data: Any) -> Entry:
+        if not isinstance(data, dict):
+            raise ValueError("entry: expected an object")
+        kind = data.get("kind")
+        if kind not in vocab.ENTRY_KINDS:
+            raise ValueError(f"entry.kind: unknown kind {str(kind)[:20]!r}")
+        category = data.get("category")
+        if category is not None and category not in CATEGORIES:
+            raise ValueError(f"entry.category: unknown category {str(category)[:20]!r}")
+        values = data.get("values") or {}
+        if not isinstance(values, dict):
+            raise ValueError("entry.values: expected an object")
+        if not isinstance(data.get("text", ""), str) or not isinstance(data.get("id"), str):
+            raise ValueError("entry: id and text must be text")
+        return cls(
+            id=data["id"],
+            at=from_iso("entry.at", data.get("at")),  # type: ignore[arg-type]
+            kind=kind,
+            text=data.get("text", ""),
+            category=category,
+            flagged=bool(data.get("flagged", False)),
+            values=values,
+            history=[Edit.from_dict(h) for h in data.get("history") or []],
+            struck=Strike.from_dict(data["struck"]) if data.get("struck") else None,
+        )
+
+
+@dataclass
+class Addendum:
+    """A dated correction or addition to a signed session."""
+
+    at: datetime
+    text: str
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"at": to_iso(self.at), "text": self.text}
+
+    @classmethod
+    def from_dict(cls, data: Any) -> Addendum:
+        return cls(at=from_iso("addendum.at", data["at"]), text=str(data["text"]))  # type: ignore[arg-type]
+
+
+# PHQ-9 and GAD-7 totals a clinician may record (DOMAIN.md, "Outcome measures").
+OUTCOME_LIMITS: dict[str, int] = {
+    "phq9_pre": 27, "phq9_post": 27, "phq9_item9": 3, "gad7_pre": 21, "gad7_post": 21,
+}
+
+
+@dataclass
+class Session:
+    id: str
+    client: str
+    session_no: int
+    created: datetime
+    route: str
+    medicine: str = "ketamine"
+    planned_dose_mg: float | None = None
+    therapist: str = ""
+    intention: str = ""
+    prep_checklist: list[ChecklistItem] = field(default_factory=list)
+    baseline: Vitals | None = None
+    status: str = "planned"
+    started: datetime | None = None
+    dosed: datetime | None = None
+    ended: datetime | None = None
+    signed: datetime | None = None
+    entries: list[Entry] = field(default_factory=list)
+    discharge_checklist: list[ChecklistItem] = field(default_factory=list)
+    integration_checklist: list[ChecklistItem] = field(default_factory=list)
+    integration_date: date | None = None
+    integration_notes: str = ""
+    outcomes: dict[str, int] = field(default_factory=dict)
+    addenda: list[Addendum] = field(default_factory=list)
+    draft: str = ""
+    schema: int = SCHEMA_VERSION
+
+    # ---- construction -------------------------------------------------------------------
+
+    @classmethod
+    def create(
+        cls,
+        *,
+        id: str,
+        now: datetime,
+        client: object,
+        session_no: int,
+        route: object,
+        medicine: object = "ketamine",
+        dose_mg: object = None,
+        therapist: object = "",
+        intention: object = "",
+        prep_checklist: list[ChecklistItem] | None = None,
+        baseline: Vitals | None = None,
+    ) -> Session:
+        if not _ID_RE.match(id):
+            raise ValueError("id: expected 32 hex characters")
+        return cls(
+            id=id,
+            client=validate_client_code(client),
+            session_no=session_no,
+            created=now,
+            route=_choice("route", route, vocab.ROUTES),
+            medicine=_choice("medicine", medicine, vocab.MEDICINES),
+            planned_dose_mg=validate_dose("dose_mg", dose_mg, required=False),
+            therapist=optional_text("therapist", therapist, max_len=INITIALS_MAX, multiline=False),
+            intention=optional_text("intention", intention, max_len=NOTE_MAX),
+            prep_checklist=list(prep_checklist or []),
+            baseline=baseline if baseline is not None and not baseline.empty else None,
+        )
+
+    # ---- derived --------------------------------------------------------------------------
+
+    @property
+    def doses(self) -> list[Entry]:
+        """The dose and boosters, in order, struck ones left out."""
+        return [e for e in self.entries if e.kind in ("dose", "booster") and e.struck is None]
+
+    @property
+    def total_dose_mg(self) -> float | None:
+        doses = self.doses
+        if not doses:
+            return None
+        return round(sum(float(e.values.get("mg") or 0) for e in doses), 2)
+
+    @property
+    def vitals_entries(self) -> list[Entry]:
+        return [e for e in self.entries if e.kind == "vitals" and e.struck is None]
+
+    @property
+    def last_vitals(self) -> Vitals | None:
+        v = self.vitals_entries
+        return v[-1].vitals if v else self.baseline
+
+    @property
+    def flagged_count(self) -> int:
+        return sum(1 for e in self.entries if e.flagged and e.struck is None)
+
+    @property
+    def duration(self) -> timedelta | None:
+        start = self.dosed or self.started
+        if start is None or self.ended is None:
+            return None
+        return self.ended - start
+
+    def offset(self, at: datetime) -> timedelta | None:
+        """Time of ``at`` relative to the dose (T+), or ``None`` before any dose."""
+        return at - self.dosed if self.dosed else None
+
+    def entry(self, entry_id: str) -> Entry:
+        for e in self.entries:
+            if e.id == entry_id:
+                return e
+        raise ValidationError("entry", f"no entry {entry_id[:20]!r} in this session")
+
+    # ---- guards ---------------------------------------------------------------------------
+
+    def _require_not_signed(self) -> None:
+        if self.status == "signed":
+            raise SignedSessionError(self.id)
+
+    def _require_status(self, action: str, *allowed: str) -> None:
+        self._require_not_signed()
+        if self.status not in allowed:
+            raise SessionStateError(
+                f"cannot {action}: the session is {self.status} (needs {' or '.join(allowed)})"
+            )
+
+    def _new_entry(self, now: datetime, kind: str, **kw: Any) -> Entry:
+        entry = Entry(id=f"e{len(self.entries) + 1}", at=now, kind=kind, **kw)
+        self.entries.append(entry)
+        return entry
+
+    # ---- preparation ----------------------------------------------------------------------
+
+    def update_preparation(
+        self,
+        *,
+        client: object = None,
+        route: object = None,
+        medicine: object = None,
+        dose_mg: object = ...,
+        therapist: object = None,
+        intention: object = None,
+        prep_checklist: list[ChecklistItem] | None = None,
+        baseline: Vitals | None = ...,  # type: ignore[assignment]
+    ) -> None:
+        """Change the preparation fields (allowed until the session is signed)."""
+        self._require_not_signed()
+        if client is not None:
+            self.client = validate_client_code(client)
+        if route is not None:
+            self.route = _choice("route", route, vocab.ROUTES)
+        if medicine is not None:
+            self.medicine = _choice("medicine", medicine, vocab.MEDICINES)
+        if dose_mg is not ...:
+            self.planned_dose_mg = validate_dose("dose_mg", dose_mg, required=False)
+        if therapist is not None:
+            self.therapist = optional_text("therapist", therapist, max_len=INITIALS_MAX,
+                                           multiline=False)
+        if intention is not None:
+            self.intention = optional_text("intention", intention, max_len=NOTE_MAX)
+        if prep_checklist is not None:
+            self.prep_checklist = list(prep_checklist)
+        if baseline is not ...:
+            self.baseline = baseline if baseline is not None and not baseline.empty else None
+
+    # ---- status transitions ---------------------------------------------------------------
+
+    def go_live(self, now: datetime) -> None:
+        """planned → live: the client has arrived and the session clock starts."""
+        self._require_status("start the session", "planned")
+        self.status = "live"
+        self.started = now
+        self._new_entry(now, "system", text="Session started")
+
+    def finish(self, now: datetime) -> None:
+        """live → ended: the dosing session is over; integration follows."""
+        self._require_status("finish the session", "live")
+        self.status = "ended"
+        self.ended = now
+        self._new_entry(now, "system", text="Session finished")
+
+    def sign(self, now: datetime) -> None:
+        """ended → signed: the session becomes read-only for ever."""
+        self._require_status("sign the session", "ended")
+        self.status = "signed"
+        self.signed = now
+        self.draft = ""
+
+    # ---- timeline -------------------------------------------------------------------------
+
+    def mark_dose(self, now: datetime, mg: object = None) -> Entry:
+        """The first call is the dose (T0); later calls are boosters and need their mg."""
+        self._require_status("mark a dose", "live")
+        if self.dosed is None:
+            amount = validate_dose("dose_mg", mg if mg is not None else self.planned_dose_mg,
+                                   required=False)
+            self.dosed = now
+            return self._new_entry(now, "dose", values={"mg": amount})
+        amount = validate_dose("booster_mg", mg, required=True)
+        return self._new_entry(now, "booster", values={"mg": amount})
+
+    def add_note(self, now: datetime, text: object, *, category: str | None = None,
+                 flagged: bool = False) -> Entry:
+        self._require_status("add a note", "live", "ended")
+        body = require_text("note", text, max_len=NOTE_MAX)
+        if category is not None and category not in CATEGORIES:
+            raise ValidationError("category", f"{category[:20]!r} is not one of "
+                                  + ", ".join(CATEGORIES))
+        return self._new_entry(now, "note", text=body, category=category, flagged=bool(flagged))
+
+    def record_vitals(self, now: datetime, vitals: Vitals, *, flagged: bool = False) -> Entry:
+        self._require_status("record vitals", "live", "ended")
+        if vitals.empty:
+            raise ValidationError("vitals", "enter at least one value")
+        return self._new_entry(now, "vitals", values=vitals.to_dict(), flagged=flagged)
+
+    def log_side_effect(self, now: datetime, effect: object, detail: object = "") -> Entry:
+        self._require_status("log a side effect", "live", "ended")
+        key = _choice("side_effect", effect, vocab.SIDE_EFFECTS)
+        text = optional_text("detail", detail, max_len=SHORT_MAX)
+        if key in ("rescue_medication", "other") and not text:
+            raise ValidationError("detail", "say what it was (medication and dose, or the effect)")
+        return self._new_entry(now, "side_effect", text=text, values={"effect": key})
+
+    def log_rating(self, now: datetime, scale: object, score: object) -> Entry:
+        self._require_status("log a rating", "live", "ended")
+        key = _choice("scale", scale, tuple(vocab.SCALES))
+        levels = vocab.SCALES[key][1]
+        if isinstance(score, str) and score.strip().isdigit():
+            score = int(score.strip())
+        if isinstance(score, bool) or not isinstance(score, int) or score not in levels:
+            raise ValidationError("score", f"must be {min(levels)}–{max(levels)}")
+        return self._new_entry(now, "rating", values={"scale": key, "score": score})
+
+    def log_prompt(self, now: datetime, text: object, situation: object) -> Entry:
+        self._require_status("log a prompt", "live", "ended")
+        body = require_text("prompt", text, max_len=SHORT_MAX * 5)
+        key = _choice("situation", situation, vocab.PROMPT_SITUATIONS)
+        return self._new_entry(now, "prompt", text=body, values={"situation": key})
+
+    def edit_entry(self, now: datetime, entry_id: str, text: object) -> Entry:
+        """Replace a note's text; the previous text is kept in the entry's history."""
+        self._require_status("edit an entry", "live", "ended")
+        entry = self.entry(entry_id)
+        if entry.struck is not None:
+            raise SessionStateError("cannot edit a struck entry")
+        max_len = NOTE_MAX if entry.kind == "note" else SHORT_MAX
+        body = require_text("note", text, max_len=max_len,
+                            allow_empty=entry.kind != "note")
+        if body == entry.text:
+            return entry
+        entry.history.append(Edit(at=now, text=entry.text))
+        entry.text = body
+        return entry
+
+    def strike_entry(self, now: datetime, entry_id: str, reason: object) -> Entry:
+        """Strike an entry through. It is never deleted: the text and the reason stay."""
+        self._require_status("strike an entry", "live", "ended")
+        entry = self.entry(entry_id)
+        if entry.struck is not None:
+            raise SessionStateError("this entry is already struck")
+        why = require_text("reason", reason, max_len=REASON_MAX, multiline=False)
+        entry.struck = Strike(at=now, reason=why)
+        if entry.kind == "dose" and not self.doses:
+            # A struck first dose is a mistake; the clock returns to "before the dose".
+            self.dosed = None
+        return entry
+
+    def set_draft(self, text: object) -> None:
+        """Keep the note being typed, so even unsent text survives a crash."""
+        self._require_status("save a draft", "planned", "live", "ended")
+        if not isinstance(text, str):
+            raise ValidationError("draft", "must be text")
+        cleaned = clean_text(text)
+        if len(cleaned) > DRAFT_MAX:
+            raise ValidationError("draft", f"the limit is {DRAFT_MAX:,} characters")
+        self.draft = cleaned
+
+    # ---- integration ----------------------------------------------------------------------
+
+    def update_integration(
+        self,
+        *,
+        discharge_checklist: list[ChecklistItem] | None = None,
+        integration_checklist: list[ChecklistItem] | None = None,
+        integration_date: date | None | object = ...,
+        integration_notes: object = None,
+        outcomes: dict[str, object] | None = None,
+    ) -> None:
+        self._require_status("change integration", "ended")
+        if discharge_checklist is not None:
+            self.discharge_checklist = list(discharge_checklist)
+        if integration_checklist is not None:
+            self.integration_checklist = list(integration_checklist)
+        if integration_date is not ...:
+            if integration_date is not None and not isinstance(integration_date, date):
+                raise ValidationError("integration_date", "must be a date YYYY-MM-DD")
+            self.integration_date = integration_date  # type: ignore[assignment]
+        if integration_notes is not None:
+            self.integration_notes = optional_text("integration_notes", integration_notes,
+                                                   max_len=NOTE_MAX * 5)
+        if outcomes is not None:
+            self.outcomes = validate_outcomes(outcomes)
+
+    def add_addendum(self, now: datetime, text: object) -> Addendum:
+        """Append a dated addendum. The one change a signed session accepts."""
+        if self.status != "signed":
+            raise SessionStateError("addenda are for signed sessions; edit the session instead")
+        add = Addendum(at=now, text=require_text("addendum", text, max_len=NOTE_MAX))
+        self.addenda.append(add)
+        return add
+
+    # ---- stored shape ---------------------------------------------------------------------
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "id": self.id,
+            "schema": self.schema,
+            "client": self.client,
+            "session_no": self.session_no,
+            "therapist": self.therapist,
+            "medicine": self.medicine,
+            "route": self.route,
+            "planned_dose_mg": self.planned_dose_mg,
+            "intention": self.intention,
+            "prep_checklist": [c.to_dict() for c in self.prep_checklist],
+            "baseline": self.baseline.to_dict() if self.baseline else None,
+            "status": self.status,
+            "created": to_iso(self.created),
+            "started": to_iso(self.started),
+            "dosed": to_iso(self.dosed),
+            "ended": to_iso(self.ended),
+            "signed": to_iso(self.signed),
+            "entries": [e.to_dict() for e in self.entries],
+            "discharge_checklist": [c.to_dict() for c in self.discharge_checklist],
+            "integration_checklist": [c.to_dict() for c in self.integration_checklist],
+            "integration_date": (self.integration_date.isoformat() if self.integration_date
+                                 else None),
+            "integration_notes": self.integration_notes,
+            "outcomes": dict(self.outcomes),
+            "addenda": [a.to_dict() for a in self.addenda],
+            "draft": self.draft,
+        }
+
+    @classmethod
+    def from_dict(cls, data: Any) -> Session:
+        """Rebuild a session from its stored shape; raises ``ValueError`` naming a bad field."""
+        if not isinstance(data, dict):
+            raise ValueError("session: expected an object")
+        if data.get("schema") != SCHEMA_VERSION:
+            raise ValueError(f"schema: expected {SCHEMA_VERSION}, found {data.get('schema')!r}")
+        sid = data.get("id")
+        if not isinstance(sid, str) or not _ID_RE.match(sid):
+            raise ValueError("id: expected 32 hex characters")
+        status = data.get("status")
+        if status not in vocab.STATUSES:
+            raise ValueError(f"status: unknown status {str(status)[:20]!r}")
+        session_no = data.get("session_no")
+        if isinstance(session_no, bool) or not isinstance(session_no, int) or session_no < 1:
+            raise ValueError("session_no: expected a positive whole number")
+        for name in ("entries", "prep_checklist", "discharge_checklist",
+                     "integration_checklist", "addenda"):
+            if not isinstance(data.get(name, []), list):
+                raise ValueError(f"{name}: expected a list")
+        for name in ("therapist", "intention", "integration_notes", "draft"):
+            if not isinstance(data.get(name, ""), str):
+                raise ValueError(f"{name}: expected text")
+        try:
+            return cls(
+                id=sid,
+                client=validate_client_code(data.get("client")),
+                session_no=session_no,
+                therapist=data.get("therapist", ""),
+                medicine=_choice("medicine", data.get("medicine"), vocab.MEDICINES),
+                route=_choice("route", data.get("route"), vocab.ROUTES),
+                planned_dose_mg=validate_dose("planned_dose_mg", data.get("planned_dose_mg"),
+                                              required=False),
+                intention=data.get("intention", ""),
+                prep_checklist=[ChecklistItem.from_dict(c) for c in data.get("prep_checklist", [])],
+                baseline=Vitals.from_dict(data["baseline"]) if data.get("baseline") else None,
+                status=status,
+                created=from_iso("created", data.get("created")),  # type: ignore[arg-type]
+                started=from_iso("started", data.get("started")),
+                dosed=from_iso("dosed", data.get("dosed")),
+                ended=from_iso("ended", data.get("ended")),
+                signed=from_iso("signed", data.get("signed")),
+                entries=[Entry.from_dict(e) for e in data.get("entries", [])],
+                discharge_checklist=[ChecklistItem.from_dict(c)
+                                     for c in data.get("discharge_checklist", [])],
+                integration_checklist=[ChecklistItem.from_dict(c)
+                                       for c in data.get("integration_checklist", [])],
+                integration_date=date_from_iso("integration_date", data.get("integration_date")),
+                integration_notes=data.get("integration_notes", ""),
+                outcomes=validate_outcomes(data.get("outcomes") or {}),
+                addenda=[Addendum.from_dict(a) for a in data.get("addenda", [])],
+                draft=data.get("draft", ""),
+            )
+        except (KeyError, TypeError, AttributeError) as exc:
+            raise ValueError(f"session: malformed field ({type(exc).__name__})") from None
+        except ValidationError as exc:
+            raise ValueError(str(exc)) from None
+
+
+def validate_outcomes(outcomes: object) -> dict[str, int]:
+    if not isinstance(outcomes, dict):
+        raise ValidationError("outcomes", "expected scores by name")
+    out: dict[str, int] = {}
+    for name, value in outcomes.items():
+        if name not in OUTCOME_LIMITS:
+            raise ValidationError("outcomes", f"unknown score {str(name)[:20]!r}")
+        if value is None or value == "":
+            continue
+        if isinstance(value, str) and value.strip().isdigit():
+            value = int(value.strip())
+        limit = OUTCOME_LIMITS[name]
+        if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value <= limit:
+            raise ValidationError(name, f"must be a whole number 0–{limit}")
+        out[name] = value
+    return out

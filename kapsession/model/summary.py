@@ -1,0 +1,112 @@
+"""A session's summary: what the archive list, the client history and ``list`` show.
+
+Summaries live in the archive's index, so listing 10,000 sessions opens no session file.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import Any
+
+from .session import Session
+from .times import date_from_iso, from_iso, to_iso
+
+INTENTION_EXCERPT = 300
+
+
+@dataclass(frozen=True)
+class SessionSummary:
+    id: str
+    client: str
+    session_no: int
+    status: str
+    route: str
+    medicine: str
+    created: datetime
+    started: datetime | None
+    dosed: datetime | None
+    ended: datetime | None
+    signed: datetime | None
+    dose_mg: float | None  # total given, or the planned dose before any dose
+    duration_min: int | None
+    entries: int
+    flagged: int
+    intention: str
+    integration_date: date | None
+    addenda: int
+
+    @property
+    def date(self) -> datetime:
+        """The session's date: when it started, or when it was planned."""
+        return self.started or self.created
+
+    @classmethod
+    def of(cls, s: Session) -> SessionSummary:
+        duration = s.duration
+        return cls(
+            id=s.id,
+            client=s.client,
+            session_no=s.session_no,
+            status=s.status,
+            route=s.route,
+            medicine=s.medicine,
+            created=s.created,
+            started=s.started,
+            dosed=s.dosed,
+            ended=s.ended,
+            signed=s.signed,
+            dose_mg=s.total_dose_mg if s.total_dose_mg is not None else s.planned_dose_mg,
+            duration_min=int(duration.total_seconds() // 60) if duration is not None else None,
+            entries=sum(1 for e in s.entries if e.kind != "system"),
+            flagged=s.flagged_count,
+            intention=s.intention[:INTENTION_EXCERPT],
+            integration_date=s.integration_date,
+            addenda=len(s.addenda),
+        )
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "id": self.id,
+            "client": self.client,
+            "session_no": self.session_no,
+            "status": self.status,
+            "route": self.route,
+            "medicine": self.medicine,
+            "created": to_iso(self.created),
+            "started": to_iso(self.started),
+            "dosed": to_iso(self.dosed),
+            "ended": to_iso(self.ended),
+            "signed": to_iso(self.signed),
+            "dose_mg": self.dose_mg,
+            "duration_min": self.duration_min,
+            "entries": self.entries,
+            "flagged": self.flagged,
+            "intention": self.intention,
+            "integration_date": (self.integration_date.isoformat() if self.integration_date
+                                 else None),
+            "addenda": self.addenda,
+        }
+
+    @classmethod
+    def from_dict(cls, d: dict[str, Any]) -> SessionSummary:
+        return cls(
+            id=str(d["id"]),
+            client=str(d["client"]),
+            session_no=int(d["session_no"]),
+            status=str(d["status"]),
+            route=str(d["route"]),
+            medicine=str(d.get("medicine", "ketamine")),
+            created=from_iso("created", d["created"]),  # type: ignore[arg-type]
+            started=from_iso("started", d.get("started")),
+            dosed=from_iso("dosed", d.get("dosed")),
+            ended=from_iso("ended", d.get("ended")),
+            signed=from_iso("signed", d.get("signed")),
+            dose_mg=d.get("dose_mg"),
+            duration_min=d.get("duration_min"),
+            entries=int(d.get("entries", 0)),
+            flagged=int(d.get("flagged", 0)),
+            intention=str(d.get("intention", "")),
+            integration_date=date_from_iso("integration_date", d.get("integration_date")),
+            addenda=int(d.get("addenda", 0)),
+        )

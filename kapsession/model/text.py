@@ -1,0 +1,54 @@
+"""Cleaning and limits for text a therapist types.
+
+Text is cleaned once, here, where it enters the model: every screen, the CLI and the exports
+can then show it literally without worrying about terminal control sequences.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+
+from .errors import ValidationError
+
+NOTE_MAX = 10_000
+SHORT_MAX = 200
+
+# C0 and C1 control characters except newline (tab is turned into a space first). Removing ESC
+# and the C1 introducers makes ANSI/OSC sequences inert: what remains is printable text.
+_CONTROL = re.compile(r"[\x00-\x09\x0b-\x1f\x7f-\x9f]")
+
+
+def clean_text(value: object, *, multiline: bool = True) -> str:
+    """Return ``value`` as a string with control characters removed.
+
+    Line endings become ``\\n`` (or a space when ``multiline`` is false); tabs become a space.
+    """
+    if not isinstance(value, str):
+        raise TypeError(f"expected text, got {type(value).__name__}")
+    text = value.replace("\r\n", "\n").replace("\r", "\n").replace("\t", " ")
+    text = unicodedata.normalize("NFC", text)
+    if not multiline:
+        text = text.replace("\n", " ")
+    return _CONTROL.sub("", text)
+
+
+def require_text(
+    field: str, value: object, *, max_len: int, multiline: bool = True, allow_empty: bool = False
+) -> str:
+    """Clean ``value`` and check it is within ``max_len`` characters (and not blank)."""
+    if not isinstance(value, str):
+        raise ValidationError(field, "must be text")
+    text = clean_text(value, multiline=multiline).strip()
+    if not text and not allow_empty:
+        raise ValidationError(field, "must not be empty")
+    if len(text) > max_len:
+        raise ValidationError(field, f"is {len(text):,} characters; the limit is {max_len:,}")
+    return text
+
+
+def optional_text(field: str, value: object, *, max_len: int, multiline: bool = True) -> str:
+    """Like :func:`require_text`, but blank is allowed (and ``None`` means blank)."""
+    if value is None:
+        return ""
+    return require_text(field, value, max_len=max_len, multiline=multiline, allow_empty=True)

@@ -1,0 +1,82 @@
+"""The fixed vocabularies of a session: routes, medicines, statuses, entry kinds, scales.
+
+Keys are what is stored; labels are what a therapist reads. One name for one idea.
+"""
+
+from __future__ import annotations
+
+ROUTES: dict[str, str] = {
+    "iv": "IV",
+    "im": "IM",
+    "sublingual": "sublingual-buccal",
+    "intranasal": "intranasal",
+    "oral": "oral",
+}
+
+MEDICINES: dict[str, str] = {
+    "ketamine": "ketamine",
+    "esketamine": "esketamine",
+    "other": "other",
+}
+
+STATUSES = ("planned", "live", "ended", "signed")
+
+ENTRY_KINDS: dict[str, str] = {
+    "note": "note",
+    "dose": "dose",
+    "booster": "booster",
+    "vitals": "vitals",
+    "side_effect": "side effect",
+    "rating": "rating",
+    "prompt": "prompt used",
+    "system": "system",
+}
+
+SIDE_EFFECTS: dict[str, str] = {
+    "nausea": "nausea",
+    "vomiting": "vomiting",
+    "dizziness": "dizziness",
+    "headache": "headache",
+    "anxiety": "anxiety/agitation",
+    "elevated_bp": "elevated BP",
+    "elevated_hr": "elevated heart rate",
+    "low_spo2": "low SpO₂",
+    "excessive_sedation": "excessive sedation",
+    "rescue_medication": "rescue medication given",
+    "other": "other",
+}
+
+# Sedation: Modified Observer's Assessment of Alertness/Sedation (DOMAIN.md, "Monitoring").
+MOAAS_LEVELS: dict[int, str] = {
+    5: "responds readily to name in normal tone",
+    4: "lethargic response to name in normal tone",
+    3: "responds only after name is called loudly or repeatedly",
+    2: "responds only after mild prodding or shaking",
+    1: "responds only after painful trapezius squeeze",
+    0: "no response",
+}
+
+DISSOCIATION_LEVELS: dict[int, str] = {
+    0: "none",
+    1: "mild",
+    2: "moderate",
+    3: "strong",
+    4: "extreme",
+}
+
+SCALES: dict[str, tuple[str, dict[int, str]]] = {
+    "moaas": ("sedation (MOAA/S)", MOAAS_LEVELS),
+    "dissociation": ("dissociation", DISSOCIATION_LEVELS),
+}
+
+PROMPT_SITUATIONS: dict[str, str] = {
+    "anxiety": "anxiety or fear",
+    "overwhelm": "overwhelm",
+    "nausea": "nausea or discomfort",
+    "disorientation": "disorientation on return",
+    "closing": "re-entry and closing",
+}
+
+
+def route_label(key: str) -> str:
+    return ROUTES.get(key, key)

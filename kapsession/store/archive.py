@@ -1,0 +1,535 @@
+"""The archive: every session as one TinyDB document in its own small file, plus an index.
+
+Layout of an archive folder (0700; every file 0600)::
+
+    sessions/<id>.json   one TinyDB file per session (table "session", document 1)
+    index.json           TinyDB table "sessions": one summary per session, for the list
+    damaged/             files that could not be read, set aside and never overwritten
+    archive.lock         held by the one process that may write
+
+Saving a note rewrites only that session's file (atomically, durably), so its cost does not
+grow with the archive. The index is a cache: it is rewritten when a session is created or
+changes status and on close, and on open any session file whose size or time differs from
+the index is read again, so a crash between the two never shows stale data.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import secrets
+import time
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
+from datetime import datetime
+from pathlib import Path
+from typing import Any, TypeVar
+
+from filelock import FileLock, Timeout
+from tinydb import TinyDB
+from tinydb.middlewares import CachingMiddleware
+from tinydb.table import Document
+
+from ..model import (
+    ChecklistItem,
+    Entry,
+    Session,
+    SessionSummary,
+    Vitals,
+    VitalsThresholds,
+    checklist_from_texts,
+)
+from ..model.session import Addendum
+from ..model.times import Clock, system_clock
+from .errors import (
+    AmbiguousSessionId,
+    ArchiveReadOnly,
+    FutureSchema,
+    StorageError,
+    UnknownSession,
+)
+from .fsutil import ensure_private_dir, fsync_dir, remove_stale_temps
+from .migrations import migrate
+from .storage import AtomicJSONStorage, DamagedFile
+
+log = logging.getLogger(__name__)
+
+SESSION_TABLE = "session"
+INDEX_TABLE = "sessions"
+T = TypeVar("T")
+
+
+class _IndexCache(CachingMiddleware):
+    # The index is written only when we flush it, never per operation.
+    WRITE_CACHE_SIZE = 1 << 30
+
+
+class Archive:
+    """A folder of sessions. Open with :meth:`Archive.open`; close (or use ``with``) when done.
+
+    Every method that changes a session writes it to disk before returning. Invalid input
+    raises ``ValueError`` naming the field; a read-only archive raises :class:`ArchiveReadOnly`;
+    a failed write raises :class:`StorageError` and leaves what was stored untouched.
+    """
+
+    def __init__(self, path: Path, *, clock: Clock, thresholds: VitalsThresholds,
+                 read_only: bool, lock: FileLock | None) -> None:
+        self.path = path
+        self.clock = clock
+        self.thresholds = thresholds
+        self.read_only = read_only
+        self._lock = lock
+        self._sessions_dir = path / "sessions"
+        self._damaged_dir = path / "damaged"
+        #: Messages about files that could not be read (each names the file).
+        self.problems: list[str] = []
+        self._summaries: dict[str, SessionSummary] = {}
+        self._stats: dict[str, tuple[int, int]] = {}
+        self._files: dict[str, TinyDB] = {}
+        self._live: dict[str, Session] = {}
+        self._persisted: dict[str, dict[str, Any]] = {}
+        self._sorted: list[SessionSummary] | None = None
+        self._index_dirty = False
+        self._durable = True
+        self._closed = False
+        self._index = TinyDB(path / "index.json", storage=_IndexCache(AtomicJSONStorage),
+                             read_only=read_only)
+
+    # ---- opening and closing ------------------------------------------------------------
+
+    @classmethod
+    def open(
+        cls,
+        path: str | os.PathLike[str],
+        *,
+        clock: Clock | None = None,
+        thresholds: VitalsThresholds | None = None,
+        read_only: bool = False,
+    ) -> Archive:
+        """Open (creating if needed) the archive at ``path``.
+
+        If another process holds the archive, this one opens read-only; check ``read_only``.
+        """
+        root = Path(path).expanduser()
+        lock: FileLock | None = None
+        if not read_only:
+            ensure_private_dir(root)
+            ensure_private_dir(root / "sessions")
+            lock = FileLock(root / "archive.lock", timeout=0, mode=0o600)
+            try:
+                lock.acquire()
+            except Timeout:
+                lock = None
+                read_only = True
+        elif not root.is_dir():
+            raise FileNotFoundError(f"no archive at {root}")
+        archive = cls(root, clock=clock or system_clock, thresholds=thresholds or
+                      VitalsThresholds(), read_only=read_only, lock=lock)
+        try:
+            archive._load()
+        except BaseException:
+            archive.close()
+            raise
+        return archive
+
+    def __enter__(self) -> Archive:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def close(self) -> None:
+        """Write the index and release the lock. Safe to call twice."""
+        if self._closed:
+            return
+        self._closed = True
+        try:
+            if not self.read_only and self._index_dirty:
+                self.flush_index()
+        finally:
+            for db in self._files.values():
+                db.close()
+            self._files.clear()
+            if self._lock is not None:
+                self._lock.release()
+
+    # ---- loading ------------------------------------------------------------------------
+
+    def _load(self) -> None:
+        indexed: dict[str, dict[str, Any]] = {}
+        try:
+            for doc in self._index.table(INDEX_TABLE).all():
+                if isinstance(doc.get("id"), str):
+                    indexed[doc["id"]] = dict(doc)
+        except DamagedFile as exc:
+            self._set_aside(self.path / "index.json", exc.problem, note="it will be rebuilt")
+            self._index_dirty = True
+        if not self.read_only:
+            remove_stale_temps(self._sessions_dir)
+        try:
+            entries = list(os.scandir(self._sessions_dir))
+        except FileNotFoundError:
+            entries = []
+        for entry in entries:
+            name = entry.name
+            if not name.endswith(".json") or name.startswith("."):
+                continue
+            sid = name[:-5]
+            st = entry.stat()
+            stat = (st.st_mtime_ns, st.st_size)
+            doc = indexed.pop(sid, None)
+            if doc is not None and (doc.get("mtime_ns"), doc.get("size")) == stat:
+                try:
+                    self._summaries[sid] = SessionSummary.from_dict(doc)
+                    self._stats[sid] = stat
+                    continue
+                except (KeyError, ValueError, TypeError):
+                    pass  # a damaged index row: read the session file instead
+            session = self._read_session(sid)
+            if session is not None:
+                self._remember(session, stat)
+                self._index_dirty = True
+        if indexed:  # rows for files that are gone
+            self._index_dirty = True
+        if self._index_dirty and not self.read_only:
+            self.flush_index()
+
+    def _session_path(self, sid: str) -> Path:
+        return self._sessions_dir / f"{sid}.json"
+
+    def _db(self, sid: str) -> TinyDB:
+        db = self._files.get(sid)
+        if db is None:
+            db = TinyDB(self._session_path(sid), storage=AtomicJSONStorage,
+                        read_only=self.read_only)
+            self._files[sid] = db
+        db.storage.durable = self._durable
+        return db
+
+    def _read_session(self, sid: str) -> Session | None:
+        """Read one session file; set it aside (writable) or report it (read-only) if damaged."""
+        path = self._session_path(sid)
+        db = TinyDB(path, storage=AtomicJSONStorage, read_only=True)
+        try:
+            try:
+                doc = db.table(SESSION_TABLE).get(doc_id=1)
+            except (DamagedFile, ValueError, TypeError, AttributeError) as exc:
+                self._set_aside(path, getattr(exc, "problem", "is not a session file"))
+                return None
+            if doc is None:
+                self._set_aside(path, "holds no session")
+                return None
+            try:
+                data, changed = migrate(dict(doc))
+                session = Session.from_dict(data)
+                if session.id != sid:
+                    raise ValueError("id: does not match the file name")
+            except FutureSchema as exc:
+                self.problems.append(f"{path.name}: {exc} (left in place)")
+                return None
+            except ValueError as exc:
+                self._set_aside(path, f"has a bad field: {exc}")
+                return None
+        finally:
+            db.close()
+        if changed and not self.read_only:
+            self._write(session)
+        return session
+
+    def _set_aside(self, path: Path, problem: str, note: str = "") -> None:
+        if self.read_only:
+            self.problems.append(f"{path.name}: {problem}; not opened (read-only, left in place)")
+            return
+        ensure_private_dir(self._damaged_dir)
+        stamp = time.strftime("%Y%m%dT%H%M%S")
+        target = self._damaged_dir / f"{path.name}.{stamp}.{secrets.token_hex(2)}"
+        os.replace(path, target)
+        fsync_dir(path.parent)
+        extra = f"; {note}" if note else ""
+        self.problems.append(f"{path.name}: {problem}; moved to {target}{extra}")
+        log.warning("set aside damaged file %s: %s", path.name, problem)
+
+    def _remember(self, session: Session, stat: tuple[int, int] | None) -> None:
+        self._summaries[session.id] = SessionSummary.of(session)
+        if stat is not None:
+            self._stats[session.id] = stat
+        self._sorted = None
+
+    # ---- the index ----------------------------------------------------------------------
+
+    def flush_index(self) -> None:
+        """Rewrite the index from the summaries in memory (one atomic write)."""
+        if self.read_only:
+            return
+        table = self._index.table(INDEX_TABLE)
+        table.truncate()
+        rows = []
+        for sid, summary in self._summaries.items():
+            row = summary.to_dict()
+            row["mtime_ns"], row["size"] = self._stats.get(sid, (0, 0))
+            rows.append(row)
+        table.insert_multiple(rows)
+        storage = self._index.storage
+        storage.storage.durable = self._durable  # type: ignore[attr-defined]
+        try:
+            storage.flush()  # type: ignore[attr-defined]
+        except OSError as exc:
+            raise StorageError("the archive index", exc) from exc
+        self._index_dirty = False
+
+    # ---- reading ------------------------------------------------------------------------
+
+    def sessions(self) -> list[SessionSummary]:
+        """Summaries of every session, newest first. Opens no session file."""
+        if self._sorted is None:
+            self._sorted = sorted(self._summaries.values(), key=lambda s: s.date, reverse=True)
+        return list(self._sorted)
+
+    def __len__(self) -> int:
+        return len(self._summaries)
+
+    def live_sessions(self) -> list[SessionSummary]:
+        return [s for s in self.sessions() if s.status == "live"]
+
+    def summary(self, ref: str) -> SessionSummary:
+        return self._summaries[self.resolve_id(ref)]
+
+    def resolve_id(self, ref: str) -> str:
+        """The full id for ``ref``, which may be any unique prefix of it."""
+        ref = ref.strip().lower()
+        if ref in self._summaries:
+            return ref
+        if not ref:
+            raise UnknownSession(ref)
+        matches = [sid for sid in self._summaries if sid.startswith(ref)]
+        if not matches:
+            raise UnknownSession(ref)
+        if len(matches) > 1:
+            raise AmbiguousSessionId(ref, len(matches))
+        return matches[0]
+
+    def get(self, ref: str) -> Session:
+        """The whole session (a copy: change it through the archive's methods)."""
+        sid = self.resolve_id(ref)
+        cached = self._live.get(sid)
+        if cached is not None:
+            return Session.from_dict(cached.to_dict())
+        session = self._read_session(sid)
+        if session is None:
+            self._summaries.pop(sid, None)
+            self._sorted = None
+            raise UnknownSession(sid)
+        return session
+
+    def iter_sessions(self, ids: Iterable[str] | None = None) -> Iterator[Session]:
+        """Whole sessions, newest first (or for ``ids``), skipping any that became unreadable."""
+        for sid in ids if ids is not None else [s.id for s in self.sessions()]:
+            try:
+                yield self.get(sid)
+            except UnknownSession:
+                continue
+
+    def next_session_no(self, client: str) -> int:
+        client = client.strip()
+        numbers = [s.session_no for s in self._summaries.values() if s.client == client]
+        return max(numbers, default=0) + 1
+
+    def refresh(self) -> None:
+        """Read again what changed on disk (for a read-only window beside a live one)."""
+        self._summaries.clear()
+        self._stats.clear()
+        self._live.clear()
+        self._persisted.clear()
+        for db in self._files.values():
+            db.close()
+        self._files.clear()
+        self._index.close()
+        self._index = TinyDB(self.path / "index.json", storage=_IndexCache(AtomicJSONStorage),
+                             read_only=self.read_only)
+        self._sorted = None
+        self._load()
+
+    # ---- writing ------------------------------------------------------------------------
+
+    def _require_writable(self) -> None:
+        if self.read_only:
+            raise ArchiveReadOnly(self.path)
+        if self._closed:
+            raise ValueError("the archive is closed")
+
+    def _write(self, session: Session) -> None:
+        data = session.to_dict()
+        try:
+            self._db(session.id).table(SESSION_TABLE).upsert(Document(data, doc_id=1))
+        except OSError as exc:
+            raise StorageError(f"session {session.id[:8]}", exc) from exc
+        st = os.stat(self._session_path(session.id))
+        self._persisted[session.id] = data
+        self._live[session.id] = session
+        self._remember(session, (st.st_mtime_ns, st.st_size))
+        self._index_dirty = True
+
+    def _for_write(self, sid: str) -> Session:
+        session = self._live.get(sid)
+        if session is None:
+            session = self._read_session(sid)
+            if session is None:
+                raise UnknownSession(sid)
+            self._live[sid] = session
+            self._persisted[sid] = session.to_dict()
+        return session
+
+    def _change(self, ref: str, change: Callable[[Session, datetime], T], *,
+                flush: bool = False) -> T:
+        """Apply ``change`` to a session and write it; on any failure, undo it in memory."""
+        self._require_writable()
+        sid = self.resolve_id(ref)
+        session = self._for_write(sid)
+        before_status = session.status
+        try:
+            result = change(session, self.clock())
+            self._write(session)
+        except BaseException:
+            self._live[sid] = Session.from_dict(self._persisted[sid])
+            raise
+        if flush or session.status != before_status:
+            self.flush_index()
+        return result
+
+    def new_session(
+        self,
+        *,
+        client: str,
+        route: str,
+        dose_mg: float | str | None = None,
+        intention: str = "",
+        medicine: str = "ketamine",
+        therapist: str = "",
+        prep_checklist: Iterable[str | ChecklistItem] = (),
+        baseline: Vitals | dict[str, Any] | None = None,
+        live: bool = False,
+    ) -> Session:
+        """Create a planned session (``live=True`` starts its clock at once) and save it."""
+        self._require_writable()
+        items = [c if isinstance(c, ChecklistItem) else checklist_from_texts([c])[0]
+                 for c in prep_checklist]
+        if isinstance(baseline, dict):
+            baseline = Vitals.create(**baseline, require_all=False)
+        now = self.clock()
+        sid = secrets.token_hex(16)
+        session = Session.create(
+            id=sid, now=now, client=client, session_no=self.next_session_no(client),
+            route=route, medicine=medicine, dose_mg=dose_mg, therapist=therapist,
+            intention=intention, prep_checklist=items, baseline=baseline,
+        )
+        if live:
+            session.go_live(now)
+        self._write(session)
+        self.flush_index()
+        return Session.from_dict(session.to_dict())
+
+    def go_live(self, ref: str) -> None:
+        self._change(ref, lambda s, now: s.go_live(now))
+
+    def update_preparation(self, ref: str, **fields: Any) -> None:
+        """Change preparation fields (client, route, medicine, dose_mg, therapist, intention,
+        prep_checklist, baseline)."""
+        if "baseline" in fields and isinstance(fields["baseline"], dict):
+            fields["baseline"] = Vitals.create(**fields["baseline"], require_all=False)
+        if "client" in fields:
+            # A changed client code means a new place in that client's numbering.
+            def change(s: Session, now: datetime) -> None:
+                old = s.client
+                s.update_preparation(**fields)
+                if s.client != old:
+                    s.session_no = self.next_session_no(s.client)
+            self._change(ref, change, flush=True)
+        else:
+            self._change(ref, lambda s, now: s.update_preparation(**fields), flush=True)
+
+    def mark_dose(self, ref: str, mg: float | str | None = None) -> Entry:
+        """First call: the dose (T0, the planned dose unless ``mg`` says otherwise).
+        Later calls: a booster of ``mg``."""
+        return self._change(ref, lambda s, now: s.mark_dose(now, mg), flush=True)
+
+    def add_note(self, ref: str, text: str, category: str | None = None,
+                 flagged: bool = False) -> Entry:
+        """Add a note; it is on disk, durably, when this returns."""
+        return self._change(ref, lambda s, now: s.add_note(now, text, category=category,
+                                                           flagged=flagged))
+
+    def record_vitals(self, ref: str, *, systolic: Any = None, diastolic: Any = None,
+                      heart_rate: Any = None, spo2: Any = None,
+                      resp_rate: Any = None) -> Entry:
+        """Record vitals (BP, heart rate and SpO₂ required); out-of-range values are flagged."""
+        vitals = Vitals.create(systolic=systolic, diastolic=diastolic, heart_rate=heart_rate,
+                               spo2=spo2, resp_rate=resp_rate)
+        flagged = bool(self.thresholds.flags(vitals))
+        return self._change(ref, lambda s, now: s.record_vitals(now, vitals, flagged=flagged))
+
+    def log_side_effect(self, ref: str, effect: str, detail: str = "") -> Entry:
+        return self._change(ref, lambda s, now: s.log_side_effect(now, effect, detail))
+
+    def log_rating(self, ref: str, scale: str, score: int | str) -> Entry:
+        return self._change(ref, lambda s, now: s.log_rating(now, scale, score))
+
+    def log_prompt(self, ref: str, text: str, situation: str) -> Entry:
+        return self._change(ref, lambda s, now: s.log_prompt(now, text, situation))
+
+    def edit_entry(self, ref: str, entry_id: str, text: str) -> Entry:
+        return self._change(ref, lambda s, now: s.edit_entry(now, entry_id, text))
+
+    def strike_entry(self, ref: str, entry_id: str, reason: str) -> Entry:
+        return self._change(ref, lambda s, now: s.strike_entry(now, entry_id, reason))
+
+    def save_draft(self, ref: str, text: str) -> None:
+        """Keep the unsent note; skipped when it has not changed."""
+        sid = self.resolve_id(ref)
+        current = self._live.get(sid)
+        if current is not None and current.draft == text:
+            return
+        self._change(sid, lambda s, now: s.set_draft(text))
+
+    def end_session(self, ref: str) -> None:
+        """live → ended."""
+        self._change(ref, lambda s, now: s.finish(now))
+
+    def update_integration(self, ref: str, **fields: Any) -> None:
+        """Change the discharge and integration checklists, date, notes and outcomes."""
+        self._change(ref, lambda s, now: s.update_integration(**fields), flush=True)
+
+    def sign(self, ref: str) -> None:
+        """ended → signed: read-only for ever after."""
+        self._change(ref, lambda s, now: s.sign(now))
+
+    def add_addendum(self, ref: str, text: str) -> Addendum:
+        """A dated addendum to a signed session."""
+        return self._change(ref, lambda s, now: s.add_addendum(now, text), flush=True)
+
+    def add_existing(self, session: Session) -> bool:
+        """Store a whole session as it is (import, demo data). Never replaces an existing id:
+        returns ``False`` and changes nothing when the id is already in the archive."""
+        self._require_writable()
+        if session.id in self._summaries or self._session_path(session.id).exists():
+            return False
+        self._write(session)
+        self._live.pop(session.id, None)  # not being worked on: do not keep it in memory
+        self._persisted.pop(session.id, None)
+        db = self._files.pop(session.id, None)
+        if db is not None:
+            db.close()
+        return True
+
+    @contextmanager
+    def bulk(self) -> Iterator[None]:
+        """Write many sessions fast: no fsync per file, one sync and one index write at the
+        end. For demo data and imports, not for a live session."""
+        self._require_writable()
+        self._durable = False
+        try:
+            yield
+        finally:
+            self._durable = True
+            os.sync()
+            fsync_dir(self._sessions_dir)
+            self.flush_index()

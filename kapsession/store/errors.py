@@ -1,0 +1,48 @@
+"""Errors the archive raises. Messages name files and sessions, never note text."""
+
+from __future__ import annotations
+
+
+class ArchiveError(Exception):
+    """Base class for archive problems a person should read."""
+
+
+class ArchiveReadOnly(ArchiveError):
+    """Another kapsession process holds the archive; this one may only read."""
+
+    def __init__(self, path: object) -> None:
+        super().__init__(
+            f"the archive {path} is open in another kapsession window, so this one is "
+            "read-only: you can review and export, but not change anything"
+        )
+
+
+class UnknownSession(ArchiveError, KeyError):
+    def __init__(self, ref: str) -> None:
+        self.ref = ref
+        super().__init__(f"no session with id {ref[:32]!r}")
+
+    def __str__(self) -> str:  # KeyError would add quotes around the message
+        return self.args[0]
+
+
+class AmbiguousSessionId(ArchiveError, KeyError):
+    def __init__(self, ref: str, count: int) -> None:
+        super().__init__(f"{ref!r} matches {count} sessions; type more of the id")
+
+    def __str__(self) -> str:
+        return self.args[0]
+
+
+class StorageError(ArchiveError):
+    """Writing to disk failed (disk full, I/O error). Nothing stored before was changed."""
+
+    def __init__(self, what: str, exc: OSError) -> None:
+        self.errno = exc.errno
+        reason = exc.strerror or type(exc).__name__
+        super().__init__(f"could not save {what}: {reason}. Nothing already saved was changed; "
+                         "try again once the problem is fixed")
+
+
+class FutureSchema(ArchiveError):
+    """A file written by a newer kapsession; left untouched."""

@@ -1,0 +1,80 @@
+"""A TinyDB ``Storage`` that writes atomically and durably.
+
+TinyDB's own ``JSONStorage`` rewrites its file in place (seek, write, truncate): a crash
+mid-write leaves a torn file. This one writes a temp file and renames it over the old one
+(see :mod:`kapsession.store.fsutil`). It keeps the last data it read or wrote in memory,
+since only the process holding the archive lock ever writes.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import orjson
+from tinydb.storages import Storage
+
+from .fsutil import atomic_write
+
+
+class DamagedFile(Exception):
+    """A stored file cannot be read as our JSON. The message names the file."""
+
+    def __init__(self, path: Path, problem: str) -> None:
+        self.path = path
+        self.problem = problem
+        super().__init__(f"{path.name}: {problem}")
+
+
+def read_json_file(path: Path) -> Any:
+    """Read ``path`` as JSON; ``None`` if it does not exist; :class:`DamagedFile` if unreadable."""
+    try:
+        raw = path.read_bytes()
+    except FileNotFoundError:
+        return None
+    except OSError as exc:
+        raise DamagedFile(path, f"cannot be read ({exc.strerror})") from None
+    if not raw.strip():
+        raise DamagedFile(path, "is empty")
+    try:
+        return orjson.loads(raw)
+    except orjson.JSONDecodeError:
+        raise DamagedFile(path, "is not valid JSON (truncated or damaged)") from None
+
+
+class AtomicJSONStorage(Storage):
+    """TinyDB storage: one JSON file, replaced atomically on every write.
+
+    ``durable=False`` skips the fsyncs, for bulk loads that sync once at the end.
+    """
+
+    def __init__(self, path: str | Path, *, read_only: bool = False, durable: bool = True) -> None:
+        self.path = Path(path)
+        self.read_only = read_only
+        self.durable = durable
+        self._cache: dict[str, dict[str, Any]] | None = None
+
+    def read(self) -> dict[str, dict[str, Any]] | None:
+        if self._cache is None:
+            data = read_json_file(self.path)
+            if data is None:
+                return None
+            if not isinstance(data, dict) or not all(isinstance(v, dict) for v in data.values()):
+                raise DamagedFile(self.path, "is not a TinyDB document store")
+            self._cache = data
+        return self._cache
+
+    def write(self, data: dict[str, dict[str, Any]]) -> None:
+        if self.read_only:
+            raise PermissionError(f"{self.path.name} is open read-only")
+        try:
+            atomic_write(self.path, orjson.dumps(data), durable=self.durable)
+        except BaseException:
+            # TinyDB may have changed the cached dict in place before calling write: forget it,
+            # so the next read comes from what is really on disk.
+            self._cache = None
+            raise
+        self._cache = data
+
+    def close(self) -> None:
+        self._cache = None

@@ -1,0 +1,125 @@
+"""One session rendered with Rich, for ``kapsession show`` and the session detail screen.
+
+Everything a therapist typed goes into ``rich.text.Text`` objects, never into markup strings,
+so ``[bold]`` or ``[/]`` in a note is shown as typed.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from rich.console import Group, RenderableType
+from rich.rule import Rule
+from rich.table import Table
+from rich.text import Text
+
+from .config import Config
+from .model import Entry, Session
+from .model.times import format_offset
+from .model.vocab import ENTRY_KINDS, MEDICINES, SCALES, SIDE_EFFECTS, route_label
+
+
+def local_time(dt: datetime | None, fmt: str = "%H:%M") -> str:
+    return dt.astimezone().strftime(fmt) if dt else "—"
+
+
+def t_plus(session: Session, at: datetime) -> str:
+    offset = session.offset(at)
+    return format_offset(offset, seconds=False) if offset is not None else "pre"
+
+
+def entry_text(entry: Entry, config: Config | None = None) -> Text:
+    """What the timeline shows for one entry, as literal text."""
+    kind = entry.kind
+    if kind in ("dose", "booster"):
+        mg = entry.values.get("mg")
+        body = Text(f"{ENTRY_KINDS[kind].capitalize()}" + (f" {mg:g} mg" if mg else ""))
+    elif kind == "vitals":
+        vitals = entry.vitals
+        body = Text(vitals.short() if vitals else "")
+        flags = (config.thresholds if config else None)
+        reasons = flags.flags(vitals) if flags and vitals else []
+        if reasons:
+            body.append("  ⚑ " + ", ".join(reasons), style="bold")
+    elif kind == "side_effect":
+        body = Text(SIDE_EFFECTS.get(entry.values.get("effect", ""), "side effect"))
+        if entry.text:
+            body.append(": ")
+            body.append(entry.text)
+    elif kind == "rating":
+        scale = entry.values.get("scale", "")
+        label, levels = SCALES.get(scale, (scale, {}))
+        score = entry.values.get("score")
+        body = Text(f"{label} {score}" + (f" — {levels.get(score, '')}" if levels else ""))
+    elif kind == "prompt":
+        body = Text("Prompt: ")
+        body.append(entry.text)
+    else:
+        body = Text(entry.text)
+    if entry.history:
+        body.append(" (edited)", style="dim")
+    if entry.struck is not None:
+        body.stylize("strike")
+        body.append(" — struck: ", style="dim")
+        body.append(entry.struck.reason, style="dim")
+    return body
+
+
+def kind_label(entry: Entry) -> str:
+    if entry.kind == "note":
+        return entry.category or "note"
+    return ENTRY_KINDS.get(entry.kind, entry.kind)
+
+
+def render_session(session: Session, config: Config | None = None) -> RenderableType:
+    s = session
+    header = Text()
+    header.append(f"Session {s.session_no} · ", style="bold")
+    header.append(s.client, style="bold")
+    header.append(f" · {local_time(s.started or s.created, '%Y-%m-%d %H:%M')} · {s.status}")
+    header.append(f"\nid {s.id}", style="dim")
+
+    prep = Table.grid(padding=(0, 2))
+    prep.add_column(style="dim")
+    prep.add_column()
+    dose = f"{s.planned_dose_mg:g} mg planned" if s.planned_dose_mg else "no dose planned"
+    if s.total_dose_mg:
+        dose += f", {s.total_dose_mg:g} mg given"
+    prep.add_row("medicine", f"{MEDICINES[s.medicine]}, {route_label(s.route)}, {dose}")
+    prep.add_row("therapist", Text(s.therapist or "—"))
+    prep.add_row("intention", Text(s.intention or "—"))
+    prep.add_row("baseline", s.baseline.short() if s.baseline else "—")
+    for item in s.prep_checklist:
+        prep.add_row("[x]" if item.done else "[ ]", Text(item.text))
+
+    timeline = Table(box=None, show_header=True, header_style="bold", expand=True)
+    timeline.add_column("T+", no_wrap=True)
+    timeline.add_column("time", no_wrap=True)
+    timeline.add_column("kind", no_wrap=True)
+    timeline.add_column("entry", ratio=1)
+    for e in s.entries:
+        flag = "! " if e.flagged else ""
+        timeline.add_row(t_plus(s, e.at), local_time(e.at), flag + kind_label(e),
+                         entry_text(e, config))
+
+    parts: list[RenderableType] = [header, Rule("Preparation"), prep, Rule("Timeline"), timeline]
+    if s.status in ("ended", "signed"):
+        integ = Table.grid(padding=(0, 2))
+        integ.add_column(style="dim")
+        integ.add_column()
+        for item in s.discharge_checklist + s.integration_checklist:
+            integ.add_row("[x]" if item.done else "[ ]", Text(item.text))
+        integ.add_row("integration", s.integration_date.isoformat() if s.integration_date
+                      else "not booked")
+        for name, score in s.outcomes.items():
+            integ.add_row(name, str(score))
+        integ.add_row("notes", Text(s.integration_notes or "—"))
+        parts += [Rule("Integration"), integ]
+    if s.addenda:
+        add = Table.grid(padding=(0, 2))
+        add.add_column(style="dim")
+        add.add_column()
+        for a in s.addenda:
+            add.add_row(local_time(a.at, "%Y-%m-%d %H:%M"), Text(a.text))
+        parts += [Rule("Addenda"), add]
+    return Group(*parts)

@@ -1,0 +1,108 @@
+"""The Textual app: screens, global keys, the command palette and the theme."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from textual.app import App, SystemCommand
+from textual.binding import Binding
+from textual.screen import Screen
+
+from ..config import Config, save_setting
+from ..model import Clock
+from ..model.times import system_clock
+from ..prompts import PromptLibrary, load_library
+from ..store import Archive
+from .screens.help import HelpScreen
+from .screens.home import HomeScreen
+from .themes import THEMES
+
+
+class KapsessionApp(App[None]):
+    """The app on one archive. Tests build it with a temporary archive and a frozen clock."""
+
+    TITLE = "kapsession"
+    CSS_PATH = "app.tcss"
+    ENABLE_COMMAND_PALETTE = True
+    BINDINGS = [
+        Binding("ctrl+q", "quit", "Quit", id="quit", priority=True, show=False,
+                tooltip="Quit kapsession (a live session stays live and can be resumed)"),
+        Binding("question_mark,f1", "help", "Keys", id="help",
+                tooltip="Show the keys of this screen"),
+        Binding("ctrl+y", "toggle_theme", "Theme", id="toggle_theme", show=False,
+                tooltip="Switch between the low-light and the light theme"),
+    ]
+
+    def __init__(self, archive: Archive, *, config: Config | None = None,
+                 clock: Clock = system_clock, demo: bool = False,
+                 prompts: PromptLibrary | None = None) -> None:
+        super().__init__()
+        self.archive = archive
+        self.config = config or Config()
+        self.clock = clock
+        self.demo = demo
+        self.prompts_problem: str | None = None
+        if prompts is None:
+            prompts, self.prompts_problem = load_library(
+                self.config["prompts_file"] or None, self.config["prompts_mode"])
+        self.prompts = prompts
+        for theme in THEMES:
+            self.register_theme(theme)
+        self.theme = self.config["theme"]
+
+    def on_mount(self) -> None:
+        if self.demo:
+            self.sub_title = "demo archive (thrown away on quit)"
+        self.push_screen(HomeScreen())
+        if self.prompts_problem:
+            self.notify(self.prompts_problem, title="Your prompts file was not loaded",
+                        severity="warning", timeout=15, markup=False)
+
+    # ---- actions ------------------------------------------------------------------------
+
+    def action_help(self) -> None:
+        if not isinstance(self.screen, HelpScreen):
+            self.push_screen(HelpScreen(self.screen))
+
+    def action_toggle_theme(self) -> None:
+        self.theme = "kap-light" if self.theme == "kap-dark" else "kap-dark"
+        if self.config.path is not None and not self.demo:
+            try:
+                save_setting(self.config.path, "theme", self.theme)
+            except OSError as exc:
+                self.notify(f"Theme not remembered: {exc.strerror}", severity="warning")
+
+    async def action_quit(self) -> None:
+        for screen in self.screen_stack:
+            save_draft = getattr(screen, "save_draft", None)
+            if save_draft is not None:
+                save_draft()  # the unsent note survives quitting too
+        live = self.archive.live_sessions()
+        message = None
+        if live and not self.archive.read_only and not self.demo:
+            names = ", ".join(f"{s.client} session {s.session_no}" for s in live)
+            message = (f"{names} is still live. Start kapsession again and press r to resume; "
+                       "the clock keeps counting from the dose.")
+        self.exit(message=message)
+
+    # ---- command palette ----------------------------------------------------------------
+
+    def get_system_commands(self, screen: Screen) -> Iterable[SystemCommand]:
+        """Every action of the current screen by the name its key shows, plus the app's own."""
+        seen: set[str] = set()
+        for node in (screen, self):
+            for binding in node._bindings.key_to_bindings.values():  # noqa: SLF001
+                for b in binding:
+                    if not b.description or b.action in seen or b.action == "command_palette":
+                        continue
+                    if node is screen and screen.check_action(b.action, ()) is False:
+                        continue
+                    seen.add(b.action)
+                    target = node
+
+                    async def run(action: str = b.action, target=target) -> None:  # noqa: ANN001
+                        await target.run_action(action)
+
+                    yield SystemCommand(b.description, b.tooltip or b.description, run)
+        yield SystemCommand("Theme", "Switch between the low-light and the light theme",
+                            self.action_toggle_theme)

@@ -1,0 +1,86 @@
+"""Session detail: a read-only view of one session, with export and addenda."""
+
+from __future__ import annotations
+
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import VerticalScroll
+from textual.screen import Screen
+from textual.widgets import Footer, Static
+
+from ...terminal import render_session
+
+
+class DetailScreen(Screen[None]):
+    """Everything about one session; nothing here changes it except an addendum."""
+
+    HELP_TITLE = "session detail"
+    CSS_PATH = "detail.tcss"
+    BINDINGS = [
+        Binding("escape", "app.pop_screen", "Back", id="back", tooltip="Back to the list"),
+        Binding("e", "export_session", "Export", id="export_session",
+                tooltip="Export this session to markdown"),
+        Binding("a", "add_addendum", "Addendum", id="add_addendum",
+                tooltip="Add a dated addendum to this signed session"),
+        Binding("i", "integration", "Integration", id="integration",
+                tooltip="Discharge, integration and signing (ended sessions)"),
+    ]
+
+    def __init__(self, session_id: str) -> None:
+        super().__init__()
+        self.session_id = session_id
+
+    def compose(self) -> ComposeResult:
+        with VerticalScroll(id="detail"):
+            yield Static(id="body")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.reload()
+        self.query_one("#detail").focus()
+
+    def on_screen_resume(self) -> None:
+        self.reload()
+
+    def reload(self) -> None:
+        session = self.app.archive.get(self.session_id)  # type: ignore[attr-defined]
+        self.status = session.status
+        self.query_one("#body", Static).update(render_session(session, self.app.config))  # type: ignore[attr-defined]
+        self.refresh_bindings()
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        status = getattr(self, "status", None)
+        read_only = self.app.archive.read_only  # type: ignore[attr-defined]
+        if action == "add_addendum":
+            return status == "signed" and not read_only
+        if action == "integration":
+            return status == "ended" and not read_only
+        return True
+
+    def action_export_session(self) -> None:
+        from .export_action import export_one
+
+        export_one(self, self.session_id)
+
+    def action_add_addendum(self) -> None:
+        from ..widgets.text_dialog import TextDialog
+
+        def done(text: str | None) -> None:
+            if not text:
+                return
+            try:
+                self.app.archive.add_addendum(self.session_id, text)  # type: ignore[attr-defined]
+            except Exception as exc:  # noqa: BLE001 - shown to the therapist, text kept
+                self.notify(str(exc), severity="error", markup=False)
+                return
+            self.notify("Addendum added.")
+            self.reload()
+
+        self.app.push_screen(TextDialog("Addendum", "A dated correction or addition; "
+                                        "the signed session itself stays as it was.",
+                                        multiline=True), callback=done)
+
+    def action_integration(self) -> None:
+        from .integration import IntegrationScreen
+
+        self.app.push_screen(IntegrationScreen(self.session_id))

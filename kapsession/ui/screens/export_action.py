@@ -1,0 +1,24 @@
+"""The `e` key on the home, detail and history screens: export one session to markdown."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from textual.screen import Screen
+
+from ...store import StorageError
+
+
+def export_one(screen: Screen[object], session_id: str) -> None:
+    """Export one session and say where the file went (or why it could not be written)."""
+    from ...export import export_sessions
+
+    app = screen.app
+    folder = Path(app.config["export_folder"]).expanduser()  # type: ignore[attr-defined]
+    try:
+        paths = export_sessions(app.archive, [session_id], folder, fmt="md")  # type: ignore[attr-defined]
+    except (OSError, StorageError) as exc:
+        screen.notify(f"Export failed: {getattr(exc, 'strerror', None) or exc}",
+                      severity="error", markup=False)
+        return
+    screen.notify(f"Exported to {paths[0].resolve()}", title="Export", markup=False, timeout=8)

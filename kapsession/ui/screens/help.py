@@ -1,0 +1,55 @@
+"""The keys of the screen underneath, read from its real bindings so the list never drifts."""
+
+from __future__ import annotations
+
+from rich.table import Table
+from rich.text import Text
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import VerticalScroll
+from textual.screen import ModalScreen, Screen
+from textual.widgets import Static
+
+
+def screen_bindings(screen: Screen) -> list[Binding]:
+    """The screen's bindings (and its focused widget's and the app's) that have a description."""
+    out: list[Binding] = []
+    seen: set[str] = set()
+    nodes = [screen.focused, screen, screen.app] if screen.focused else [screen, screen.app]
+    for node in nodes:
+        if node is None:
+            continue
+        for bindings in node._bindings.key_to_bindings.values():  # noqa: SLF001
+            for b in bindings:
+                if b.description and b.action not in seen:
+                    seen.add(b.action)
+                    out.append(b)
+    return out
+
+
+class HelpScreen(ModalScreen[None]):
+    """``?``: the keys of the screen it was opened from."""
+
+    BINDINGS = [Binding("escape,question_mark,q", "dismiss", "Close", id="close_help")]
+
+    def __init__(self, under: Screen) -> None:
+        super().__init__()
+        self.under = under
+
+    def compose(self) -> ComposeResult:
+        table = Table(box=None, show_header=False, padding=(0, 2))
+        table.add_column(style="bold", no_wrap=True)
+        table.add_column()
+        for b in screen_bindings(self.under):
+            keys = " / ".join(self.app.get_key_display(Binding(k, b.action))
+                              for k in b.key.split(","))
+            table.add_row(keys, Text(b.tooltip or b.description))
+        title = getattr(self.under, "HELP_TITLE", type(self.under).__name__)
+        with VerticalScroll(id="help-box"):
+            yield Static(Text(f"Keys · {title}", style="bold"), id="help-title")
+            yield Static(table)
+            yield Static(Text("ctrl+p opens the command palette: every action by name.",
+                              style="dim"))
+
+    async def action_dismiss(self, result: None = None) -> None:
+        self.dismiss(None)

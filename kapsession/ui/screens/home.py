@@ -1,0 +1,215 @@
+"""Home: the archive list, its filter, and the offer to resume a live session."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from rich.text import Text
+from textual import on
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.screen import Screen
+from textual.widgets import DataTable, Footer, Input, Static
+
+from ...model import SessionSummary, ValidationError
+from ...model.filter import Filter, parse_filter
+from ...model.times import format_duration
+from ...model.vocab import route_label
+
+COLUMNS = ("date", "client", "#", "route and dose", "duration", "status", "entries")
+
+
+def summary_row(s: SessionSummary) -> tuple[object, ...]:
+    dose = f" {s.dose_mg:g} mg" if s.dose_mg else ""
+    duration = format_duration(timedelta(minutes=s.duration_min))[:-3] if s.duration_min else "—"
+    return (
+        s.date.astimezone().strftime("%Y-%m-%d %H:%M"),
+        Text(s.client),
+        Text(str(s.session_no), justify="right"),
+        route_label(s.route) + dose,
+        Text(duration, justify="right"),
+        Text(s.status, style="bold" if s.status == "live" else ""),
+        Text(str(s.entries), justify="right"),
+    )
+
+
+class HomeScreen(Screen[None]):
+    """The archive, newest first."""
+
+    HELP_TITLE = "archive"
+    CSS_PATH = "home.tcss"
+    BINDINGS = [
+        Binding("n", "new_session", "New session", id="new_session",
+                tooltip="Prepare a new session"),
+        Binding("enter", "open_session", "Open", id="open_session", show=False,
+                tooltip="Open the selected session"),
+        Binding("slash", "focus_filter", "Filter", id="focus_filter",
+                tooltip="Filter: client code, 2026-11, >=2026-10-01, words in notes"),
+        Binding("e", "export_session", "Export", id="export_session",
+                tooltip="Export the selected session to markdown"),
+        Binding("c", "client_history", "Client", id="client_history",
+                tooltip="This client's sessions side by side"),
+        Binding("r", "resume", "Resume", id="resume", tooltip="Resume the live session"),
+        Binding("q", "app.quit", "Quit", id="home_quit", tooltip="Quit kapsession"),
+        Binding("escape", "clear_filter", "Clear filter", show=False, id="clear_filter"),
+    ]
+
+    def compose(self) -> ComposeResult:
+        yield Static(id="banner", markup=False)
+        yield Input(placeholder="/ to filter: client code, 2026-11, >=2026-10-01, words…",
+                    id="filter", max_length=500)
+        yield Static(id="filter-error", markup=False)
+        table: DataTable[object] = DataTable(id="sessions", cursor_type="row", zebra_stripes=True)
+        yield table
+        yield Static(id="empty", markup=False)
+        yield Footer()
+
+    def on_mount(self) -> None:
+        table = self.query_one("#sessions", DataTable)
+        for col in COLUMNS:
+            table.add_column(col, key=col)
+        self.refresh_list()
+        table.focus()
+
+    def on_screen_resume(self) -> None:
+        self.refresh_list()
+
+    # ---- the list -----------------------------------------------------------------------
+
+    @property
+    def archive(self):  # noqa: ANN201 - the app's archive
+        return self.app.archive  # type: ignore[attr-defined]
+
+    def _filter(self) -> Filter:
+        text = self.query_one("#filter", Input).value
+        error = self.query_one("#filter-error", Static)
+        try:
+            flt = parse_filter(text)
+        except ValidationError as exc:
+            error.update(exc.problem)
+            error.display = True
+            return Filter()
+        error.display = False
+        return flt
+
+    def refresh_list(self) -> None:
+        flt = self._filter()
+        summaries = self.archive.sessions()
+        rows = summaries if flt.empty else [s for s in summaries if flt.matches_summary(s)]
+        table = self.query_one("#sessions", DataTable)
+        selected = self.selected_id()
+        table.clear()
+        for s in rows:
+            table.add_row(*summary_row(s), key=s.id)
+        if selected is not None and selected in {s.id for s in rows}:
+            table.move_cursor(row=table.get_row_index(selected))
+        self._update_banner()
+        empty = self.query_one("#empty", Static)
+        if not summaries:
+            empty.update("Welcome. No sessions yet: press n to prepare one, or start "
+                         "`kapsession --demo` to try the app on sample sessions.")
+        elif not rows:
+            empty.update("No session matches the filter (escape clears it).")
+        empty.display = not rows
+
+    def _update_banner(self) -> None:
+        lines = []
+        archive = self.archive
+        if archive.read_only:
+            lines.append("Read-only: this archive is open in another kapsession window. "
+                         "You can review and export here.")
+        for s in archive.live_sessions():
+            since = s.started.astimezone().strftime("%H:%M") if s.started else "?"
+            lines.append(f"Live: {s.client} session {s.session_no}, started {since} — "
+                         "press r to resume")
+        for problem in archive.problems[:3]:
+            lines.append(f"Damaged file set aside: {problem}")
+        banner = self.query_one("#banner", Static)
+        banner.update(Text("\n".join(lines)))
+        banner.display = bool(lines)
+
+    def selected_id(self) -> str | None:
+        table = self.query_one("#sessions", DataTable)
+        if table.row_count == 0:
+            return None
+        try:
+            key, _ = table.coordinate_to_cell_key(table.cursor_coordinate)
+        except Exception:  # noqa: BLE001 - an empty or moving table has no selection
+            return None
+        return key.value
+
+    @on(Input.Changed, "#filter")
+    def _filter_changed(self) -> None:
+        self.refresh_list()
+
+    @on(Input.Submitted, "#filter")
+    def _filter_submitted(self) -> None:
+        self.query_one("#sessions", DataTable).focus()
+
+    @on(DataTable.RowSelected, "#sessions")
+    def _row_selected(self) -> None:
+        self.action_open_session()
+
+    # ---- actions ------------------------------------------------------------------------
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action == "resume":
+            return bool(self.archive.live_sessions())
+        if action == "new_session":
+            return not self.archive.read_only
+        return True
+
+    def action_focus_filter(self) -> None:
+        self.query_one("#filter", Input).focus()
+
+    def action_clear_filter(self) -> None:
+        flt = self.query_one("#filter", Input)
+        flt.value = ""
+        self.query_one("#sessions", DataTable).focus()
+
+    def action_new_session(self) -> None:
+        from .prepare import PrepareScreen
+
+        self.app.push_screen(PrepareScreen())
+
+    def action_open_session(self) -> None:
+        sid = self.selected_id()
+        if sid is None:
+            return
+        summary = self.archive.summary(sid)
+        if summary.status == "live" and not self.archive.read_only:
+            self.action_resume(sid)
+            return
+        if summary.status == "planned" and not self.archive.read_only:
+            from .prepare import PrepareScreen
+
+            self.app.push_screen(PrepareScreen(sid))
+            return
+        from .detail import DetailScreen
+
+        self.app.push_screen(DetailScreen(sid))
+
+    def action_resume(self, sid: str | None = None) -> None:
+        live = self.archive.live_sessions()
+        if not live:
+            self.notify("No live session to resume.")
+            return
+        from .live import LiveScreen
+
+        self.app.push_screen(LiveScreen(sid or live[0].id))
+
+    def action_export_session(self) -> None:
+        sid = self.selected_id()
+        if sid is None:
+            return
+        from .export_action import export_one
+
+        export_one(self, sid)
+
+    def action_client_history(self) -> None:
+        sid = self.selected_id()
+        if sid is None:
+            return
+        from .history import HistoryScreen
+
+        self.app.push_screen(HistoryScreen(self.archive.summary(sid).client))

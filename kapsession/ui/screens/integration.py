@@ -1,0 +1,251 @@
+"""Integration: discharge readiness, the integration checklist, date, notes, scores, signing.
+
+Everything autosaves a moment after it changes (and on `ctrl+s`). "Minimum observation time
+passed" is computed from the dose time, never ticked by hand.
+"""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+from typing import Any
+
+from rich.text import Text
+from textual import on
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, VerticalScroll
+from textual.screen import Screen
+from textual.timer import Timer
+from textual.widgets import Footer, Input, Label, SelectionList, Static, TextArea
+
+from ...model import ValidationError, checklist_from_texts, clock_state
+from ...model.errors import SessionStateError
+from ...model.outcomes import ITEM9_REMINDER, outcome_band
+from ...model.session import OUTCOME_LIMITS, ChecklistItem
+from ...model.times import format_duration
+from ...store import ArchiveError
+from ..widgets.confirm_dialog import ConfirmDialog
+
+AUTOSAVE_DELAY_S = 1.5
+OUTCOME_LABELS = {
+    "phq9_pre": "PHQ-9 before", "phq9_post": "PHQ-9 after", "phq9_item9": "PHQ-9 item 9",
+    "gad7_pre": "GAD-7 before", "gad7_post": "GAD-7 after",
+}
+
+
+class IntegrationScreen(Screen[None]):
+    HELP_TITLE = "integration"
+    CSS_PATH = "integration.tcss"
+    BINDINGS = [
+        Binding("ctrl+s", "save", "Save", id="save_integration", priority=True,
+                tooltip="Save now (everything also saves by itself as you go)"),
+        Binding("ctrl+k", "sign", "Sign and lock", id="sign_session", priority=True,
+                tooltip="Sign and lock: read-only for ever; corrections become addenda"),
+        Binding("escape", "leave", "Back", id="back", tooltip="Save and go back"),
+    ]
+
+    def __init__(self, session_id: str) -> None:
+        super().__init__()
+        self.session_id = session_id
+        self._autosave: Timer | None = None
+
+    @property
+    def archive(self):  # noqa: ANN201
+        return self.app.archive  # type: ignore[attr-defined]
+
+    def compose(self) -> ComposeResult:
+        config = self.app.config  # type: ignore[attr-defined]
+        s = self.archive.get(self.session_id)
+        # Item texts are copied into the session so a later config change leaves it alone.
+        self.discharge = s.discharge_checklist or checklist_from_texts(
+            config["checklists.discharge"])
+        self.integration = s.integration_checklist or checklist_from_texts(
+            config["checklists.integration"])
+        self.session = s
+        yield Static(Text(f"Integration · {s.client} · session {s.session_no}", style="bold"),
+                     id="integration-title")
+        with VerticalScroll(id="form"):
+            yield Label("Discharge readiness (space ticks)", classes="section-label")
+            yield Static(id="observation", markup=False)
+            yield Static(id="vitals-compare", markup=False)
+            yield SelectionList[int](*[(Text(c.text), i, c.done)
+                                       for i, c in enumerate(self.discharge)], id="discharge")
+            yield Label("Integration", classes="section-label")
+            yield SelectionList[int](*[(Text(c.text), i, c.done)
+                                       for i, c in enumerate(self.integration)],
+                                     id="integration")
+            with Horizontal(classes="field-row"):
+                yield Label("Session date", classes="field-label")
+                yield Input(s.integration_date.isoformat() if s.integration_date else "",
+                            id="integration-date", placeholder="YYYY-MM-DD", max_length=10,
+                            classes="date")
+                yield Static(id="book-target", classes="field-unit", markup=False)
+            yield Static(id="integration-date-error", classes="error-message field-error",
+                         markup=False)
+            yield Label("Integration notes: insights, themes, the client's own words",
+                        classes="section-label")
+            yield TextArea(s.integration_notes, id="notes", soft_wrap=True,
+                           show_line_numbers=False)
+            yield Label("Outcome scores (optional)", classes="section-label")
+            for key, label in OUTCOME_LABELS.items():
+                value = s.outcomes.get(key)
+                with Horizontal(classes="field-row"):
+                    yield Label(label, classes="field-label")
+                    yield Input("" if value is None else str(value), id=key,
+                                restrict=r"\d{0,2}", max_length=2, classes="short")
+                    yield Static(id=f"{key}-band", classes="field-unit", markup=False)
+            yield Static(id="item9", classes="flagged", markup=False)
+            yield Static(id="outcome-error", classes="error-message", markup=False)
+        yield Static(id="save-status", markup=False)
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self._update_computed()
+        self.query_one("#discharge").focus()
+
+    # ---- computed lines -----------------------------------------------------------------
+
+    def _update_computed(self) -> None:
+        s = self.session
+        config = self.app.config  # type: ignore[attr-defined]
+        now = self.app.clock()  # type: ignore[attr-defined]
+        state = clock_state(s, now, config.clock)
+        minimum = config["observation.min_minutes"]
+        if s.dosed is None:
+            obs = "[ ] Minimum observation time: no dose was marked"
+        elif state.observation_met:
+            obs = (f"[x] Minimum observation time passed ({minimum} min; "
+                   f"{format_duration(state.since_dose)} after the dose)")
+        else:
+            obs = (f"[ ] Minimum observation time not yet passed: "
+                   f"{format_duration(state.observation_left)} left of {minimum} min")
+        self.query_one("#observation", Static).update(Text(obs))
+        last = s.vitals_entries[-1].vitals if s.vitals_entries else None
+        self.query_one("#vitals-compare", Static).update(Text(
+            f"    Vitals — baseline: {s.baseline.short() if s.baseline else 'none'} · "
+            f"last: {last.short() if last else 'none recorded'}"))
+        days = config["integration.book_within_days"]
+        base_day = (s.ended or now).astimezone().date()
+        target = base_day + timedelta(days=days)
+        self.query_one("#book-target", Static).update(f"book by {target.isoformat()} "
+                                                      f"(within {days} days)")
+        self._update_outcomes()
+
+    def _update_outcomes(self) -> None:
+        for key in OUTCOME_LABELS:
+            raw = self.query_one(f"#{key}", Input).value.strip()
+            band = ""
+            if raw.isdigit() and int(raw) <= OUTCOME_LIMITS[key]:
+                band = outcome_band(key, int(raw))
+            elif raw:
+                band = f"0–{OUTCOME_LIMITS[key]}"
+            self.query_one(f"#{key}-band", Static).update(band)
+        item9 = self.query_one("#phq9_item9", Input).value.strip()
+        self.query_one("#item9", Static).update(
+            ITEM9_REMINDER if item9.isdigit() and int(item9) > 0 else "")
+
+    # ---- saving -------------------------------------------------------------------------
+
+    def _fields(self) -> dict[str, Any] | None:
+        date_text = self.query_one("#integration-date", Input).value.strip()
+        error = self.query_one("#integration-date-error", Static)
+        integration_date = None
+        if date_text:
+            try:
+                integration_date = date.fromisoformat(date_text)
+            except ValueError:
+                error.update("a date as YYYY-MM-DD")
+                return None
+        error.update("")
+        d_sel = set(self.query_one("#discharge", SelectionList).selected)
+        i_sel = set(self.query_one("#integration", SelectionList).selected)
+        outcomes = {k: self.query_one(f"#{k}", Input).value.strip() or None
+                    for k in OUTCOME_LABELS}
+        return {
+            "discharge_checklist": [ChecklistItem(c.text, i in d_sel)
+                                    for i, c in enumerate(self.discharge)],
+            "integration_checklist": [ChecklistItem(c.text, i in i_sel)
+                                      for i, c in enumerate(self.integration)],
+            "integration_date": integration_date,
+            "integration_notes": self.query_one("#notes", TextArea).text,
+            "outcomes": outcomes,
+        }
+
+    def save(self) -> bool:
+        if self.session.status != "ended" or self.archive.read_only:
+            return True
+        fields = self._fields()
+        if fields is None:
+            return False
+        status = self.query_one("#save-status", Static)
+        try:
+            self.archive.update_integration(self.session_id, **fields)
+        except ValidationError as exc:
+            self.query_one("#outcome-error", Static).update(str(exc))
+            return False
+        except (ArchiveError, SessionStateError) as exc:
+            status.update(Text(f"Not saved: {exc}"))
+            status.add_class("error-message")
+            return False
+        self.query_one("#outcome-error", Static).update("")
+        status.remove_class("error-message")
+        status.update("Saved.")
+        self.session = self.archive.get(self.session_id)
+        return True
+
+    def _schedule(self) -> None:
+        if self._autosave is not None:
+            self._autosave.stop()
+        self._autosave = self.set_timer(AUTOSAVE_DELAY_S, self.save)
+
+    @on(Input.Changed)
+    @on(TextArea.Changed)
+    @on(SelectionList.SelectedChanged)
+    def _changed(self) -> None:
+        self._update_outcomes()
+        self._schedule()
+
+    def save_draft(self) -> None:
+        """Called when the app quits: nothing typed here is lost."""
+        self.save()
+
+    # ---- actions ------------------------------------------------------------------------
+
+    def action_save(self) -> None:
+        self.save()
+
+    def action_leave(self) -> None:
+        if self.save():
+            self.app.pop_screen()
+
+    def action_sign(self) -> None:
+        if not self.save():
+            self.notify("Fix the marked fields first.", severity="warning")
+            return
+        s = self.session
+        config = self.app.config  # type: ignore[attr-defined]
+        state = clock_state(s, self.app.clock(), config.clock)  # type: ignore[attr-defined]
+        open_items = [c.text for c in s.discharge_checklist + s.integration_checklist
+                      if not c.done]
+        if not state.observation_met:
+            open_items.insert(0, "Minimum observation time passed")
+        detail = ("Still unticked:\n" + "\n".join(f"  • {t}" for t in open_items) + "\n\n"
+                  if open_items else "Everything is ticked.\n\n")
+        detail += ("After signing nothing in this session can change; corrections are added "
+                   "as dated addenda.")
+
+        def confirmed(yes: bool | None) -> None:
+            if not yes:
+                return
+            try:
+                self.archive.sign(self.session_id)
+            except (ArchiveError, SessionStateError) as exc:
+                self.notify(str(exc), severity="error", markup=False)
+                return
+            from .detail import DetailScreen
+
+            self.notify("Signed and locked.")
+            self.app.switch_screen(DetailScreen(self.session_id))
+
+        self.app.push_screen(ConfirmDialog("Sign and lock this session?", detail,
+                                           yes="Sign and lock"), callback=confirmed)

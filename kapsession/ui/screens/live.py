@@ -1,0 +1,362 @@
+"""The live session: clock, grounding prompts, timeline and the note box.
+
+The note box has focus from the start and every live key works while typing. A note is
+saved durably before the box clears; if the save fails the note stays in the box, an error
+is shown, and it is retried. The unsent text is saved as the session's draft every few
+seconds, so even a note never sent survives a crash.
+"""
+
+from __future__ import annotations
+
+from rich.text import Text
+from textual import on
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal
+from textual.screen import Screen
+from textual.timer import Timer
+from textual.widgets import Footer, Input, Static
+
+from ...model import ValidationError, Vitals, parse_note
+from ...model.clock import PHASE_SITUATION
+from ...model.errors import SessionStateError
+from ...model.vocab import DISSOCIATION_LEVELS, MOAAS_LEVELS, PROMPT_SITUATIONS, SIDE_EFFECTS
+from ...store import ArchiveError, StorageError
+from ..widgets.choice_dialog import ChoiceDialog
+from ..widgets.clock_panel import ClockPanel
+from ..widgets.confirm_dialog import ConfirmDialog
+from ..widgets.dose_dialog import DoseDialog
+from ..widgets.prompt_panel import PromptPanel
+from ..widgets.text_dialog import TextDialog
+from ..widgets.timeline import Timeline
+from ..widgets.vitals_dialog import VitalsDialog
+
+DRAFT_EVERY_S = 3.0
+RETRY_EVERY_S = 5.0
+
+
+class LiveScreen(Screen[None]):
+    HELP_TITLE = "live session"
+    CSS_PATH = "live.tcss"
+    # Priority bindings: they must win over the note box's own keys (ctrl+f, ctrl+b …).
+    BINDINGS = [
+        Binding("ctrl+t", "mark_dose", "Dose", id="mark_dose", priority=True,
+                tooltip="Mark dose (first press: the dose, T0; later: a booster, with its mg)"),
+        Binding("ctrl+r", "record_vitals", "Vitals", id="record_vitals", priority=True,
+                tooltip="Record vitals (BP, heart rate, SpO₂; optional respiratory rate)"),
+        Binding("ctrl+s", "log_effect", "Side effect", id="log_effect", priority=True,
+                tooltip="Log side effect or rating (MOAA/S, dissociation, rescue medication)"),
+        Binding("ctrl+n", "next_prompt", "Next prompt", id="next_prompt", priority=True,
+                tooltip="Next grounding prompt"),
+        Binding("ctrl+b", "previous_prompt", "Prev prompt", id="previous_prompt",
+                priority=True, tooltip="Previous grounding prompt"),
+        Binding("ctrl+g", "choose_situation", "Situation", id="choose_situation",
+                priority=True, tooltip="Choose prompt situation"),
+        Binding("ctrl+l", "log_prompt", "Log prompt", id="log_prompt", priority=True,
+                tooltip="Log prompt used (the prompt goes into the timeline)"),
+        Binding("ctrl+o", "toggle_veil", "Veil", id="toggle_veil", priority=True,
+                tooltip="Privacy veil: hide all note text, keep the clock; again to show"),
+        Binding("ctrl+f", "finish_session", "Finish", id="finish_session", priority=True,
+                tooltip="Finish session (asks to confirm), then discharge and integration"),
+        Binding("escape", "focus_timeline", "Timeline", id="focus_timeline",
+                tooltip="Move to the timeline: arrows select, e edit, d strike; typing returns"),
+        Binding("enter", "save_note", "Save note", id="save_note",
+                tooltip="Save note (#tag sets the category, a leading ! flags it)"),
+    ]
+
+    def __init__(self, session_id: str) -> None:
+        super().__init__()
+        self.session_id = session_id
+        self._draft_saved = ""
+        self._retry: Timer | None = None
+        self.veiled = False
+
+    # ---- layout -------------------------------------------------------------------------
+
+    @property
+    def archive(self):  # noqa: ANN201
+        return self.app.archive  # type: ignore[attr-defined]
+
+    def compose(self) -> ComposeResult:
+        session = self.archive.get(self.session_id)
+        self.session = session
+        config = self.app.config  # type: ignore[attr-defined]
+        settings = config.clock
+        from ...model import clock_state
+
+        situation = PHASE_SITUATION[clock_state(session, self.app.clock(), settings).phase]  # type: ignore[attr-defined]
+        yield Static(id="live-title", markup=False)
+        with Horizontal(id="top"):
+            yield ClockPanel(session, clock=self.app.clock, settings=settings, id="clock")  # type: ignore[attr-defined]
+            yield PromptPanel(self.app.prompts, situation, id="prompt")  # type: ignore[attr-defined]
+        yield Timeline(config, id="timeline")
+        yield Static("Veiled: note text is hidden. ctrl+o shows it again.", id="veil",
+                     markup=False)
+        yield Input(placeholder="Type a note, enter saves · #tag sets the category · "
+                    "! flags it", id="note", max_length=10_000)
+        yield Static(id="note-status", markup=False)
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self._title()
+        self.query_one("#timeline", Timeline).show_session(self.session)
+        note = self.query_one("#note", Input)
+        if self.session.draft:
+            note.value = self.session.draft
+            self._draft_saved = self.session.draft
+            self._status("The unsent note from before was restored.")
+        note.focus()
+        self.set_interval(DRAFT_EVERY_S, self.save_draft)
+
+    def _title(self) -> None:
+        s = self.session
+        text = Text(f"{s.client} · session {s.session_no} · {s.medicine}")
+        if s.intention:
+            text.append(" · intention: ", style="dim")
+            text.append(s.intention.splitlines()[0][:80])
+        self.query_one("#live-title", Static).update(text)
+
+    def _status(self, message: str, *, error: bool = False) -> None:
+        status = self.query_one("#note-status", Static)
+        status.update(Text(message))
+        status.set_class(error, "error-message")
+
+    def _refresh(self) -> None:
+        self.session = self.archive.get(self.session_id)
+        self.query_one("#clock", ClockPanel).set_session(self.session)
+        self.query_one("#timeline", Timeline).show_session(self.session)
+
+    def _run(self, what: str, call) -> bool:  # noqa: ANN001
+        """Call the archive; show a clear message on failure. True when it worked."""
+        try:
+            call()
+        except (ValidationError, SessionStateError) as exc:
+            self._status(str(exc), error=True)
+            return False
+        except (StorageError, ArchiveError) as exc:
+            self._status(f"{what} not saved: {exc}", error=True)
+            self.notify(str(exc), title=f"{what} not saved", severity="error", markup=False)
+            return False
+        self._refresh()
+        return True
+
+    # ---- notes --------------------------------------------------------------------------
+
+    @on(Input.Submitted, "#note")
+    def action_save_note(self) -> None:
+        note = self.query_one("#note", Input)
+        raw = note.value
+        if not raw.strip():
+            return
+        try:
+            parsed = parse_note(raw)
+        except ValidationError as exc:
+            self._status(exc.problem, error=True)
+            return
+        if not parsed.text.strip():
+            self._status("The note is empty after its #tag and !.", error=True)
+            return
+
+        def save() -> None:
+            self.archive.add_note(self.session_id, parsed.text, category=parsed.category,
+                                  flagged=parsed.flagged)
+
+        if self._run("Note", save):
+            # Saved durably: only now does the box clear.
+            if note.value == raw:
+                note.value = ""
+            self._clear_draft()
+            tag = f" as {parsed.category}" if parsed.category else ""
+            self._status(f"Saved{tag}{' and flagged' if parsed.flagged else ''}.")
+            self._stop_retry()
+        else:
+            self._start_retry(raw)
+
+    def _start_retry(self, raw: str) -> None:
+        if self._retry is None and not isinstance(self.app.screen, ConfirmDialog):
+            def retry() -> None:
+                note = self.query_one("#note", Input)
+                if note.value == raw:
+                    self.action_save_note()
+                else:
+                    self._stop_retry()
+            self._retry = self.set_interval(RETRY_EVERY_S, retry)
+
+    def _stop_retry(self) -> None:
+        if self._retry is not None:
+            self._retry.stop()
+            self._retry = None
+
+    def _clear_draft(self) -> None:
+        try:
+            self.archive.save_draft(self.session_id, self.query_one("#note", Input).value)
+            self._draft_saved = self.query_one("#note", Input).value
+        except (ArchiveError, ValidationError, SessionStateError):
+            pass  # the next draft tick tries again
+
+    def save_draft(self) -> None:
+        """Keep the unsent note on disk (every few seconds, only when it changed)."""
+        text = self.query_one("#note", Input).value
+        if text == self._draft_saved or self.archive.read_only:
+            return
+        try:
+            self.archive.save_draft(self.session_id, text)
+        except (ArchiveError, ValidationError, SessionStateError):
+            return  # the text is still in the box; the next tick tries again
+        self._draft_saved = text
+
+    # ---- timeline -----------------------------------------------------------------------
+
+    def action_focus_timeline(self) -> None:
+        self.query_one("#timeline", Timeline).focus()
+
+    @on(Timeline.TypeAhead)
+    def _type_ahead(self, event: Timeline.TypeAhead) -> None:
+        note = self.query_one("#note", Input)
+        note.focus()
+        note.insert_text_at_cursor(event.character)
+
+    @on(Timeline.EditRequested)
+    def _edit(self, event: Timeline.EditRequested) -> None:
+        entry = self.session.entry(event.entry_id)
+        if entry.kind not in ("note", "prompt", "side_effect"):
+            self.notify("Only notes can be edited; strike this entry (d) and record it again.")
+            return
+
+        def done(text: str | None) -> None:
+            if text is not None:
+                if self._run("Edit", lambda: self.archive.edit_entry(
+                        self.session_id, entry.id, text)):
+                    self._status("Edited; the earlier text is kept in the entry's history.")
+            self.query_one("#timeline", Timeline).focus()
+
+        self.app.push_screen(TextDialog("Edit entry", "The earlier text is kept in the "
+                                        "entry's history.", initial=entry.text), callback=done)
+
+    @on(Timeline.StrikeRequested)
+    def _strike(self, event: Timeline.StrikeRequested) -> None:
+        def done(reason: str | None) -> None:
+            if reason is not None:
+                if self._run("Strike", lambda: self.archive.strike_entry(
+                        self.session_id, event.entry_id, reason)):
+                    self._status("Struck through; the entry and the reason stay in the record.")
+            self.query_one("#timeline", Timeline).focus()
+
+        self.app.push_screen(TextDialog("Strike entry", "Why? (e.g. wrong client, typo). "
+                                        "The entry stays, struck through.", max_length=500),
+                             callback=done)
+
+    # ---- live actions -------------------------------------------------------------------
+
+    def action_mark_dose(self) -> None:
+        booster = self.session.dosed is not None
+
+        def done(mg: float | None) -> None:
+            if mg is not None:
+                if self._run("Dose", lambda: self.archive.mark_dose(self.session_id, mg)):
+                    self._status(f"{'Booster' if booster else 'Dose'} {mg:g} mg marked.")
+
+        self.app.push_screen(DoseDialog(booster=booster,
+                                        planned_mg=self.session.planned_dose_mg), callback=done)
+
+    def action_record_vitals(self) -> None:
+        def done(v: Vitals | None) -> None:
+            if v is None:
+                return
+            if self._run("Vitals", lambda: self.archive.record_vitals(
+                    self.session_id, **{k: getattr(v, k) for k in
+                                        ("systolic", "diastolic", "heart_rate", "spo2",
+                                         "resp_rate")})):
+                flags = self.app.config.thresholds.flags(v)  # type: ignore[attr-defined]
+                self._status("Vitals saved" + (f" — flagged: {', '.join(flags)}." if flags
+                                               else "."), error=bool(flags))
+
+        self.app.push_screen(VitalsDialog(self.app.config.thresholds), callback=done)  # type: ignore[attr-defined]
+
+    def action_log_effect(self) -> None:
+        options = [(key, label) for key, label in SIDE_EFFECTS.items()]
+        options[0:0] = [("rating:moaas", "Sedation — MOAA/S 0–5"),
+                        ("rating:dissociation", "Dissociation 0–4")]
+
+        def chosen(key: str | None) -> None:
+            if key is None:
+                return
+            if key.startswith("rating:"):
+                scale = key.split(":", 1)[1]
+                levels = MOAAS_LEVELS if scale == "moaas" else DISSOCIATION_LEVELS
+                self.app.push_screen(
+                    ChoiceDialog("Sedation (MOAA/S)" if scale == "moaas" else "Dissociation",
+                                 [(str(n), f"{n} — {text}") for n, text in levels.items()]),
+                    callback=lambda score: score is not None and self._run(
+                        "Rating", lambda: self.archive.log_rating(self.session_id, scale,
+                                                                  int(score))))
+            elif key in ("rescue_medication", "other"):
+                what = "Medication and dose" if key == "rescue_medication" else "What was it?"
+                self.app.push_screen(
+                    TextDialog(SIDE_EFFECTS[key].capitalize(), what, max_length=200),
+                    callback=lambda detail: detail is not None and self._run(
+                        "Side effect", lambda: self.archive.log_side_effect(
+                            self.session_id, key, detail)))
+            else:
+                self._run("Side effect", lambda: self.archive.log_side_effect(self.session_id,
+                                                                              key))
+
+        self.app.push_screen(ChoiceDialog("Side effect or rating", options), callback=chosen)
+
+    def action_next_prompt(self) -> None:
+        self.query_one("#prompt", PromptPanel).step(1)
+
+    def action_previous_prompt(self) -> None:
+        self.query_one("#prompt", PromptPanel).step(-1)
+
+    def action_choose_situation(self) -> None:
+        panel = self.query_one("#prompt", PromptPanel)
+
+        def chosen(key: str | None) -> None:
+            if key is not None:
+                panel.choose(key)
+
+        options = [(k, PROMPT_SITUATIONS[k]) for k in panel.library.situations()]
+        self.app.push_screen(ChoiceDialog("Prompt situation", options,
+                                          selected=panel.situation), callback=chosen)
+
+    def action_log_prompt(self) -> None:
+        prompt = self.query_one("#prompt", PromptPanel).current
+        if self._run("Prompt", lambda: self.archive.log_prompt(self.session_id, prompt.text,
+                                                               prompt.situation)):
+            self._status("Prompt logged in the timeline.")
+
+    @on(ClockPanel.PhaseChanged)
+    def _phase_changed(self, event: ClockPanel.PhaseChanged) -> None:
+        self.query_one("#prompt", PromptPanel).suggest(event.situation, event.phase)
+
+    @on(ClockPanel.CheckinDue)
+    def _checkin_due(self) -> None:
+        if self.app.config["bell"]:  # type: ignore[attr-defined]
+            self.app.bell()
+
+    def action_toggle_veil(self) -> None:
+        self.veiled = not self.veiled
+        self.set_class(self.veiled, "veiled")
+        self.query_one("#note", Input).password = self.veiled
+
+    def action_finish_session(self) -> None:
+        unsent = self.query_one("#note", Input).value.strip()
+
+        def confirmed(yes: bool | None) -> None:
+            if not yes:
+                return
+            if unsent:
+                self.action_save_note()
+                if self.query_one("#note", Input).value.strip():
+                    return  # the note could not be saved: stay, with the message shown
+            if self._run("Finish", lambda: self.archive.end_session(self.session_id)):
+                from .integration import IntegrationScreen
+
+                self.app.switch_screen(IntegrationScreen(self.session_id))
+
+        detail = "Discharge and integration come next."
+        if unsent:
+            detail += " The text in the note box will be saved as a note first."
+        self.app.push_screen(ConfirmDialog("Finish this session?", detail, yes="Finish"),
+                             callback=confirmed)

@@ -1,0 +1,257 @@
+"""Preparation: the new-session form. `ctrl+s` saves and goes live; `escape` keeps a draft.
+
+A bad value is marked beside its field; nothing is cleared and nothing else is blocked.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from rich.text import Text
+from textual import on
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, VerticalScroll
+from textual.screen import Screen
+from textual.widgets import Footer, Input, Label, Select, SelectionList, Static, TextArea
+
+from ...model import ValidationError, Vitals, checklist_from_texts, validate_client_code
+from ...model.session import ChecklistItem, validate_dose
+from ...model.vocab import MEDICINES, ROUTES
+from ...store import ArchiveError
+
+BASELINE = (("systolic", "Systolic BP", "mmHg"), ("diastolic", "Diastolic BP", "mmHg"),
+            ("heart_rate", "Heart rate", "bpm"), ("spo2", "SpO₂", "%"))
+
+
+class PrepareScreen(Screen[None]):
+    """New session, or a planned one reopened (``session_id``)."""
+
+    HELP_TITLE = "preparation"
+    CSS_PATH = "prepare.tcss"
+    BINDINGS = [
+        Binding("ctrl+s", "go_live", "Save and go live", id="go_live", priority=True,
+                tooltip="Save and go live: the session clock starts"),
+        Binding("escape", "keep_planned", "Keep as planned", id="keep_planned",
+                tooltip="Leave; what you typed is kept as a planned session"),
+    ]
+
+    def __init__(self, session_id: str | None = None) -> None:
+        super().__init__()
+        self.session_id = session_id
+        self._discard_armed = False
+
+    @property
+    def archive(self):  # noqa: ANN201
+        return self.app.archive  # type: ignore[attr-defined]
+
+    def compose(self) -> ComposeResult:
+        config = self.app.config  # type: ignore[attr-defined]
+        existing = self.archive.get(self.session_id) if self.session_id else None
+        checklist = existing.prep_checklist if existing and existing.prep_checklist else \
+            checklist_from_texts(config["checklists.preparation"])
+        self._checklist_texts = [c.text for c in checklist]
+        yield Static(Text("New session · preparation" if not existing else
+                          f"Planned session {existing.session_no} · preparation",
+                          style="bold"), id="form-title")
+        with VerticalScroll(id="form"):
+            yield from self._field("client", "Client code",
+                                   Input(existing.client if existing else "", id="client",
+                                         placeholder="a pseudonym such as C-0042; never a "
+                                         "name", max_length=64))
+            yield Static(id="session-no", classes="field-note", markup=False)
+            yield from self._field("therapist", "Therapist",
+                                   Input(existing.therapist if existing else "",
+                                         id="therapist", placeholder="initials",
+                                         max_length=8, classes="short"))
+            with Horizontal(classes="field-row"):
+                yield Label("Medicine", classes="field-label")
+                yield Select([(v, k) for k, v in MEDICINES.items()], id="medicine",
+                             value=existing.medicine if existing else "ketamine",
+                             allow_blank=False)
+            with Horizontal(classes="field-row"):
+                yield Label("Route", classes="field-label")
+                yield Select([(v, k) for k, v in ROUTES.items()], id="route",
+                             value=existing.route if existing else "sublingual",
+                             allow_blank=False)
+            dose = existing.planned_dose_mg if existing else None
+            yield from self._field("dose", "Planned dose",
+                                   Input(f"{dose:g}" if dose else "", id="dose",
+                                         placeholder="mg", classes="short", max_length=8),
+                                   unit="mg")
+            yield Label("Intention", classes="section-label")
+            yield TextArea(existing.intention if existing else "", id="intention",
+                           soft_wrap=True, show_line_numbers=False)
+            yield Static(id="intention-error", classes="error-message field-error",
+                         markup=False)
+            yield Label("Preparation checklist (space ticks)", classes="section-label")
+            yield SelectionList[int](*[(Text(c.text), i, c.done) for i, c in
+                                       enumerate(checklist)], id="checklist")
+            yield Label("Baseline vitals", classes="section-label")
+            base = existing.baseline if existing else None
+            for key, label, unit in BASELINE:
+                value = getattr(base, key) if base else None
+                yield from self._field(key, label, Input(str(value) if value else "", id=key,
+                                                         restrict=r"\d{0,3}", max_length=3,
+                                                         classes="short"), unit=unit)
+            yield Static(id="baseline-flag", classes="flagged", markup=False)
+        yield Footer()
+
+    def _field(self, key: str, label: str, widget: Any, unit: str = "") -> ComposeResult:
+        with Horizontal(classes="field-row"):
+            yield Label(label, classes="field-label")
+            yield widget
+            if unit:
+                yield Label(unit, classes="field-unit")
+        yield Static(id=f"{key}-error", classes="error-message field-error", markup=False)
+
+    def on_mount(self) -> None:
+        self.query_one("#client", Input).focus()
+        self._update_session_no()
+
+    # ---- validation ---------------------------------------------------------------------
+
+    def _error(self, key: str, message: str) -> None:
+        self.query_one(f"#{key}-error", Static).update(message)
+
+    def _value(self, key: str) -> str:
+        return self.query_one(f"#{key}", Input).value
+
+    def _update_session_no(self) -> None:
+        client = self._value("client").strip()
+        label = self.query_one("#session-no", Static)
+        if not client:
+            label.update("")
+            return
+        number = self.archive.next_session_no(client)
+        if self.session_id:
+            existing = self.archive.summary(self.session_id)
+            if existing.client == client:
+                number = existing.session_no
+        label.update(f"Session {number} for {client}")
+
+    @on(Input.Changed)
+    def _changed(self, event: Input.Changed) -> None:
+        self._discard_armed = False
+        key = event.input.id or ""
+        self._validate_field(key)
+        if key == "client":
+            self._update_session_no()
+
+    def _validate_field(self, key: str) -> bool:
+        try:
+            if key == "client":
+                validate_client_code(self._value("client"))
+            elif key == "dose":
+                validate_dose("dose_mg", self._value("dose"), required=False)
+            elif key in dict((k, 1) for k, _, _ in BASELINE):
+                self._baseline()
+            self._error(key, "")
+            if key in dict((k, 1) for k, _, _ in BASELINE):
+                for k, _, _ in BASELINE:
+                    self._error(k, "")
+            return True
+        except ValidationError as exc:
+            target = exc.field if exc.field in dict((k, 1) for k, _, _ in BASELINE) else key
+            self._error(target, exc.problem if key != "client" or self._value("client")
+                        else "")
+            return False
+
+    def _baseline(self) -> Vitals | None:
+        values = {k: self._value(k) for k, _, _ in BASELINE}
+        flag = self.query_one("#baseline-flag", Static)
+        if not any(v.strip() for v in values.values()):
+            flag.update("")
+            return None
+        vitals = Vitals.create(**values, require_all=False)
+        reasons = self.app.config.thresholds.flags(vitals)  # type: ignore[attr-defined]
+        flag.update(f"Flagged (not blocking): {', '.join(reasons)}" if reasons else "")
+        return vitals
+
+    def _collect(self) -> dict[str, Any] | None:
+        """All fields, or ``None`` (with every problem shown) if any is invalid."""
+        ok = True
+        values: dict[str, Any] = {}
+        for key in ("client", "dose", "systolic"):
+            ok = self._validate_field(key) and ok
+        if not ok:
+            return None
+        intention = self.query_one("#intention", TextArea).text
+        if len(intention) > 10_000:
+            self.query_one("#intention-error", Static).update(
+                f"{len(intention):,} characters; the limit is 10,000")
+            return None
+        selected = set(self.query_one("#checklist", SelectionList).selected)
+        values.update(
+            client=self._value("client"),
+            therapist=self._value("therapist"),
+            medicine=self.query_one("#medicine", Select).value,
+            route=self.query_one("#route", Select).value,
+            dose_mg=self._value("dose") or None,
+            intention=intention,
+            prep_checklist=[ChecklistItem(t, i in selected)
+                            for i, t in enumerate(self._checklist_texts)],
+            baseline=self._baseline(),
+        )
+        return values
+
+    def _first_error_focus(self) -> None:
+        for key in ("client", "dose", "systolic", "diastolic", "heart_rate", "spo2"):
+            if str(self.query_one(f"#{key}-error", Static).render()).strip():
+                self.query_one(f"#{key}", Input).focus()
+                return
+
+    def _save(self, values: dict[str, Any], *, live: bool) -> str | None:
+        try:
+            if self.session_id is None:
+                session = self.archive.new_session(**values, live=live)
+                self.session_id = session.id
+            else:
+                self.archive.update_preparation(self.session_id, **{
+                    k: v for k, v in values.items()})
+                if live:
+                    self.archive.go_live(self.session_id)
+        except ValidationError as exc:
+            self.notify(str(exc), severity="error", markup=False)
+            return None
+        except ArchiveError as exc:
+            self.notify(str(exc), title="Not saved", severity="error", markup=False)
+            return None
+        return self.session_id
+
+    # ---- actions ------------------------------------------------------------------------
+
+    def action_go_live(self) -> None:
+        values = self._collect()
+        if values is None:
+            self._first_error_focus()
+            self.notify("Some fields need a look (marked in red).", severity="warning")
+            return
+        sid = self._save(values, live=True)
+        if sid is not None:
+            from .live import LiveScreen
+
+            self.app.switch_screen(LiveScreen(sid))
+
+    def _blank(self) -> bool:
+        return not (self._value("client").strip() or self._value("dose").strip()
+                    or self.query_one("#intention", TextArea).text.strip()
+                    or any(self._value(k).strip() for k, _, _ in BASELINE))
+
+    def action_keep_planned(self) -> None:
+        if self._blank() and self.session_id is None:
+            self.app.pop_screen()
+            return
+        values = self._collect()
+        if values is None:
+            if self._discard_armed:
+                self.app.pop_screen()
+                return
+            self._discard_armed = True
+            self._first_error_focus()
+            self.notify("This draft can't be kept until the marked fields are fixed. "
+                        "Press escape again to discard it.", severity="warning", timeout=8)
+            return
+        if self._save(values, live=False) is not None:
+            self.notify("Kept as a planned session.")
+            self.app.pop_screen()

@@ -1,0 +1,52 @@
+"""Pick one item from a list with the arrows and enter (or its number key)."""
+
+from __future__ import annotations
+
+from rich.text import Text
+from textual import on
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Vertical
+from textual.screen import ModalScreen
+from textual.widgets import OptionList, Static
+from textual.widgets.option_list import Option
+
+
+class ChoiceDialog(ModalScreen[str | None]):
+    """Returns the id of the chosen option, or ``None`` on escape."""
+
+    BINDINGS = [Binding("escape", "cancel", "Cancel", id="cancel_choice")]
+
+    def __init__(self, title: str, options: list[tuple[str, str]], *,
+                 selected: str | None = None, help_text: str = "") -> None:
+        super().__init__()
+        self.title_text = title
+        self.options = options
+        self.selected = selected
+        self.help_text = help_text
+
+    def compose(self) -> ComposeResult:
+        with Vertical(classes="dialog"):
+            yield Static(Text(self.title_text, style="bold"), classes="dialog-title")
+            if self.help_text:
+                yield Static(Text(self.help_text), classes="dialog-help")
+            yield OptionList(*[Option(Text(label), id=key) for key, label in self.options],
+                             id="choices")
+            yield Static(Text("↑↓ choose · enter select · escape cancel"),
+                         classes="dialog-hint")
+
+    def on_mount(self) -> None:
+        choices = self.query_one("#choices", OptionList)
+        if self.selected is not None:
+            try:
+                choices.highlighted = choices.get_option_index(self.selected)
+            except Exception:  # noqa: BLE001 - an unknown preselection just starts at the top
+                pass
+        choices.focus()
+
+    @on(OptionList.OptionSelected, "#choices")
+    def _chosen(self, event: OptionList.OptionSelected) -> None:
+        self.dismiss(event.option.id)
+
+    def action_cancel(self) -> None:
+        self.dismiss(None)

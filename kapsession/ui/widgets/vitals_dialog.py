@@ -1,0 +1,82 @@
+"""Record vitals: systolic, diastolic, heart rate, SpO₂ and (optional) respiratory rate.
+
+A bad value is marked beside its field and the dialog stays open with everything typed.
+"""
+
+from __future__ import annotations
+
+from rich.text import Text
+from textual import on
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical
+from textual.screen import ModalScreen
+from textual.widgets import Input, Label, Static
+
+from ...model import ValidationError, Vitals, VitalsThresholds
+
+FIELDS = (
+    ("systolic", "Systolic BP", "mmHg"),
+    ("diastolic", "Diastolic BP", "mmHg"),
+    ("heart_rate", "Heart rate", "bpm"),
+    ("spo2", "SpO₂", "%"),
+    ("resp_rate", "Resp. rate", "/min, optional"),
+)
+
+
+class VitalsDialog(ModalScreen[Vitals | None]):
+    """Returns validated :class:`Vitals`, or ``None`` when cancelled."""
+
+    BINDINGS = [
+        Binding("escape", "cancel", "Cancel", id="cancel_vitals"),
+        Binding("ctrl+s", "save", "Save", id="save_vitals", priority=True),
+    ]
+
+    def __init__(self, thresholds: VitalsThresholds | None = None) -> None:
+        super().__init__()
+        self.thresholds = thresholds or VitalsThresholds()
+
+    def compose(self) -> ComposeResult:
+        with Vertical(classes="dialog", id="vitals-dialog"):
+            yield Static(Text("Record vitals", style="bold"), classes="dialog-title")
+            for key, label, unit in FIELDS:
+                with Horizontal(classes="field-row"):
+                    yield Label(label, classes="field-label")
+                    yield Input(id=key, restrict=r"\d{0,3}", max_length=3, classes="short")
+                    yield Label(unit, classes="field-unit")
+                yield Static(id=f"{key}-error", classes="error-message field-error",
+                             markup=False)
+            yield Static(id="flags", classes="flagged", markup=False)
+            yield Static(Text("enter next field / save · ctrl+s save · escape cancel"),
+                          classes="dialog-hint")
+
+    def on_mount(self) -> None:
+        self.query_one("#systolic", Input).focus()
+
+    def _values(self) -> dict[str, str]:
+        return {key: self.query_one(f"#{key}", Input).value for key, _, _ in FIELDS}
+
+    @on(Input.Submitted)
+    def _next(self, event: Input.Submitted) -> None:
+        keys = [k for k, _, _ in FIELDS]
+        index = keys.index(event.input.id or "systolic")
+        if index < len(keys) - 1 and not self.query_one(f"#{keys[index + 1]}", Input).value \
+                and keys[index + 1] != "resp_rate":
+            self.query_one(f"#{keys[index + 1]}", Input).focus()
+        else:
+            self.action_save()
+
+    def action_save(self) -> None:
+        for key, _, _ in FIELDS:
+            self.query_one(f"#{key}-error", Static).update("")
+        try:
+            vitals = Vitals.create(**self._values())
+        except ValidationError as exc:
+            field = exc.field if exc.field in dict((k, 1) for k, _, _ in FIELDS) else "systolic"
+            self.query_one(f"#{field}-error", Static).update(exc.problem)
+            self.query_one(f"#{field}", Input).focus()
+            return
+        self.dismiss(vitals)
+
+    def action_cancel(self) -> None:
+        self.dismiss(None)

@@ -1,0 +1,137 @@
+"""The command line: every command, the flags, and one clear line for every mistake."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from kapsession import Archive
+from kapsession.cli import main
+
+
+def run(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:
+    code = main(list(argv))
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+@pytest.fixture
+def filled(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> Path:
+    path = tmp_path / "arch"
+    code, out, _ = run(capsys, "demo-data", "--sessions", "30", "--seed", "2", "--archive",
+                       str(path))
+    assert code == 0 and "added 30" in out
+    return path
+
+
+def test_list_json_has_the_promised_fields(filled: Path, capsys) -> None:  # noqa: ANN001
+    code, out, _ = run(capsys, "list", "--json", "--archive", str(filled))
+    rows = json.loads(out)
+    assert code == 0 and len(rows) == 30
+    for key in ("id", "client", "session_no", "started", "route", "dose_mg", "status",
+                "entries"):
+        assert key in rows[0]
+    assert [r["started"] for r in rows] == sorted((r["started"] for r in rows), reverse=True)
+
+
+def test_archive_flag_works_after_and_before_the_command(filled: Path, capsys) -> None:  # noqa: ANN001,E501
+    _, after, _ = run(capsys, "list", "--json", "--archive", str(filled))
+    _, before, _ = run(capsys, "--archive", str(filled), "list", "--json")
+    assert json.loads(after) == json.loads(before)
+
+
+def test_env_var_names_the_archive(filled: Path, capsys, monkeypatch) -> None:  # noqa: ANN001
+    monkeypatch.setenv("KAPSESSION_ARCHIVE", str(filled))
+    code, out, _ = run(capsys, "list", "--json")
+    assert code == 0 and len(json.loads(out)) == 30
+
+
+def test_list_filters_by_client_and_since(filled: Path, capsys) -> None:  # noqa: ANN001
+    rows = json.loads(run(capsys, "list", "--json", "--archive", str(filled))[1])
+    client = rows[0]["client"]
+    mine = json.loads(run(capsys, "list", "--json", "--client", client, "--archive",
+                          str(filled))[1])
+    assert mine and all(r["client"] == client for r in mine)
+    day = rows[5]["started"][:10]
+    since = json.loads(run(capsys, "list", "--json", "--since", day, "--archive",
+                           str(filled))[1])
+    assert since and all(r["started"][:10] >= day for r in since)
+
+
+def test_list_table_and_show_by_prefix(filled: Path, capsys) -> None:  # noqa: ANN001
+    code, out, _ = run(capsys, "list", "--archive", str(filled))
+    assert code == 0 and "30 sessions" in out
+    sid = json.loads(run(capsys, "list", "--json", "--archive", str(filled))[1])[0]["id"]
+    code, out, _ = run(capsys, "show", sid[:8], "--archive", str(filled))
+    assert code == 0 and sid in out and "Timeline" in out
+
+
+def test_show_prints_markup_and_escapes_literally(tmp_path: Path, capsys) -> None:  # noqa: ANN001
+    with Archive.open(tmp_path / "a") as a:
+        s = a.new_session(client="[bold]C-1[/]", route="im", dose_mg=50, live=True)
+        a.add_note(s.id, "[bold red]x[/] and [/] and \x1b[31mred\x1b[0m")
+    code, out, _ = run(capsys, "show", s.id, "--archive", str(tmp_path / "a"))
+    assert code == 0
+    assert "[bold red]x[/] and [/] and [31mred[0m" in out
+    assert "\x1b[31m" not in out and "[bold]C-1[/]" in out
+
+
+@pytest.mark.parametrize("argv,message", [
+    (["show", "ffffffffffff"], "no session"),
+    (["list", "--since", "yesterday"], "not a date"),
+    (["demo-data", "--sessions", "0"], "1–100,000"),
+    (["demo-data", "--sessions", "many"], "not a whole number"),
+    (["bogus"], "invalid choice"),
+    (["export"], "say which sessions"),
+    (["export", "--client", "NOBODY"], "no session matches"),
+])
+def test_user_mistakes_give_one_line_and_exit_1(filled: Path, capsys, argv, message) -> None:  # noqa: ANN001,E501
+    code, out, err = run(capsys, *argv, "--archive", str(filled))
+    assert code == 1
+    assert message in err
+    assert "Traceback" not in err and len(err.strip().splitlines()) <= 2
+
+
+def test_missing_archive_is_a_clear_error(tmp_path: Path, capsys) -> None:  # noqa: ANN001
+    code, _, err = run(capsys, "list", "--archive", str(tmp_path / "nowhere"))
+    assert code == 1 and "no archive" in err
+
+
+def test_config_path_and_init(tmp_path: Path, capsys) -> None:  # noqa: ANN001
+    cfg = tmp_path / "c" / "config.toml"
+    code, out, _ = run(capsys, "config", "--path", "--config", str(cfg))
+    assert code == 0 and str(cfg) in out.replace("\n", "")
+    code, out, _ = run(capsys, "config", "--init", "--config", str(cfg))
+    assert code == 0 and cfg.exists() and oct(cfg.stat().st_mode & 0o777) == "0o600"
+    code, _, err = run(capsys, "config", "--init", "--config", str(cfg))
+    assert code == 1 and "already exists" in err
+
+
+def test_bad_config_names_file_line_and_key(tmp_path: Path, capsys, filled: Path) -> None:  # noqa: ANN001,E501
+    cfg = tmp_path / "bad.toml"
+    cfg.write_text('theme = "kap-dark"\n\n[checkins]\nfirst_min = "soon"\n')
+    code, _, err = run(capsys, "list", "--config", str(cfg), "--archive", str(filled))
+    assert code == 1
+    assert "bad.toml, line 4" in err.replace("\n", "") and "checkins.first_min" in err
+
+
+def test_version(capsys) -> None:  # noqa: ANN001
+    with pytest.raises(SystemExit) as exit_:
+        main(["--version"])
+    assert exit_.value.code == 0 and "kapsession 0.1.0" in capsys.readouterr().out
+
+
+def test_demo_data_is_realistic(filled: Path) -> None:
+    with Archive.open(filled) as a:
+        sessions = list(a.iter_sessions())
+    routes = {s.route for s in sessions}
+    assert routes >= {"im", "sublingual"}
+    statuses = {s.status for s in sessions}
+    assert "signed" in statuses
+    non_planned = [s for s in sessions if s.status != "planned"]
+    assert all(20 <= len([e for e in s.entries if e.kind != "system"]) <= 121
+               for s in non_planned)
+    assert any(s.vitals_entries for s in sessions)
+    assert any(e.kind == "prompt" for s in sessions for e in s.entries)

@@ -1,0 +1,168 @@
+"""Status transitions, timeline entries, edits and strikes, signing and addenda."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta, timezone
+
+import pytest
+
+from kapsession.model import (
+    Session,
+    SessionStateError,
+    SignedSessionError,
+    ValidationError,
+    Vitals,
+)
+
+T0 = datetime(2026, 11, 3, 10, 0, tzinfo=timezone(timedelta(hours=1)))
+
+
+def new(**kw: object) -> Session:
+    args: dict[str, object] = dict(id="a" * 32, now=T0, client="C-0042", session_no=1,
+                                   route="im", dose_mg=50)
+    args.update(kw)
+    return Session.create(**args)  # type: ignore[arg-type]
+
+
+def at(minutes: float) -> datetime:
+    return T0 + timedelta(minutes=minutes)
+
+
+def test_full_life_planned_live_ended_signed() -> None:
+    s = new()
+    assert s.status == "planned"
+    s.go_live(at(0))
+    s.mark_dose(at(10))
+    s.add_note(at(20), "calm", category="affect")
+    s.finish(at(150))
+    s.sign(at(160))
+    assert (s.status, s.started, s.dosed, s.ended, s.signed) == (
+        "signed", at(0), at(10), at(150), at(160))
+
+
+@pytest.mark.parametrize("status,action", [
+    ("planned", lambda s: s.mark_dose(at(1))),
+    ("planned", lambda s: s.finish(at(1))),
+    ("planned", lambda s: s.sign(at(1))),
+    ("live", lambda s: s.go_live(at(1))),
+    ("live", lambda s: s.sign(at(1))),
+    ("ended", lambda s: s.go_live(at(1))),
+    ("ended", lambda s: s.mark_dose(at(1))),
+    ("ended", lambda s: s.finish(at(1))),
+])
+def test_transitions_out_of_order_are_refused(status: str, action) -> None:  # noqa: ANN001
+    s = new()
+    if status in ("live", "ended"):
+        s.go_live(at(0))
+    if status == "ended":
+        s.finish(at(5))
+    with pytest.raises(SessionStateError):
+        action(s)
+    assert s.status == status
+
+
+def signed_session() -> Session:
+    s = new()
+    s.go_live(at(0))
+    s.mark_dose(at(1))
+    s.add_note(at(2), "first")
+    s.finish(at(130))
+    s.sign(at(140))
+    return s
+
+
+@pytest.mark.parametrize("change", [
+    lambda s: s.add_note(at(200), "late"),
+    lambda s: s.edit_entry(at(200), "e3", "changed"),
+    lambda s: s.strike_entry(at(200), "e3", "oops"),
+    lambda s: s.record_vitals(at(200), Vitals.create(systolic=120, diastolic=80,
+                                                      heart_rate=70, spo2=98)),
+    lambda s: s.update_preparation(intention="new"),
+    lambda s: s.update_integration(integration_notes="new"),
+    lambda s: s.set_draft("x"),
+    lambda s: s.log_prompt(at(200), "breathe", "anxiety"),
+    lambda s: s.log_rating(at(200), "moaas", 5),
+])
+def test_a_signed_session_refuses_every_change(change) -> None:  # noqa: ANN001
+    s = signed_session()
+    before = s.to_dict()
+    with pytest.raises(SignedSessionError, match="addendum"):
+        change(s)
+    assert s.to_dict() == before
+
+
+def test_addenda_only_on_signed_sessions() -> None:
+    s = new()
+    s.go_live(at(0))
+    with pytest.raises(SessionStateError):
+        s.add_addendum(at(1), "x")
+    s = signed_session()
+    a = s.add_addendum(at(300), "Called next day: slept well.")
+    assert s.addenda == [a] and a.at == at(300)
+
+
+def test_first_dose_then_boosters_need_mg() -> None:
+    s = new()
+    s.go_live(at(0))
+    dose = s.mark_dose(at(5))
+    assert (dose.kind, dose.values["mg"], s.dosed) == ("dose", 50, at(5))
+    with pytest.raises(ValidationError, match="booster_mg"):
+        s.mark_dose(at(30))
+    booster = s.mark_dose(at(30), mg=25)
+    assert booster.kind == "booster" and s.total_dose_mg == 75
+
+
+def test_edit_keeps_history_and_strike_keeps_text() -> None:
+    s = new()
+    s.go_live(at(0))
+    e = s.add_note(at(1), "tearfull")
+    s.edit_entry(at(2), e.id, "tearful")
+    assert e.text == "tearful" and [h.text for h in e.history] == ["tearfull"]
+    s.strike_entry(at(3), e.id, "wrong client")
+    assert e.text == "tearful" and e.struck is not None and e.struck.reason == "wrong client"
+    with pytest.raises(SessionStateError):
+        s.edit_entry(at(4), e.id, "again")
+    assert len(s.entries) == 2  # the system entry and the note: nothing was deleted
+
+
+def test_empty_notes_and_unknown_categories_are_refused() -> None:
+    s = new()
+    s.go_live(at(0))
+    with pytest.raises(ValidationError):
+        s.add_note(at(1), "   ")
+    with pytest.raises(ValidationError, match="category"):
+        s.add_note(at(1), "x", category="mood")
+
+
+def test_ratings_and_side_effects_are_validated() -> None:
+    s = new()
+    s.go_live(at(0))
+    assert s.log_rating(at(1), "moaas", 0).values == {"scale": "moaas", "score": 0}
+    for bad in (6, -1, "x", True):
+        with pytest.raises(ValidationError):
+            s.log_rating(at(1), "moaas", bad)
+    with pytest.raises(ValidationError):
+        s.log_rating(at(1), "dissociation", 5)
+    with pytest.raises(ValidationError, match="detail"):
+        s.log_side_effect(at(1), "rescue_medication")
+    s.log_side_effect(at(1), "rescue_medication", "ondansetron 4 mg")
+
+
+def test_round_trip_through_dict() -> None:
+    s = signed_session()
+    s.add_addendum(at(300), "addendum")
+    again = Session.from_dict(s.to_dict())
+    assert again.to_dict() == s.to_dict()
+    assert again == s
+
+
+@pytest.mark.parametrize("breakage", [
+    {"schema": 99}, {"status": "paused"}, {"entries": "nope"}, {"client": ""},
+    {"created": "yesterday"}, {"session_no": 0}, {"route": "rectal"}, {"id": "xyz"},
+])
+def test_from_dict_names_the_bad_field(breakage: dict[str, object]) -> None:
+    data = new().to_dict()
+    data.update(breakage)
+    with pytest.raises(ValueError) as err:
+        Session.from_dict(data)
+    assert next(iter(breakage)) in str(err.value) or "schema" in str(err.value)

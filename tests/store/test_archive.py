@@ -1,0 +1,257 @@
+"""The archive on real TinyDB files: the API, durability, the lock, damage, permissions."""
+
+from __future__ import annotations
+
+import errno
+import os
+import stat
+from pathlib import Path
+
+import orjson
+import pytest
+
+from kapsession import Archive, ArchiveReadOnly, StorageError, UnknownSession, ValidationError
+from kapsession.model import SignedSessionError
+from kapsession.store import AmbiguousSessionId
+
+
+def live_session(archive: Archive) -> str:
+    s = archive.new_session(client="C-0042", route="im", dose_mg=50, intention="be open",
+                            live=True)
+    archive.mark_dose(s.id)
+    return s.id
+
+
+def test_the_documented_api(archive: Archive, clock) -> None:  # noqa: ANN001
+    s = archive.new_session(client="C-0042", route="im", dose_mg=50, intention="rest")
+    assert s.status == "planned" and s.session_no == 1
+    archive.go_live(s.id)
+    clock.advance(minutes=10)
+    archive.mark_dose(s.id)
+    clock.advance(minutes=5)
+    note = archive.add_note(s.id, "settling in", category="somatic", flagged=True)
+    v = archive.record_vitals(s.id, systolic=150, diastolic=95, heart_rate=80, spo2=97)
+    assert v.flagged  # above 140/90
+    archive.end_session(s.id)
+    got = archive.get(s.id)
+    assert got.status == "ended" and got.entry(note.id).category == "somatic"
+    [summary] = archive.sessions()
+    assert (summary.client, summary.entries, summary.flagged) == ("C-0042", 3, 2)
+
+
+def test_invalid_input_raises_value_error_naming_the_field(archive: Archive) -> None:
+    with pytest.raises(ValueError, match="client"):
+        archive.new_session(client="", route="im")
+    with pytest.raises(ValueError, match="route"):
+        archive.new_session(client="C-1", route="teleport")
+    sid = live_session(archive)
+    with pytest.raises(ValidationError) as err:
+        archive.record_vitals(sid, systolic=400, diastolic=10, heart_rate=70, spo2=98)
+    assert err.value.field == "systolic"
+
+
+def test_notes_survive_reopening(tmp_path: Path, clock) -> None:  # noqa: ANN001
+    with Archive.open(tmp_path / "a", clock=clock) as a:
+        sid = live_session(a)
+        for i in range(20):
+            a.add_note(sid, f"note {i}")
+    with Archive.open(tmp_path / "a", clock=clock) as a:
+        texts = [e.text for e in a.get(sid).entries if e.kind == "note"]
+    assert texts == [f"note {i}" for i in range(20)]
+
+
+def test_session_numbers_count_per_client(archive: Archive) -> None:
+    a = archive.new_session(client="C-1", route="im")
+    b = archive.new_session(client="C-2", route="im")
+    c = archive.new_session(client="C-1", route="oral")
+    assert (a.session_no, b.session_no, c.session_no) == (1, 1, 2)
+
+
+def test_sessions_are_newest_first(archive: Archive, clock) -> None:  # noqa: ANN001
+    ids = []
+    for i in range(3):
+        ids.append(archive.new_session(client=f"C-{i}", route="im").id)
+        clock.advance(days=1)
+    assert [s.id for s in archive.sessions()] == ids[::-1]
+
+
+def test_id_prefixes(archive: Archive) -> None:
+    sid = live_session(archive)
+    assert archive.get(sid[:6]).id == sid
+    with pytest.raises(UnknownSession):
+        archive.get("zzzz")
+    for _ in range(40):  # enough ids that two share a first hex digit
+        archive.new_session(client="C-9", route="im")
+    first = [s.id[0] for s in archive.sessions()]
+    shared = next(c for c in first if first.count(c) > 1)
+    with pytest.raises(AmbiguousSessionId):
+        archive.get(shared)
+
+
+def test_each_session_is_one_tinydb_document_in_its_own_file(archive: Archive) -> None:
+    sid = live_session(archive)
+    data = orjson.loads((archive.path / "sessions" / f"{sid}.json").read_bytes())
+    assert list(data) == ["session"] and list(data["session"]) == ["1"]
+    doc = data["session"]["1"]
+    assert doc["id"] == sid and doc["schema"] == 1
+    assert doc["created"].endswith("+01:00")  # ISO 8601 with the UTC offset
+
+
+def test_second_instance_is_read_only_and_says_so(tmp_path: Path, clock) -> None:  # noqa: ANN001
+    first = Archive.open(tmp_path / "a", clock=clock)
+    sid = live_session(first)
+    first.add_note(sid, "written by the first window")
+    second = Archive.open(tmp_path / "a", clock=clock)
+    try:
+        assert second.read_only and not first.read_only
+        assert [e.text for e in second.get(sid).entries][-1] == "written by the first window"
+        for write in (lambda: second.add_note(sid, "x"),
+                      lambda: second.new_session(client="C-2", route="im"),
+                      lambda: second.mark_dose(sid, 10),
+                      lambda: second.end_session(sid),
+                      lambda: second.save_draft(sid, "draft")):
+            with pytest.raises(ArchiveReadOnly, match="another kapsession window"):
+                write()
+    finally:
+        second.close()
+        first.close()
+    # With the first closed, the lock is free again.
+    with Archive.open(tmp_path / "a", clock=clock) as third:
+        assert not third.read_only
+
+
+def test_signed_sessions_refuse_changes_but_take_addenda(archive: Archive) -> None:
+    sid = live_session(archive)
+    archive.add_note(sid, "note")
+    archive.end_session(sid)
+    archive.sign(sid)
+    before = archive.get(sid).to_dict()
+    for change in (lambda: archive.add_note(sid, "x"),
+                   lambda: archive.edit_entry(sid, "e3", "x"),
+                   lambda: archive.strike_entry(sid, "e3", "x"),
+                   lambda: archive.update_integration(sid, integration_notes="x"),
+                   lambda: archive.update_preparation(sid, intention="x"),
+                   lambda: archive.save_draft(sid, "x")):
+        with pytest.raises(SignedSessionError):
+            change()
+    assert archive.get(sid).to_dict() == before
+    archive.add_addendum(sid, "Called the next day: fine.")
+    assert [a.text for a in archive.get(sid).addenda] == ["Called the next day: fine."]
+
+
+def test_permissions_under_a_permissive_umask(tmp_path: Path, clock) -> None:  # noqa: ANN001
+    old = os.umask(0)
+    try:
+        with Archive.open(tmp_path / "a", clock=clock) as a:
+            sid = live_session(a)
+            a.add_note(sid, "private")
+    finally:
+        os.umask(old)
+    root = tmp_path / "a"
+    for path in [root, *root.rglob("*")]:
+        mode = stat.S_IMODE(path.stat().st_mode)
+        assert mode == (0o700 if path.is_dir() else 0o600), (path, oct(mode))
+
+
+def test_a_damaged_session_file_is_set_aside_and_the_rest_opens(tmp_path: Path, clock) -> None:  # noqa: ANN001,E501
+    with Archive.open(tmp_path / "a", clock=clock) as a:
+        good = live_session(a)
+        bad = a.new_session(client="C-7", route="oral").id
+    bad_file = tmp_path / "a" / "sessions" / f"{bad}.json"
+    original = bad_file.read_bytes()
+    bad_file.write_bytes(original[: len(original) // 2])  # torn
+    with Archive.open(tmp_path / "a", clock=clock) as a:
+        assert [s.id for s in a.sessions()] == [good]
+        assert len(a.problems) == 1 and f"{bad}.json" in a.problems[0]
+        kept = list((tmp_path / "a" / "damaged").iterdir())
+        assert len(kept) == 1 and kept[0].read_bytes() == original[: len(original) // 2]
+
+
+@pytest.mark.parametrize("content,problem", [
+    (b"", "empty"),
+    (b"not json", "not valid JSON"),
+    (b'{"session": {"1": {"id": "nope"}}}', "bad field"),
+    (b'{"session": {"1": {"schema": 1, "id": "ID", "client": 5}}}', "bad field"),
+    (b"[1, 2]", "not a TinyDB"),
+])
+def test_each_kind_of_damage_is_named(tmp_path: Path, clock, content: bytes,  # noqa: ANN001
+                                      problem: str) -> None:
+    with Archive.open(tmp_path / "a", clock=clock) as a:
+        sid = a.new_session(client="C-7", route="oral").id
+    path = tmp_path / "a" / "sessions" / f"{sid}.json"
+    path.write_bytes(content.replace(b"ID", sid.encode()))
+    with Archive.open(tmp_path / "a", clock=clock) as a:
+        assert a.sessions() == []
+        assert problem in a.problems[0] and f"{sid}.json" in a.problems[0]
+
+
+def test_future_schema_is_left_in_place(tmp_path: Path, clock) -> None:  # noqa: ANN001
+    with Archive.open(tmp_path / "a", clock=clock) as a:
+        sid = a.new_session(client="C-7", route="oral").id
+    path = tmp_path / "a" / "sessions" / f"{sid}.json"
+    data = orjson.loads(path.read_bytes())
+    data["session"]["1"]["schema"] = 2
+    path.write_bytes(orjson.dumps(data))
+    with Archive.open(tmp_path / "a", clock=clock) as a:
+        assert a.sessions() == [] and "newer kapsession" in a.problems[0]
+    assert path.exists()
+
+
+def test_a_damaged_index_is_rebuilt(tmp_path: Path, clock) -> None:  # noqa: ANN001
+    with Archive.open(tmp_path / "a", clock=clock) as a:
+        sid = live_session(a)
+    (tmp_path / "a" / "index.json").write_bytes(b"{{{{")
+    with Archive.open(tmp_path / "a", clock=clock) as a:
+        assert [s.id for s in a.sessions()] == [sid]
+    with Archive.open(tmp_path / "a", clock=clock) as a:
+        assert a.problems == []  # the rebuilt index is sound
+
+
+def test_an_index_out_of_step_is_corrected(tmp_path: Path, clock) -> None:  # noqa: ANN001
+    with Archive.open(tmp_path / "a", clock=clock) as a:
+        sid = live_session(a)
+        a.flush_index()
+        a.add_note(sid, "after the index was written")
+        a._index_dirty = False  # as if the process died before closing  # noqa: SLF001
+    index = orjson.loads((tmp_path / "a" / "index.json").read_bytes())
+    assert [row["entries"] for row in index["sessions"].values()] == [1]  # the dose only
+    with Archive.open(tmp_path / "a", clock=clock) as a:
+        assert a.summary(sid).entries == 2  # the dose and the note
+
+
+def test_a_failed_write_raises_and_damages_nothing(archive: Archive,
+                                                   monkeypatch: pytest.MonkeyPatch) -> None:
+    sid = live_session(archive)
+    archive.add_note(sid, "kept")
+    path = archive.path / "sessions" / f"{sid}.json"
+    before = path.read_bytes()
+
+    def full_disk(fd: int) -> None:
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    monkeypatch.setattr(os, "fsync", full_disk)
+    with pytest.raises(StorageError, match="No space left"):
+        archive.add_note(sid, "lost?")
+    assert path.read_bytes() == before
+    assert [e.text for e in archive.get(sid).entries][-1] == "kept"
+    assert not [p for p in path.parent.iterdir() if p.name.endswith(".tmp")]
+    monkeypatch.undo()
+    archive.add_note(sid, "retried")
+    assert [e.text for e in archive.get(sid).entries][-2:] == ["kept", "retried"]
+
+
+def test_draft_is_saved_and_restored(tmp_path: Path, clock) -> None:  # noqa: ANN001
+    with Archive.open(tmp_path / "a", clock=clock) as a:
+        sid = live_session(a)
+        a.save_draft(sid, "half a thou")
+    with Archive.open(tmp_path / "a", clock=clock) as a:
+        assert a.get(sid).draft == "half a thou"
+        assert [s.id for s in a.live_sessions()] == [sid]
+
+
+def test_add_existing_never_replaces(archive: Archive) -> None:
+    sid = live_session(archive)
+    session = archive.get(sid)
+    session.intention = "changed"
+    assert archive.add_existing(session) is False
+    assert archive.get(sid).intention == "be open"
