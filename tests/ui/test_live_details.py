@@ -1,0 +1,157 @@
+"""Resume after a restart, drafts, literal display of markup, the veil, failed saves."""
+
+from __future__ import annotations
+
+import errno
+import os
+from datetime import timedelta
+
+import pytest
+from textual.widgets import Input
+
+from kapsession import Archive
+from kapsession.config import Config
+from kapsession.ui.app import KapsessionApp
+from kapsession.ui.screens.live import LiveScreen
+from kapsession.ui.widgets.clock_panel import ClockPanel
+from kapsession.ui.widgets.timeline import Timeline
+
+from .helpers import screen_text, visible_text
+
+
+def start_live(archive: Archive, clock) -> str:  # noqa: ANN001
+    s = archive.new_session(client="C-0042", route="im", dose_mg=50, live=True)
+    clock.advance(minutes=5)
+    archive.mark_dose(s.id)
+    return s.id
+
+
+async def test_home_offers_resume_and_the_clock_is_right_after_restart(archive, clock) -> None:  # noqa: ANN001,E501
+    sid = start_live(archive, clock)
+    archive.add_note(sid, "before the crash")
+    archive.save_draft(sid, "half a sentence")
+    clock.advance(minutes=37, seconds=12)  # the app was closed (or crashed) meanwhile
+    app = KapsessionApp(archive, config=Config(), clock=clock)
+    async with app.run_test(size=(100, 30)) as pilot:
+        banner = str(app.screen.query_one("#banner").render())
+        assert "Live: C-0042 session 1" in banner and "press r" in banner
+        await pilot.press("r")
+        await pilot.pause()
+        assert isinstance(app.screen, LiveScreen)
+        assert app.screen.query_one("#note", Input).value == "half a sentence"
+        assert app.focused is app.screen.query_one("#note", Input)
+        panel = app.screen.query_one(ClockPanel)
+        assert panel.state is not None and panel.state.since_dose == timedelta(minutes=37,
+                                                                                seconds=12)
+        assert "before the crash" in visible_text(app.screen.query_one(Timeline))
+
+
+async def test_the_unsent_note_survives_an_abrupt_close(archive, clock) -> None:  # noqa: ANN001
+    sid = start_live(archive, clock)
+    app = KapsessionApp(archive, config=Config(), clock=clock)
+    async with app.run_test() as pilot:
+        await pilot.press("r")
+        await pilot.pause()
+        for ch in "client sighs":
+            await pilot.press(ch if ch != " " else "space")
+        app.screen.save_draft()  # what the draft timer does every few seconds
+        app.exit()  # abrupt: no quit action, no unmount handling
+    assert archive.get(sid).draft == "client sighs"
+
+
+async def test_quitting_keeps_the_draft_and_says_the_session_stays_live(archive, clock) -> None:  # noqa: ANN001,E501
+    sid = start_live(archive, clock)
+    app = KapsessionApp(archive, config=Config(), clock=clock)
+    async with app.run_test() as pilot:
+        await pilot.press("r")
+        await pilot.pause()
+        app.screen.query_one("#note", Input).value = "typed, never sent"
+        await pilot.press("ctrl+q")
+        await pilot.pause()
+    assert archive.get(sid).draft == "typed, never sent"
+    assert app.return_code == 0
+
+
+HOSTILE = "[bold red]x[/] and [/] and \x1b[31mred\x1b[0m \x1b]8;;http://x\x07link"
+
+
+async def test_markup_and_escape_sequences_show_literally(archive, clock) -> None:  # noqa: ANN001
+    sid = start_live(archive, clock)
+    archive.add_note(sid, HOSTILE)
+    app = KapsessionApp(archive, config=Config(), clock=clock)
+    async with app.run_test(size=(160, 40)) as pilot:
+        await pilot.press("r")
+        await pilot.pause()
+        shown = visible_text(app.screen.query_one(Timeline))
+    assert "[bold red]x[/] and [/] and [31mred[0m ]8;;http://x" in shown
+    assert "\x1b" not in shown
+
+
+async def test_a_failed_save_keeps_the_note_in_the_box(archive, clock,  # noqa: ANN001
+                                                       monkeypatch: pytest.MonkeyPatch) -> None:
+    sid = start_live(archive, clock)
+    app = KapsessionApp(archive, config=Config(), clock=clock)
+    async with app.run_test() as pilot:
+        await pilot.press("r")
+        await pilot.pause()
+        note = app.screen.query_one("#note", Input)
+        note.value = "must not be lost"
+
+        def full(fd: int) -> None:
+            raise OSError(errno.ENOSPC, "No space left on device")
+
+        monkeypatch.setattr(os, "fsync", full)
+        await pilot.press("enter")
+        await pilot.pause()
+        assert note.value == "must not be lost"
+        assert "No space left" in str(app.screen.query_one("#note-status").render())
+        monkeypatch.undo()
+        await pilot.press("enter")  # retried (the screen also retries by itself)
+        await pilot.pause()
+        assert note.value == ""
+    assert [e.text for e in archive.get(sid).entries][-1] == "must not be lost"
+
+
+async def test_veil_hides_note_text_but_keeps_the_clock(archive, clock) -> None:  # noqa: ANN001
+    sid = start_live(archive, clock)
+    archive.add_note(sid, "SECRET-NOTE")
+    app = KapsessionApp(archive, config=Config(), clock=clock)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await pilot.press("r")
+        await pilot.pause()
+        app.screen.query_one("#note", Input).value = "SECRET-DRAFT"
+        await pilot.press("ctrl+o")
+        await pilot.pause()
+        shown = screen_text(app.screen)
+        assert "SECRET" not in shown
+        assert "T+ since the dose" in shown and "Veiled" in shown
+
+
+async def test_bad_tag_keeps_the_note_and_explains(archive, clock) -> None:  # noqa: ANN001
+    start_live(archive, clock)
+    app = KapsessionApp(archive, config=Config(), clock=clock)
+    async with app.run_test() as pilot:
+        await pilot.press("r")
+        await pilot.pause()
+        note = app.screen.query_one("#note", Input)
+        note.value = "#in something"
+        await pilot.press("enter")
+        await pilot.pause()
+        assert note.value == "#in something"
+        assert "#insight or #intervention" in str(app.screen.query_one("#note-status").render())
+
+
+async def test_second_instance_home_says_read_only(tmp_path, clock) -> None:  # noqa: ANN001
+    first = Archive.open(tmp_path / "a", clock=clock)
+    start_live(first, clock)
+    second = Archive.open(tmp_path / "a", clock=clock)
+    try:
+        app = KapsessionApp(second, config=Config(), clock=clock)
+        async with app.run_test() as pilot:
+            assert "Read-only" in str(app.screen.query_one("#banner").render())
+            await pilot.press("n")
+            await pilot.pause()
+            assert app.screen is not None and type(app.screen).__name__ == "HomeScreen"
+    finally:
+        second.close()
+        first.close()

@@ -1,0 +1,67 @@
+"""Snapshots of the screens with demo data and a frozen clock. Review changes on purpose:
+`pytest --snapshot-update` rewrites them, and the diff shows what a therapist would see."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from kapsession import Archive
+from kapsession.config import Config
+from kapsession.demo import demo_sessions
+from kapsession.ui.app import KapsessionApp
+
+
+@pytest.fixture
+def demo_app(tmp_path: Path, clock):  # noqa: ANN001, ANN201
+    archive = Archive.open(tmp_path / "demo", clock=clock)
+    with archive.bulk():
+        for s in demo_sessions(24, seed=7, now=clock.now, live=True):
+            archive.add_existing(s)
+    yield KapsessionApp(archive, config=Config(), clock=clock)
+    archive.close()
+
+
+def live_id(app: KapsessionApp) -> str:
+    return app.archive.live_sessions()[0].id
+
+
+def test_home_screen(snap_compare, demo_app) -> None:  # noqa: ANN001
+    assert snap_compare(demo_app, terminal_size=(120, 36))
+
+
+@pytest.mark.parametrize("size", [(100, 30), (160, 45)])
+def test_live_screen(snap_compare, demo_app, size) -> None:  # noqa: ANN001
+    assert snap_compare(demo_app, terminal_size=size, press=["r"])
+
+
+def test_vitals_dialog(snap_compare, demo_app) -> None:  # noqa: ANN001
+    assert snap_compare(demo_app, terminal_size=(100, 30), press=["r", "ctrl+r"])
+
+
+def test_prepare_screen(snap_compare, demo_app) -> None:  # noqa: ANN001
+    assert snap_compare(demo_app, terminal_size=(100, 36), press=["n"])
+
+
+def test_detail_screen(snap_compare, demo_app) -> None:  # noqa: ANN001
+    async def open_signed(pilot) -> None:  # noqa: ANN001
+        from kapsession.ui.screens.detail import DetailScreen
+
+        signed = next(s for s in demo_app.archive.sessions() if s.status == "signed"
+                      and s.addenda)
+        await demo_app.push_screen(DetailScreen(signed.id))
+        await pilot.pause()
+
+    assert snap_compare(demo_app, terminal_size=(120, 40), run_before=open_signed)
+
+
+def test_integration_screen(snap_compare, demo_app) -> None:  # noqa: ANN001
+    async def open_ended(pilot) -> None:  # noqa: ANN001
+        from kapsession.ui.screens.integration import IntegrationScreen
+
+        ended = next(s for s in demo_app.archive.sessions() if s.status == "ended")
+        await demo_app.push_screen(IntegrationScreen(ended.id))
+        await pilot.pause()
+
+    assert snap_compare(demo_app, terminal_size=(120, 45), run_before=open_ended)
