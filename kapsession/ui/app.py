@@ -103,6 +103,8 @@ class KapsessionApp(App[None]):
                     async def run(action: str = b.action, target=target) -> None:  # noqa: ANN001
                         await target.run_action(action)
 
-                    yield SystemCommand(b.description, b.tooltip or b.description, run)
+                    names = getattr(node, "COMMAND_NAMES", {})
+                    yield SystemCommand(names.get(b.action, b.description),
+                                        b.tooltip or b.description, run)
         yield SystemCommand("Theme", "Switch between the low-light and the light theme",
                             self.action_toggle_theme)

@@ -13,7 +13,7 @@ from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.containers import Horizontal, VerticalScroll
+from textual.containers import Horizontal
 from textual.screen import Screen
 from textual.timer import Timer
 from textual.widgets import Footer, Input, Label, SelectionList, Static, TextArea
@@ -25,6 +25,7 @@ from ...model.session import OUTCOME_LIMITS, ChecklistItem
 from ...model.times import format_duration
 from ...store import ArchiveError
 from ..widgets.confirm_dialog import ConfirmDialog
+from ..widgets.form import Form
 
 AUTOSAVE_DELAY_S = 1.5
 OUTCOME_LABELS = {
@@ -64,7 +65,7 @@ class IntegrationScreen(Screen[None]):
         self.session = s
         yield Static(Text(f"Integration · {s.client} · session {s.session_no}", style="bold"),
                      id="integration-title")
-        with VerticalScroll(id="form"):
+        with Form(id="form"):
             yield Label("Discharge readiness (space ticks)", classes="section-label")
             yield Static(id="observation", markup=False)
             yield Static(id="vitals-compare", markup=False)
@@ -155,8 +156,10 @@ class IntegrationScreen(Screen[None]):
                 integration_date = date.fromisoformat(date_text)
             except ValueError:
                 error.update("a date as YYYY-MM-DD")
+                error.add_class("shown")
                 return None
         error.update("")
+        error.remove_class("shown")
         d_sel = set(self.query_one("#discharge", SelectionList).selected)
         i_sel = set(self.query_one("#integration", SelectionList).selected)
         outcomes = {k: self.query_one(f"#{k}", Input).value.strip() or None

@@ -44,15 +44,15 @@ class LiveScreen(Screen[None]):
                 tooltip="Mark dose (first press: the dose, T0; later: a booster, with its mg)"),
         Binding("ctrl+r", "record_vitals", "Vitals", id="record_vitals", priority=True,
                 tooltip="Record vitals (BP, heart rate, SpO₂; optional respiratory rate)"),
-        Binding("ctrl+s", "log_effect", "Side effect", id="log_effect", priority=True,
+        Binding("ctrl+s", "log_effect", "Effect", id="log_effect", priority=True,
                 tooltip="Log side effect or rating (MOAA/S, dissociation, rescue medication)"),
-        Binding("ctrl+n", "next_prompt", "Next prompt", id="next_prompt", priority=True,
+        Binding("ctrl+n", "next_prompt", "Next", id="next_prompt", priority=True,
                 tooltip="Next grounding prompt"),
-        Binding("ctrl+b", "previous_prompt", "Prev prompt", id="previous_prompt",
+        Binding("ctrl+b", "previous_prompt", "Prev", id="previous_prompt",
                 priority=True, tooltip="Previous grounding prompt"),
         Binding("ctrl+g", "choose_situation", "Situation", id="choose_situation",
                 priority=True, tooltip="Choose prompt situation"),
-        Binding("ctrl+l", "log_prompt", "Log prompt", id="log_prompt", priority=True,
+        Binding("ctrl+l", "log_prompt", "Log", id="log_prompt", priority=True,
                 tooltip="Log prompt used (the prompt goes into the timeline)"),
         Binding("ctrl+o", "toggle_veil", "Veil", id="toggle_veil", priority=True,
                 tooltip="Privacy veil: hide all note text, keep the clock; again to show"),
@@ -60,9 +60,19 @@ class LiveScreen(Screen[None]):
                 tooltip="Finish session (asks to confirm), then discharge and integration"),
         Binding("escape", "focus_timeline", "Timeline", id="focus_timeline",
                 tooltip="Move to the timeline: arrows select, e edit, d strike; typing returns"),
-        Binding("enter", "save_note", "Save note", id="save_note",
+        Binding("enter", "save_note", "Save", id="save_note",
                 tooltip="Save note (#tag sets the category, a leading ! flags it)"),
     ]
+
+    # The command palette names each action as PRODUCT.md's key table does.
+    COMMAND_NAMES = {
+        "save_note": "Save note", "mark_dose": "Mark dose", "record_vitals": "Record vitals",
+        "log_effect": "Log side effect or rating", "next_prompt": "Next grounding prompt",
+        "previous_prompt": "Previous grounding prompt",
+        "choose_situation": "Choose prompt situation", "log_prompt": "Log prompt used",
+        "toggle_veil": "Privacy veil", "finish_session": "Finish session",
+        "focus_timeline": "Go to the timeline",
+    }
 
     def __init__(self, session_id: str) -> None:
         super().__init__()
@@ -95,7 +105,7 @@ class LiveScreen(Screen[None]):
         yield Input(placeholder="Type a note, enter saves · #tag sets the category · "
                     "! flags it", id="note", max_length=10_000)
         yield Static(id="note-status", markup=False)
-        yield Footer()
+        yield Footer(compact=True)
 
     def on_mount(self) -> None:
         self._title()

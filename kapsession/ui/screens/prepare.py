@@ -11,7 +11,7 @@ from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.containers import Horizontal, VerticalScroll
+from textual.containers import Horizontal
 from textual.screen import Screen
 from textual.widgets import Footer, Input, Label, Select, SelectionList, Static, TextArea
 
@@ -19,6 +19,7 @@ from ...model import ValidationError, Vitals, checklist_from_texts, validate_cli
 from ...model.session import ChecklistItem, validate_dose
 from ...model.vocab import MEDICINES, ROUTES
 from ...store import ArchiveError
+from ..widgets.form import Form
 
 BASELINE = (("systolic", "Systolic BP", "mmHg"), ("diastolic", "Diastolic BP", "mmHg"),
             ("heart_rate", "Heart rate", "bpm"), ("spo2", "SpO₂", "%"))
@@ -54,7 +55,7 @@ class PrepareScreen(Screen[None]):
         yield Static(Text("New session · preparation" if not existing else
                           f"Planned session {existing.session_no} · preparation",
                           style="bold"), id="form-title")
-        with VerticalScroll(id="form"):
+        with Form(id="form"):
             yield from self._field("client", "Client code",
                                    Input(existing.client if existing else "", id="client",
                                          placeholder="a pseudonym such as C-0042; never a "
@@ -112,7 +113,9 @@ class PrepareScreen(Screen[None]):
     # ---- validation ---------------------------------------------------------------------
 
     def _error(self, key: str, message: str) -> None:
-        self.query_one(f"#{key}-error", Static).update(message)
+        error = self.query_one(f"#{key}-error", Static)
+        error.update(message)
+        error.set_class(bool(message), "shown")
 
     def _value(self, key: str) -> str:
         return self.query_one(f"#{key}", Input).value
@@ -178,8 +181,7 @@ class PrepareScreen(Screen[None]):
             return None
         intention = self.query_one("#intention", TextArea).text
         if len(intention) > 10_000:
-            self.query_one("#intention-error", Static).update(
-                f"{len(intention):,} characters; the limit is 10,000")
+            self._error("intention", f"{len(intention):,} characters; the limit is 10,000")
             return None
         selected = set(self.query_one("#checklist", SelectionList).selected)
         values.update(

@@ -93,7 +93,7 @@ class ClockPanel(Vertical):
             self._show("clock-label", "T+ since the dose")
             self._show("elapsed", hms(state.since_dose))
         elif state.since_arrival is not None:
-            self._show("clock-label", "Before the dose · since arrival (ctrl+t marks the dose)")
+            self._show("clock-label", "Since arrival · ctrl+t marks the dose")
             self._show("elapsed", hms(state.since_arrival))
         else:
             self._show("clock-label", "Not started")
@@ -101,15 +101,13 @@ class ClockPanel(Vertical):
         dose = f" · {s.total_dose_mg:g} mg" if s.total_dose_mg else ""
         self._show("phase", f"{state.phase.upper()} · {route_label(s.route)}{dose}")
         if state.course_end is not None:
-            self._show("bar", f"{course_bar(state.progress)} "
-                       f"{int(state.progress * 100)}% of the course")
+            self._show("bar", f"{course_bar(state.progress)} {int(state.progress * 100)}%")
         else:
-            self._show("bar", course_bar(0.0) + " course starts at the dose")
+            self._show("bar", course_bar(0.0) + " from the dose")
         if s.status != "live":
             self._show("checkin", f"Session {s.status}")
         elif state.next_checkin is None:
-            self._show("checkin", "Vitals: first check-in "
-                       f"{self.settings.first_checkin_min} min after the dose")
+            self._show("checkin", f"Vitals: first at T+{self.settings.first_checkin_min} min")
         else:
             left = state.next_checkin - self.clock()
             if state.checkin_overdue:
@@ -122,13 +120,12 @@ class ClockPanel(Vertical):
                 self._show("checkin", f"Vitals due in {format_duration(left)}")
         if state.observation_left is None:
             self._show("observation",
-                       f"Minimum observation {self.settings.min_observation_min // 60}:"
-                       f"{self.settings.min_observation_min % 60:02d} after the dose")
+                       f"Observation: at least {self.settings.min_observation_min} min")
         elif state.observation_met:
             self._show("observation", "Minimum observation time passed", classes="met")
         else:
-            self._show("observation", f"Observation: {format_duration(state.observation_left)} "
-                       "left of the minimum")
+            self._show("observation",
+                       f"Observation: {format_duration(state.observation_left)} to go")
         if state.phase != self._phase:
             first = self._phase is None
             self._phase = state.phase

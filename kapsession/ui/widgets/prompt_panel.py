@@ -67,10 +67,10 @@ class PromptPanel(Vertical):
             return
         if self.chosen_by_hand:
             if situation != self.situation:
-                self.hint = f"({phase}: ctrl+g for {PROMPT_SITUATIONS[situation]})"
+                self.hint = f"({phase}: ctrl+g)"
                 self._show_prompt()
             return
         self.situation = situation
         self.index = 0
-        self.hint = f"(suggested for the {phase} phase)"
+        self.hint = f"(for {phase})"
         self._show_prompt()

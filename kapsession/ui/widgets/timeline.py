@@ -108,7 +108,8 @@ class Timeline(OptionList):
             self.post_message(self.StrikeRequested(entry_id))
 
     def on_key(self, event: events.Key) -> None:
-        if event.is_printable and event.character and event.key not in ("e", "d"):
+        if event.is_printable and event.character and event.key not in ("e", "d",
+                                                                        "question_mark"):
             event.stop()
             event.prevent_default()
             self.post_message(self.TypeAhead(event.character))

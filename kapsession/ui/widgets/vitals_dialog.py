@@ -69,11 +69,13 @@ class VitalsDialog(ModalScreen[Vitals | None]):
     def action_save(self) -> None:
         for key, _, _ in FIELDS:
             self.query_one(f"#{key}-error", Static).update("")
+            self.query_one(f"#{key}-error", Static).remove_class("shown")
         try:
             vitals = Vitals.create(**self._values())
         except ValidationError as exc:
             field = exc.field if exc.field in dict((k, 1) for k, _, _ in FIELDS) else "systolic"
             self.query_one(f"#{field}-error", Static).update(exc.problem)
+            self.query_one(f"#{field}-error", Static).add_class("shown")
             self.query_one(f"#{field}", Input).focus()
             return
         self.dismiss(vitals)
