@@ -50,7 +50,7 @@ from .errors import (
 )
 from .fsutil import ensure_private_dir, fsync_dir, remove_stale_temps
 from .migrations import migrate
-from .storage import AtomicJSONStorage, DamagedFile
+from .storage import AtomicJSONStorage, DamagedFile, read_json_file
 
 log = logging.getLogger(__name__)
 
@@ -328,6 +328,24 @@ class Archive:
                 yield self.get(sid)
             except UnknownSession:
                 continue
+
+    def search_text(self, ref: str) -> str:
+        """Everything typed into a session, lowercased, for the free-text filter.
+
+        Reads the file directly (no caches touched), so it may run in a worker thread while
+        the UI thread uses the archive. Returns '' for a file that cannot be read.
+        """
+        try:
+            data = read_json_file(self._session_path(ref))
+            doc = data[SESSION_TABLE]["1"]
+        except (DamagedFile, KeyError, TypeError):
+            return ""
+        parts = [doc.get("intention") or "", doc.get("integration_notes") or ""]
+        for entry in doc.get("entries") or []:
+            parts.append(entry.get("text") or "")
+            parts.extend(h.get("text") or "" for h in entry.get("history") or [])
+        parts.extend(a.get("text") or "" for a in doc.get("addenda") or [])
+        return "\n".join(p for p in parts if isinstance(p, str)).lower()
 
     def next_session_no(self, client: str) -> int:
         client = client.strip()

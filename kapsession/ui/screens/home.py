@@ -5,17 +5,20 @@ from __future__ import annotations
 from datetime import timedelta
 
 from rich.text import Text
-from textual import on
+from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Input, Static
+from textual.worker import get_current_worker
 
 from ...model import SessionSummary, ValidationError
 from ...model.filter import Filter, parse_filter
 from ...model.times import format_duration
 from ...model.vocab import route_label
 
+# Enough to scroll through years of one clinic's sessions; beyond it the filter finds the rest.
+MAX_ROWS = 1000
 COLUMNS = ("date", "client", "#", "route and dose", "duration", "status", "entries")
 
 
@@ -59,6 +62,7 @@ class HomeScreen(Screen[None]):
         yield Input(placeholder="/ to filter: client code, 2026-11, >=2026-10-01, words…",
                     id="filter", max_length=500)
         yield Static(id="filter-error", markup=False)
+        yield Static(id="progress", markup=False)
         table: DataTable[object] = DataTable(id="sessions", cursor_type="row", zebra_stripes=True)
         yield table
         yield Static(id="empty", markup=False)
@@ -93,24 +97,78 @@ class HomeScreen(Screen[None]):
         return flt
 
     def refresh_list(self) -> None:
+        """Show the sessions the filter matches. Summaries answer at once; words that only
+        the notes can contain are looked for in a worker, with progress shown."""
         flt = self._filter()
         summaries = self.archive.sessions()
-        rows = summaries if flt.empty else [s for s in summaries if flt.matches_summary(s)]
-        table = self.query_one("#sessions", DataTable)
-        selected = self.selected_id()
-        table.clear()
-        for s in rows:
-            table.add_row(*summary_row(s), key=s.id)
-        if selected is not None and selected in {s.id for s in rows}:
-            table.move_cursor(row=table.get_row_index(selected))
+        if flt.empty:
+            rows = summaries
+            pending: list[SessionSummary] = []
+        else:
+            candidates = [s for s in summaries if flt.matches_summary(s, words=False)]
+            rows = [s for s in candidates if not flt.unmatched_words(s)]
+            pending = [s for s in candidates if flt.unmatched_words(s)] if flt.words else []
+        self._show_rows(rows, total_known=not pending)
         self._update_banner()
         empty = self.query_one("#empty", Static)
         if not summaries:
             empty.update("Welcome. No sessions yet: press n to prepare one, or start "
                          "`kapsession --demo` to try the app on sample sessions.")
-        elif not rows:
-            empty.update("No session matches the filter (escape clears it).")
-        empty.display = not rows
+        if pending:
+            self._search_notes(flt, rows, pending)
+        else:
+            self.workers.cancel_group(self, "note-search")
+            self.query_one("#progress", Static).display = False
+
+    def _show_rows(self, rows: list[SessionSummary], *, total_known: bool = True) -> None:
+        table = self.query_one("#sessions", DataTable)
+        selected = self.selected_id()
+        shown = rows[:MAX_ROWS]
+        table.clear()
+        for s in shown:
+            table.add_row(*summary_row(s), key=s.id)
+        if selected is not None and selected in {s.id for s in shown}:
+            table.move_cursor(row=table.get_row_index(selected))
+        empty = self.query_one("#empty", Static)
+        if len(rows) > MAX_ROWS:
+            empty.update(f"Showing the newest {MAX_ROWS:,} of {len(rows):,} matching sessions; "
+                         "narrow the filter (a client code or a month) to see older ones.")
+            empty.display = True
+        elif not rows and self.archive.sessions():
+            empty.update("No session matches the filter (escape clears it)." if total_known
+                         else "Searching the notes…")
+            empty.display = True
+        else:
+            empty.display = not self.archive.sessions()
+
+    @work(thread=True, exclusive=True, group="note-search")
+    def _search_notes(self, flt: Filter, found: list[SessionSummary],
+                      pending: list[SessionSummary]) -> None:
+        worker = get_current_worker()
+        matches = list(found)
+        total = len(pending)
+        for n, summary in enumerate(pending, 1):
+            if worker.is_cancelled:
+                return
+            words = flt.unmatched_words(summary)
+            text = self.archive.search_text(summary.id)
+            if all(w in text for w in words):
+                matches.append(summary)
+            if n % 250 == 0 or n == total:
+                self.app.call_from_thread(self._search_progress, n, total)
+        if worker.is_cancelled:
+            return
+        matches.sort(key=lambda s: s.date, reverse=True)
+        self.app.call_from_thread(self._search_done, matches)
+
+    def _search_progress(self, n: int, total: int) -> None:
+        progress = self.query_one("#progress", Static)
+        progress.update(f"Searching the notes… {n:,} / {total:,} sessions")
+        progress.display = n < total
+
+    def _search_done(self, matches: list[SessionSummary]) -> None:
+        self.query_one("#progress", Static).display = False
+        self._show_rows(matches)
 
     def _update_banner(self) -> None:
         lines = []

@@ -1,0 +1,86 @@
+"""The home list: filter by client, date and words (summaries and notes), open, help."""
+
+from __future__ import annotations
+
+from textual.widgets import DataTable, Input
+
+from kapsession.config import Config
+from kapsession.ui.app import KapsessionApp
+from kapsession.ui.screens.detail import DetailScreen
+from kapsession.ui.screens.help import HelpScreen
+from kapsession.ui.screens.history import HistoryScreen
+
+
+def fill(archive, clock) -> dict[str, str]:  # noqa: ANN001
+    ids = {}
+    for client, intention, note in [("C-0001", "grief and rest", "hands open"),
+                                    ("C-0002", "control at work", "spoke of the ocean"),
+                                    ("C-0001", "body again", "tearful, relieved")]:
+        s = archive.new_session(client=client, route="im", dose_mg=50, intention=intention,
+                                live=True)
+        archive.mark_dose(s.id)
+        archive.add_note(s.id, note)
+        archive.end_session(s.id)
+        ids[note] = s.id
+        clock.advance(days=20)
+    return ids
+
+
+async def filtered(pilot, app, text: str) -> list[str]:  # noqa: ANN001
+    app.screen.query_one("#filter", Input).value = text
+    await pilot.pause()
+    await app.workers.wait_for_complete()
+    await pilot.pause()
+    table = app.screen.query_one("#sessions", DataTable)
+    return [table.coordinate_to_cell_key((r, 0))[0].value for r in range(table.row_count)]
+
+
+async def test_filter_by_client_date_and_words(archive, clock) -> None:  # noqa: ANN001
+    ids = fill(archive, clock)
+    app = KapsessionApp(archive, config=Config(), clock=clock)
+    async with app.run_test(size=(120, 30)) as pilot:
+        assert await filtered(pilot, app, "") == [ids["tearful, relieved"],
+                                                  ids["spoke of the ocean"], ids["hands open"]]
+        assert await filtered(pilot, app, "c-0001") == [ids["tearful, relieved"],
+                                                        ids["hands open"]]
+        assert await filtered(pilot, app, "grief") == [ids["hands open"]]
+        assert await filtered(pilot, app, "ocean") == [ids["spoke of the ocean"]]  # in a note
+        assert await filtered(pilot, app, "c-0001 relieved") == [ids["tearful, relieved"]]
+        # The sessions are on 2026-11-03, 2026-11-23 and 2026-12-13.
+        assert await filtered(pilot, app, "2026-11") == [ids["spoke of the ocean"],
+                                                         ids["hands open"]]
+        assert await filtered(pilot, app, "<2026-11-10") == [ids["hands open"]]
+        assert await filtered(pilot, app, ">=2026-11-20") == [ids["tearful, relieved"],
+                                                              ids["spoke of the ocean"]]
+        assert await filtered(pilot, app, "nothing-like-this") == []
+        assert "No session matches" in str(app.screen.query_one("#empty").render())
+        await filtered(pilot, app, "2026-13")
+        assert "not a real date" in str(app.screen.query_one("#filter-error").render())
+
+
+async def test_open_detail_history_and_help_by_keys(archive, clock) -> None:  # noqa: ANN001
+    fill(archive, clock)
+    app = KapsessionApp(archive, config=Config(), clock=clock)
+    async with app.run_test(size=(120, 30)) as pilot:
+        await pilot.press("enter")
+        await pilot.pause()
+        assert isinstance(app.screen, DetailScreen)
+        await pilot.press("escape")
+        await pilot.press("c")
+        await pilot.pause()
+        assert isinstance(app.screen, HistoryScreen) and app.screen.client == "C-0001"
+        assert app.screen.query_one("#history", DataTable).row_count == 2
+        await pilot.press("escape")
+        await pilot.press("question_mark")
+        await pilot.pause()
+        assert isinstance(app.screen, HelpScreen)
+        text = str(app.screen.query_one("#help-box").query("Static").last().render())
+        assert "ctrl+p" in text
+
+
+async def test_welcome_on_an_empty_archive(archive, clock) -> None:  # noqa: ANN001
+    app = KapsessionApp(archive, config=Config(), clock=clock)
+    async with app.run_test() as pilot:
+        await pilot.pause()
+        text = str(app.screen.query_one("#empty").render())
+        assert "press n" in text and "--demo" in text
