@@ -126,9 +126,11 @@ def clock_state(session: Session, now: datetime, settings: ClockSettings) -> Clo
         course_end = session.dosed + timedelta(minutes=p.end) + _booster_shift(session)
         total = (course_end - session.dosed).total_seconds()
         progress = max(0.0, min(1.0, since_dose.total_seconds() / total))
+        # Observation goes on after the dosing session is finished, until discharge.
+        observed = now - session.dosed
         minimum = timedelta(minutes=settings.min_observation_min)
-        observation_left = max(timedelta(0), minimum - since_dose)
-        observation_met = since_dose >= minimum
+        observation_left = max(timedelta(0), minimum - observed)
+        observation_met = observed >= minimum
     due = next_checkin(session, settings)
     return ClockState(
         since_arrival=since_arrival,

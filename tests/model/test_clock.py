@@ -104,3 +104,11 @@ def test_an_ended_session_stops_its_clock() -> None:
 def test_phase_order_is_checked() -> None:
     with pytest.raises(ValueError):
         RoutePhases(peak=30, return_=20, end=90)
+
+
+def test_observation_keeps_counting_after_the_session_is_finished() -> None:
+    s = live()
+    s.mark_dose(at(0))
+    s.finish(at(90))  # the dosing part is over; the client is still observed until discharge
+    assert not clock_state(s, at(100), S).observation_met
+    assert clock_state(s, at(120), S).observation_met

@@ -102,6 +102,7 @@ class IntegrationScreen(Screen[None]):
 
     def on_mount(self) -> None:
         self._update_computed()
+        self.set_interval(15, self._update_computed)  # the observation time keeps counting
         self.query_one("#discharge").focus()
 
     # ---- computed lines -----------------------------------------------------------------
@@ -115,8 +116,8 @@ class IntegrationScreen(Screen[None]):
         if s.dosed is None:
             obs = "[ ] Minimum observation time: no dose was marked"
         elif state.observation_met:
-            obs = (f"[x] Minimum observation time passed ({minimum} min; "
-                   f"{format_duration(state.since_dose)} after the dose)")
+            obs = (f"[x] Minimum observation time passed ({minimum} min; now "
+                   f"{format_duration(now - s.dosed)} after the dose)")
         else:
             obs = (f"[ ] Minimum observation time not yet passed: "
                    f"{format_duration(state.observation_left)} left of {minimum} min")
