@@ -11,8 +11,9 @@ import os
 import shutil
 import sys
 import tempfile
+import time
 from collections.abc import Sequence
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from pathlib import Path
 
 import orjson
@@ -23,7 +24,7 @@ from rich.text import Text
 from . import __version__, paths
 from .config import Config, ConfigError, default_config_text, load_config
 from .model import SessionSummary
-from .model.times import format_duration, system_clock
+from .model.times import Clock, format_duration, system_clock
 from .model.vocab import route_label
 from .store import Archive, ArchiveError, ArchiveReadOnly
 from .store.fsutil import atomic_write, ensure_private_dir
@@ -75,6 +76,9 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=f"kapsession {__version__}")
     parser.add_argument("--demo", action="store_true",
                         help="open the app on a throwaway archive of realistic sample sessions")
+    parser.add_argument("--fast-clock", type=_positive_int(600), metavar="N", default=None,
+                        help="with --demo: run the clock N times faster, to watch phases, "
+                        "check-ins and the observation time go by")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
 
     p = sub.add_parser("list", parents=[common], help="list sessions, newest first")
@@ -177,7 +181,6 @@ def cmd_list(args: argparse.Namespace, out: Console, err: Console) -> int:
 def format_duration_min(minutes: int | None) -> str:
     if minutes is None:
         return "—"
-    from datetime import timedelta
     return format_duration(timedelta(minutes=minutes))[:-3]
 
 
@@ -258,26 +261,33 @@ def cmd_config(args: argparse.Namespace, out: Console, err: Console) -> int:
     return 0
 
 
+def make_demo_archive(config: Config, clock: Clock = system_clock) -> Archive:
+    """A throwaway archive of sample sessions in a new private temp folder (never the real
+    archive), with one live session to resume."""
+    from .demo import demo_sessions
+
+    folder = Path(tempfile.mkdtemp(prefix="kapsession-demo-"))
+    archive = Archive.open(folder / "archive", thresholds=config.thresholds, clock=clock)
+    with archive.bulk():
+        for s in demo_sessions(40, seed=7, now=clock(), live=True):
+            archive.add_existing(s)
+    return archive
+
+
 def run_app(args: argparse.Namespace) -> int:
     from .ui.app import KapsessionApp
 
     config = _config(args)
+    if args.fast_clock and not args.demo:
+        raise UserError("--fast-clock is for practice with --demo only")
     if args.demo:
-        from .demo import demo_sessions
-
-        # A throwaway archive: the demo never touches the real one.
-        folder = Path(tempfile.mkdtemp(prefix="kapsession-demo-"))
+        clock = fast_clock(args.fast_clock) if args.fast_clock else system_clock
+        archive = make_demo_archive(config, clock)
         try:
-            archive = Archive.open(folder / "archive", thresholds=config.thresholds)
-            with archive.bulk():
-                for s in demo_sessions(40, seed=7, live=True):
-                    archive.add_existing(s)
-            try:
-                KapsessionApp(archive, config=config, clock=system_clock, demo=True).run()
-            finally:
-                archive.close()
+            KapsessionApp(archive, config=config, clock=clock, demo=True).run()
         finally:
-            shutil.rmtree(folder, ignore_errors=True)
+            archive.close()
+            shutil.rmtree(archive.path.parent, ignore_errors=True)
         return 0
     archive = _open_archive(args, config)
     try:
@@ -285,6 +295,17 @@ def run_app(args: argparse.Namespace) -> int:
     finally:
         archive.close()
     return 0
+
+
+def fast_clock(factor: int) -> Clock:
+    """A practice clock that runs ``factor`` times faster than the wall clock."""
+    start = system_clock()
+    origin = time.monotonic()
+
+    def now() -> datetime:
+        return start + timedelta(seconds=(time.monotonic() - origin) * factor)
+
+    return now
 
 
 COMMANDS = {

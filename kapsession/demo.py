@@ -10,8 +10,10 @@ import random
 from datetime import datetime, timedelta
 
 from .config import DISCHARGE_CHECKS, INTEGRATION_CHECKS, PREPARATION_CHECKS
-from .model import Session, Vitals, checklist_from_texts
+from .model import Session, Vitals, VitalsThresholds, checklist_from_texts
 from .model.clock import DEFAULT_PHASES
+
+THRESHOLDS = VitalsThresholds()
 
 ROUTE_DOSES = {  # route: (weight, typical doses in mg)
     "im": (3, [35, 50, 60, 75, 90]),
@@ -162,8 +164,7 @@ def make_session(
         if t >= next_vitals:
             rise = 1.0 if minutes < phases.return_ else 0.3
             v = _vitals(rng, base, rise)
-            s.record_vitals(t, v, flagged=bool(v.systolic and v.systolic > 140 or
-                                               v.spo2 and v.spo2 < 94))
+            s.record_vitals(t, v, flagged=bool(THRESHOLDS.flags(v)))
             next_vitals = t + timedelta(minutes=15)
             continue
         roll = rng.random()

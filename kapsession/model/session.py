@@ -8,6 +8,7 @@ takes the current time as an argument (the model never reads a clock itself). ``
 from __future__ import annotations
 
 import re
+import unicodedata
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import Any
@@ -33,7 +34,7 @@ def validate_client_code(value: object) -> str:
     """A pseudonymous code such as ``C-0042``: 1–32 printable characters, one line."""
     if not isinstance(value, str):
         raise ValidationError("client", "must be text")
-    raw = value.strip()
+    raw = unicodedata.normalize("NFC", value.strip())  # one code, however it was typed
     if not raw:
         raise ValidationError("client", "client code is required (a pseudonym such as C-0042)")
     if any(not ch.isprintable() for ch in raw):
@@ -72,8 +73,82 @@ def _choice(field_name: str, value: object, choices: dict[str, str] | tuple[str,
             for k, label in choices.items():
                 if label.lower() == key:
                     return k
-    options = ", ".join(choices)
-    raise ValidationError(field_name, f"{str(value)[:40]!r} is not one of: {options}")
+    # The value itself is not repeated: it may be text a therapist typed.
+    raise ValidationError(field_name, "must be one of: " + ", ".join(choices))
+
+
+def _stored_text(field_name: str, value: object, max_len: int = NOTE_MAX) -> str:
+    """Text read from a file: cleaned like typed text and within its limit."""
+    if not isinstance(value, str):
+        raise ValueError(f"{field_name}: expected text")
+    text = clean_text(value)
+    if len(text) > max_len:
+        raise ValueError(f"{field_name}: longer than {max_len:,} characters")
+    return text
+
+
+def _stored_time(field_name: str, value: object) -> datetime:
+    at = from_iso(field_name, value)
+    if at is None:
+        raise ValueError(f"{field_name}: missing")
+    return at
+
+
+def _each(name: str, items: list[Any], parse: Any) -> list[Any]:
+    """Parse each item of a stored list; an error names the item (``entries[2].at``)."""
+    out = []
+    for i, item in enumerate(items):
+        try:
+            out.append(parse(item))
+        except ValueError as exc:
+            field, sep, problem = str(exc).partition(": ")
+            field = field.split(".", 1)[1] if "." in field else ""
+            raise ValueError(f"{name}[{i}]{'.' + field if field else ''}{sep}{problem}") from None
+    return out
+
+
+def _nested(name: str, index: int | None, parse: Any, item: Any) -> Any:
+    """Parse a nested stored item; an error names it (``entry.history[0].at``)."""
+    try:
+        return parse(item)
+    except (KeyError, TypeError):
+        raise ValueError(f"{name}{'' if index is None else f'[{index}]'}: malformed") from None
+    except ValueError as exc:
+        field, sep, problem = str(exc).partition(": ")
+        field = field.split(".", 1)[1] if "." in field else ""
+        where = f"{name}{'' if index is None else f'[{index}]'}{'.' + field if field else ''}"
+        raise ValueError(f"{where}{sep}{problem}") from None
+
+
+def _check_values(kind: str, values: dict[str, Any]) -> dict[str, Any]:
+    """The ``values`` of an entry read from a file must fit its kind."""
+    try:
+        if kind in ("dose", "booster"):
+            mg = validate_dose("entry.values.mg", values.get("mg"), required=kind == "booster")
+            return {"mg": mg}
+        if kind == "vitals":
+            v = Vitals.from_dict(values)
+            if v.empty:
+                raise ValueError("entry.values: vitals without a value")
+            return v.to_dict()
+        if kind == "side_effect":
+            return {"effect": _choice("entry.values.effect", values.get("effect"),
+                                      vocab.SIDE_EFFECTS)}
+        if kind == "rating":
+            scale = _choice("entry.values.scale", values.get("scale"), tuple(vocab.SCALES))
+            score = values.get("score")
+            if isinstance(score, bool) or score not in vocab.SCALES[scale][1]:
+                raise ValueError("entry.values.score: out of range")
+            return {"scale": scale, "score": score}
+        if kind == "prompt":
+            return {"situation": _choice("entry.values.situation", values.get("situation"),
+                                         vocab.PROMPT_SITUATIONS)}
+    except ValidationError as exc:
+        field = exc.field if exc.field.startswith("entry.") else f"entry.values.{exc.field}"
+        raise ValueError(f"{field}: {exc.problem}") from None
+    if values:
+        raise ValueError(f"entry.values: a {kind} entry has no values")
+    return {}
 
 
 @dataclass
@@ -86,9 +161,10 @@ class ChecklistItem:
 
     @classmethod
     def from_dict(cls, data: Any) -> ChecklistItem:
-        if not isinstance(data, dict) or not isinstance(data.get("text"), str):
+        if not isinstance(data, dict):
             raise ValueError("checklist item: expected {text, done}")
-        return cls(text=data["text"], done=bool(data.get("done", False)))
+        return cls(text=_stored_text("checklist item", data.get("text"), SHORT_MAX),
+                   done=bool(data.get("done", False)))
 
 
 def checklist_from_texts(texts: list[str]) -> list[ChecklistItem]:
@@ -109,7 +185,8 @@ class Edit:
 
     @classmethod
     def from_dict(cls, data: Any) -> Edit:
-        return cls(at=from_iso("edit.at", data["at"]), text=str(data["text"]))  # type: ignore[arg-type]
+        return cls(at=_stored_time("edit.at", data["at"]),
+                   text=_stored_text("edit.text", data["text"]))
 
 
 @dataclass
@@ -124,7 +201,8 @@ class Strike:
 
     @classmethod
     def from_dict(cls, data: Any) -> Strike:
-        return cls(at=from_iso("strike.at", data["at"]), reason=str(data["reason"]))  # type: ignore[arg-type]
+        return cls(at=_stored_time("strike.at", data["at"]),
+                   reason=_stored_text("strike.reason", data["reason"], REASON_MAX))
 
 
 @dataclass
@@ -164,25 +242,30 @@ class Entry:
             raise ValueError("entry: expected an object")
         kind = data.get("kind")
         if kind not in vocab.ENTRY_KINDS:
-            raise ValueError(f"entry.kind: unknown kind {str(kind)[:20]!r}")
+            raise ValueError("entry.kind: unknown kind")
         category = data.get("category")
         if category is not None and category not in CATEGORIES:
-            raise ValueError(f"entry.category: unknown category {str(category)[:20]!r}")
+            raise ValueError("entry.category: unknown category")
         values = data.get("values") or {}
         if not isinstance(values, dict):
             raise ValueError("entry.values: expected an object")
-        if not isinstance(data.get("text", ""), str) or not isinstance(data.get("id"), str):
-            raise ValueError("entry: id and text must be text")
+        if not isinstance(data.get("id"), str) or not 0 < len(data["id"]) <= 16:
+            raise ValueError("entry.id: expected a short text id")
+        history = data.get("history") or []
+        if not isinstance(history, list):
+            raise ValueError("entry.history: expected a list")
         return cls(
             id=data["id"],
-            at=from_iso("entry.at", data.get("at")),  # type: ignore[arg-type]
+            at=_stored_time("entry.at", data.get("at")),
             kind=kind,
-            text=data.get("text", ""),
+            text=_stored_text("entry.text", data.get("text", "")),
             category=category,
             flagged=bool(data.get("flagged", False)),
-            values=values,
-            history=[Edit.from_dict(h) for h in data.get("history") or []],
-            struck=Strike.from_dict(data["struck"]) if data.get("struck") else None,
+            values=_check_values(kind, values),
+            history=[_nested("entry.history", i, Edit.from_dict, h)
+                     for i, h in enumerate(history)],
+            struck=_nested("entry.struck", None, Strike.from_dict, data["struck"])
+            if data.get("struck") else None,
         )
 
 
@@ -198,7 +281,8 @@ class Addendum:
 
     @classmethod
     def from_dict(cls, data: Any) -> Addendum:
-        return cls(at=from_iso("addendum.at", data["at"]), text=str(data["text"]))  # type: ignore[arg-type]
+        return cls(at=_stored_time("addendum.at", data["at"]),
+                   text=_stored_text("addendum.text", data["text"]))
 
 
 # PHQ-9 and GAD-7 totals a clinician may record (DOMAIN.md, "Outcome measures").
@@ -311,7 +395,7 @@ class Session:
         for e in self.entries:
             if e.id == entry_id:
                 return e
-        raise ValidationError("entry", f"no entry {entry_id[:20]!r} in this session")
+        raise ValidationError("entry", "no such entry in this session")
 
     # ---- guards ---------------------------------------------------------------------------
 
@@ -406,8 +490,7 @@ class Session:
         self._require_status("add a note", "live", "ended")
         body = require_text("note", text, max_len=NOTE_MAX)
         if category is not None and category not in CATEGORIES:
-            raise ValidationError("category", f"{category[:20]!r} is not one of "
-                                  + ", ".join(CATEGORIES))
+            raise ValidationError("category", "must be one of " + ", ".join(CATEGORIES))
         return self._new_entry(now, "note", text=body, category=category, flagged=bool(flagged))
 
     def record_vitals(self, now: datetime, vitals: Vitals, *, flagged: bool = False) -> Entry:
@@ -444,11 +527,12 @@ class Session:
         """Replace a note's text; the previous text is kept in the entry's history."""
         self._require_status("edit an entry", "live", "ended")
         entry = self.entry(entry_id)
+        if entry.kind != "note":
+            raise SessionStateError("only notes can be edited; strike this entry and record "
+                                    "it again")
         if entry.struck is not None:
             raise SessionStateError("cannot edit a struck entry")
-        max_len = NOTE_MAX if entry.kind == "note" else SHORT_MAX
-        body = require_text("note", text, max_len=max_len,
-                            allow_empty=entry.kind != "note")
+        body = require_text("note", text, max_len=NOTE_MAX)
         if body == entry.text:
             return entry
         entry.history.append(Edit(at=now, text=entry.text))
@@ -463,9 +547,10 @@ class Session:
             raise SessionStateError("this entry is already struck")
         why = require_text("reason", reason, max_len=REASON_MAX, multiline=False)
         entry.struck = Strike(at=now, reason=why)
-        if entry.kind == "dose" and not self.doses:
-            # A struck first dose is a mistake; the clock returns to "before the dose".
-            self.dosed = None
+        if entry.kind in ("dose", "booster"):
+            # A struck dose was a mistake: T0 is the first dose still standing (or none).
+            remaining = self.doses
+            self.dosed = remaining[0].at if remaining else None
         return entry
 
     def set_draft(self, text: object) -> None:
@@ -556,7 +641,7 @@ class Session:
             raise ValueError("id: expected 32 hex characters")
         status = data.get("status")
         if status not in vocab.STATUSES:
-            raise ValueError(f"status: unknown status {str(status)[:20]!r}")
+            raise ValueError("status: unknown status")
         session_no = data.get("session_no")
         if isinstance(session_no, bool) or not isinstance(session_no, int) or session_no < 1:
             raise ValueError("session_no: expected a positive whole number")
@@ -572,30 +657,34 @@ class Session:
                 id=sid,
                 client=validate_client_code(data.get("client")),
                 session_no=session_no,
-                therapist=data.get("therapist", ""),
+                therapist=_stored_text("therapist", data.get("therapist", ""), INITIALS_MAX),
                 medicine=_choice("medicine", data.get("medicine"), vocab.MEDICINES),
                 route=_choice("route", data.get("route"), vocab.ROUTES),
                 planned_dose_mg=validate_dose("planned_dose_mg", data.get("planned_dose_mg"),
                                               required=False),
-                intention=data.get("intention", ""),
-                prep_checklist=[ChecklistItem.from_dict(c) for c in data.get("prep_checklist", [])],
+                intention=_stored_text("intention", data.get("intention", "")),
+                prep_checklist=_each("prep_checklist", data.get("prep_checklist", []),
+                                     ChecklistItem.from_dict),
                 baseline=Vitals.from_dict(data["baseline"]) if data.get("baseline") else None,
                 status=status,
-                created=from_iso("created", data.get("created")),  # type: ignore[arg-type]
+                created=_stored_time("created", data.get("created")),
                 started=from_iso("started", data.get("started")),
                 dosed=from_iso("dosed", data.get("dosed")),
                 ended=from_iso("ended", data.get("ended")),
                 signed=from_iso("signed", data.get("signed")),
-                entries=[Entry.from_dict(e) for e in data.get("entries", [])],
-                discharge_checklist=[ChecklistItem.from_dict(c)
-                                     for c in data.get("discharge_checklist", [])],
-                integration_checklist=[ChecklistItem.from_dict(c)
-                                       for c in data.get("integration_checklist", [])],
+                entries=_each("entries", data.get("entries", []), Entry.from_dict),
+                discharge_checklist=_each("discharge_checklist",
+                                          data.get("discharge_checklist", []),
+                                          ChecklistItem.from_dict),
+                integration_checklist=_each("integration_checklist",
+                                            data.get("integration_checklist", []),
+                                            ChecklistItem.from_dict),
                 integration_date=date_from_iso("integration_date", data.get("integration_date")),
-                integration_notes=data.get("integration_notes", ""),
+                integration_notes=_stored_text("integration_notes",
+                                               data.get("integration_notes", ""), NOTE_MAX * 5),
                 outcomes=validate_outcomes(data.get("outcomes") or {}),
-                addenda=[Addendum.from_dict(a) for a in data.get("addenda", [])],
-                draft=data.get("draft", ""),
+                addenda=_each("addenda", data.get("addenda", []), Addendum.from_dict),
+                draft=_stored_text("draft", data.get("draft", ""), DRAFT_MAX),
             )
         except (KeyError, TypeError, AttributeError) as exc:
             raise ValueError(f"session: malformed field ({type(exc).__name__})") from None
@@ -609,7 +698,8 @@ def validate_outcomes(outcomes: object) -> dict[str, int]:
     out: dict[str, int] = {}
     for name, value in outcomes.items():
         if name not in OUTCOME_LIMITS:
-            raise ValidationError("outcomes", f"unknown score {str(name)[:20]!r}")
+            raise ValidationError("outcomes", "unknown score; scores are "
+                                  + ", ".join(OUTCOME_LIMITS))
         if value is None or value == "":
             continue
         if isinstance(value, str) and value.strip().isdigit():

@@ -123,10 +123,10 @@ class VitalsThresholds:
     def flags(self, v: Vitals) -> list[str]:
         """The reasons these vitals are out of range, as short phrases; empty when all is well."""
         out = []
-        if (v.systolic is not None and v.systolic > self.systolic_high) or (
-            v.diastolic is not None and v.diastolic > self.diastolic_high
-        ):
-            out.append(f"BP above {self.systolic_high}/{self.diastolic_high}")
+        if v.systolic is not None and v.systolic > self.systolic_high:
+            out.append(f"systolic above {self.systolic_high}")
+        if v.diastolic is not None and v.diastolic > self.diastolic_high:
+            out.append(f"diastolic above {self.diastolic_high}")
         if v.heart_rate is not None and v.heart_rate > self.heart_rate_high:
             out.append(f"heart rate above {self.heart_rate_high}")
         if v.heart_rate is not None and v.heart_rate < self.heart_rate_low:

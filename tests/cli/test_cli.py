@@ -135,3 +135,25 @@ def test_demo_data_is_realistic(filled: Path) -> None:
                for s in non_planned)
     assert any(s.vitals_entries for s in sessions)
     assert any(e.kind == "prompt" for s in sessions for e in s.entries)
+
+
+def test_demo_archive_is_throwaway_and_never_the_real_one(tmp_path: Path) -> None:
+    import os
+
+    from kapsession.cli import make_demo_archive
+    from kapsession.config import Config
+
+    real = Path(os.environ["KAPSESSION_ARCHIVE"])
+    archive = make_demo_archive(Config())
+    try:
+        assert not archive.path.is_relative_to(real) and "kapsession-demo-" in str(archive.path)
+        assert len(archive.live_sessions()) == 1 and len(archive.sessions()) == 40
+        assert oct(archive.path.parent.stat().st_mode & 0o777) == "0o700"
+    finally:
+        archive.close()
+    assert not real.exists()
+
+
+def test_fast_clock_needs_demo(capsys) -> None:  # noqa: ANN001
+    code, _, err = run(capsys, "--fast-clock", "60")
+    assert code == 1 and "--demo" in err

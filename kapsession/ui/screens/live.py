@@ -229,7 +229,7 @@ class LiveScreen(Screen[None]):
     @on(Timeline.EditRequested)
     def _edit(self, event: Timeline.EditRequested) -> None:
         entry = self.session.entry(event.entry_id)
-        if entry.kind not in ("note", "prompt", "side_effect"):
+        if entry.kind != "note":
             self.notify("Only notes can be edited; strike this entry (d) and record it again.")
             return
 

@@ -1,0 +1,173 @@
+"""Export sessions as markdown or JSON, and import JSON exports back into an archive.
+
+Markdown: one file per session, ``YYYY-MM-DD_<client>_s<NN>_<id8>.md`` (see
+:mod:`kapsession.export.markdown` for the format and its escaping).
+
+JSON (see :mod:`kapsession.export.jsonio` for the format):
+
+- one session → one file named like the markdown one, ``YYYY-MM-DD_<client>_s<NN>_<id8>.json``;
+- more than one → one file ``kapsession-export-<YYYYMMDD-HHMMSS>.json`` (local time of the
+  export) holding them all, so a whole archive is restored with one ``kapsession import``.
+  A file never grows past :data:`JSON_PART_BYTES` (100 MB, half the import limit): a larger
+  export is split into ``kapsession-export-<stamp>-part1.json``, ``-part2.json``, … each of
+  which imports on its own.
+
+Every file is written atomically (temp file, rename) with mode 0600; a missing folder is
+created with mode 0700 (an existing one is left as it is). A file of the same name is replaced:
+the same session always gets the same name. One export of many sessions syncs the disk once at
+the end rather than once per file.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from ..model import ClockSettings, Session
+from ..store.fsutil import atomic_write, ensure_private_dir, fsync_dir
+from .jsonio import (
+    MAX_IMPORT_BYTES,
+    ImportFileError,
+    parse_import,
+    session_json,
+    sessions_to_json,
+    wrap_sessions,
+)
+from .markdown import escape_cell, escape_markdown, export_filename, render_markdown
+
+if TYPE_CHECKING:
+    from ..store import Archive
+
+__all__ = [
+    "ImportFileError",
+    "ImportReport",
+    "escape_cell",
+    "escape_markdown",
+    "export_filename",
+    "export_sessions",
+    "import_file",
+    "parse_import",
+    "render_markdown",
+    "sessions_to_json",
+]
+
+FORMATS = ("md", "json")
+JSON_PART_BYTES = 100 * 1024 * 1024
+# Up to this many files, each is fsynced as it is written; beyond, the disk is synced once.
+_DURABLE_EACH = 8
+
+
+@dataclass
+class ImportReport:
+    added: list[str] = field(default_factory=list)
+    skipped: list[tuple[str, str]] = field(default_factory=list)  # (session id, reason)
+
+
+def _folder(folder: Path) -> Path:
+    if not folder.is_dir():
+        ensure_private_dir(folder)
+    return folder
+
+
+def _sessions(archive: Archive, ids: list[str]) -> Iterator[Session]:
+    for sid in dict.fromkeys(ids):  # each session once, in the order given
+        yield archive.get(sid)
+
+
+def export_sessions(archive: Archive, ids: list[str], folder: Path, *, fmt: str = "md",
+                    clock_settings: ClockSettings | None = None) -> list[Path]:
+    """Write the sessions ``ids`` into ``folder`` as ``fmt`` (``md`` or ``json``).
+
+    Returns the paths written. ``clock_settings`` gives the minimum observation time shown in
+    the markdown's discharge checks (default: DOMAIN.md's); vitals are flagged with the
+    archive's thresholds.
+    """
+    if fmt not in FORMATS:
+        raise ValueError(f"format: {fmt[:20]!r} is not one of: {', '.join(FORMATS)}")
+    folder = _folder(Path(folder))
+    unique = list(dict.fromkeys(ids))
+    durable = len(unique) <= _DURABLE_EACH
+    if fmt == "md":
+        written = []
+        thresholds = getattr(archive, "thresholds", None)
+        for session in _sessions(archive, unique):
+            text = render_markdown(session, clock_settings=clock_settings, thresholds=thresholds)
+            path = folder / export_filename(session, "md")
+            atomic_write(path, text.encode("utf-8"), durable=durable)
+            written.append(path)
+    else:
+        written = _export_json(archive, unique, folder, durable=durable)
+    if not durable and written:
+        os.sync()
+        fsync_dir(folder)
+    return written
+
+
+def _export_json(archive: Archive, ids: list[str], folder: Path, *, durable: bool) -> list[Path]:
+    if len(ids) == 1:
+        session = archive.get(ids[0])
+        path = folder / export_filename(session, "json")
+        atomic_write(path, sessions_to_json([session], exported=archive.clock()), durable=durable)
+        return [path]
+    now = archive.clock()
+    stamp = now.astimezone().strftime("%Y%m%d-%H%M%S")
+    written: list[Path] = []
+    part: list[bytes] = []
+    size = 0
+
+    def flush(name: str) -> None:
+        path = folder / name
+        atomic_write(path, wrap_sessions(part, now), durable=durable)
+        written.append(path)
+
+    for session in _sessions(archive, ids):
+        data = session_json(session)
+        if part and size + len(data) > JSON_PART_BYTES:
+            flush(f"kapsession-export-{stamp}-part{len(written) + 1}.json")
+            part, size = [], 0
+        part.append(data)
+        size += len(data) + 2
+    if written:
+        flush(f"kapsession-export-{stamp}-part{len(written) + 1}.json")
+    else:
+        flush(f"kapsession-export-{stamp}.json")
+    return written
+
+
+def import_file(archive: Archive, path: Path) -> ImportReport:
+    """Add the sessions of a JSON export to ``archive``.
+
+    The whole file is checked first (:func:`parse_import`); then each session is added unless
+    its id is already in the archive, which is never changed (skipped: "already in the
+    archive"). Raises :class:`ImportFileError` naming the file if it is refused.
+    """
+    path = Path(path)
+    name = str(path)
+    size = path.stat().st_size
+    if size > MAX_IMPORT_BYTES:
+        raise ImportFileError(f"{name}: is {size / 1e6:,.0f} MB; an import file may be at most "
+                              f"{MAX_IMPORT_BYTES // (1024 * 1024)} MB")
+    sessions = parse_import(path.read_bytes(), name)
+    report = ImportReport()
+    if len(sessions) > 1:
+        with archive.bulk():
+            _add(archive, sessions, report)
+    else:
+        _add(archive, sessions, report)
+    return report
+
+
+def _add(archive: Archive, sessions: Iterable[Session], report: ImportReport) -> None:
+    seen: set[str] = set()
+    for session in sessions:
+        if session.id in seen:
+            report.skipped.append((session.id, "appears more than once in the file"))
+            continue
+        seen.add(session.id)
+        if archive.add_existing(session):
+            report.added.append(session.id)
+        else:
+            report.skipped.append((session.id, "already in the archive"))
