@@ -20,13 +20,16 @@ the end rather than once per file.
 
 from __future__ import annotations
 
+import multiprocessing
 import os
+import sys
 from collections.abc import Iterable, Iterator
+from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from ..model import ClockSettings, Session
+from ..model import ClockSettings, Session, VitalsThresholds
 from ..store.fsutil import atomic_write, ensure_private_dir, fsync_dir
 from .jsonio import (
     MAX_IMPORT_BYTES,
@@ -58,6 +61,8 @@ FORMATS = ("md", "json")
 JSON_PART_BYTES = 100 * 1024 * 1024
 # Up to this many files, each is fsynced as it is written; beyond, the disk is synced once.
 _DURABLE_EACH = 8
+# From this many sessions on, markdown is rendered in worker processes.
+_PARALLEL_FROM = 200
 
 
 @dataclass
@@ -91,19 +96,57 @@ def export_sessions(archive: Archive, ids: list[str], folder: Path, *, fmt: str 
     unique = list(dict.fromkeys(ids))
     durable = len(unique) <= _DURABLE_EACH
     if fmt == "md":
-        written = []
         thresholds = getattr(archive, "thresholds", None)
-        for session in _sessions(archive, unique):
-            text = render_markdown(session, clock_settings=clock_settings, thresholds=thresholds)
-            path = folder / export_filename(session, "md")
-            atomic_write(path, text.encode("utf-8"), durable=durable)
-            written.append(path)
+        if len(unique) >= _PARALLEL_FROM and (os.cpu_count() or 1) > 1:
+            written = _markdown_in_processes(archive, unique, folder, clock_settings,
+                                             thresholds)
+        else:
+            written = []
+            for session in _sessions(archive, unique):
+                written.append(_write_markdown(session, folder, clock_settings, thresholds,
+                                               durable))
     else:
         written = _export_json(archive, unique, folder, durable=durable)
     if not durable and written:
         os.sync()
         fsync_dir(folder)
     return written
+
+
+def _write_markdown(session: Session, folder: Path, clock_settings: ClockSettings | None,
+                    thresholds: VitalsThresholds | None, durable: bool) -> Path:
+    text = render_markdown(session, clock_settings=clock_settings, thresholds=thresholds)
+    path = folder / export_filename(session, "md")
+    atomic_write(path, text.encode("utf-8"), durable=durable)
+    return path
+
+
+def _markdown_chunk(files: list[str], folder: str, clock_settings: ClockSettings | None,
+                    thresholds: VitalsThresholds | None) -> list[str]:
+    """In a worker process: read, render and write a share of a large export."""
+    from ..store.archive import load_session_file
+
+    out = []
+    for name in files:
+        session, _ = load_session_file(Path(name))
+        out.append(str(_write_markdown(session, Path(folder), clock_settings, thresholds,
+                                       durable=False)))
+    return out
+
+
+def _markdown_in_processes(archive: Archive, ids: list[str], folder: Path,
+                           clock_settings: ClockSettings | None,
+                           thresholds: VitalsThresholds | None) -> list[Path]:
+    """Rendering is pure Python: a large export uses every core (the files are only read)."""
+    workers = min(os.cpu_count() or 1, 8)
+    files = [str(archive.session_path(sid)) for sid in ids]
+    size = max(64, len(files) // (workers * 4))
+    chunks = [files[i:i + size] for i in range(0, len(files), size)]
+    context = multiprocessing.get_context("fork" if sys.platform != "win32" else "spawn")
+    with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
+        results = pool.map(_markdown_chunk, chunks, [str(folder)] * len(chunks),
+                           [clock_settings] * len(chunks), [thresholds] * len(chunks))
+        return [Path(p) for chunk in results for p in chunk]
 
 
 def _export_json(archive: Archive, ids: list[str], folder: Path, *, durable: bool) -> list[Path]:

@@ -59,6 +59,33 @@ INDEX_TABLE = "sessions"
 T = TypeVar("T")
 
 
+def load_session_file(path: Path) -> tuple[Session, bool]:
+    """Read one session file as TinyDB document 1 and migrate it to the current schema.
+
+    Returns ``(session, whether it was migrated)``. Raises :class:`DamagedFile` (with the
+    problem) for anything unreadable, :class:`FutureSchema` for a newer kapsession's file.
+    Touches no archive state, so exports may call it from worker processes.
+    """
+    db = TinyDB(path, storage=AtomicJSONStorage, read_only=True)
+    try:
+        try:
+            doc = db.table(SESSION_TABLE).get(doc_id=1)
+        except (ValueError, TypeError, AttributeError):
+            raise DamagedFile(path, "is not a session file") from None
+        if doc is None:
+            raise DamagedFile(path, "holds no session")
+        try:
+            data, changed = migrate(dict(doc))
+            session = Session.from_dict(data)
+        except ValueError as exc:
+            raise DamagedFile(path, f"has a bad field: {exc}") from None
+        if f"{session.id}.json" != path.name:
+            raise DamagedFile(path, "has a bad field: id: does not match the file name")
+        return session, changed
+    finally:
+        db.close()
+
+
 class _IndexCache(CachingMiddleware):
     # The index is written only when we flush it, never per operation.
     WRITE_CACHE_SIZE = 1 << 30
@@ -194,6 +221,10 @@ class Archive:
         if self._index_dirty and not self.read_only:
             self.flush_index()
 
+    def session_path(self, ref: str) -> Path:
+        """The file that holds the session ``ref`` (for exports that read files in bulk)."""
+        return self._session_path(self.resolve_id(ref))
+
     def _session_path(self, sid: str) -> Path:
         return self._sessions_dir / f"{sid}.json"
 
@@ -209,29 +240,14 @@ class Archive:
     def _read_session(self, sid: str) -> Session | None:
         """Read one session file; set it aside (writable) or report it (read-only) if damaged."""
         path = self._session_path(sid)
-        db = TinyDB(path, storage=AtomicJSONStorage, read_only=True)
         try:
-            try:
-                doc = db.table(SESSION_TABLE).get(doc_id=1)
-            except (DamagedFile, ValueError, TypeError, AttributeError) as exc:
-                self._set_aside(path, getattr(exc, "problem", "is not a session file"))
-                return None
-            if doc is None:
-                self._set_aside(path, "holds no session")
-                return None
-            try:
-                data, changed = migrate(dict(doc))
-                session = Session.from_dict(data)
-                if session.id != sid:
-                    raise ValueError("id: does not match the file name")
-            except FutureSchema as exc:
-                self.problems.append(f"{path.name}: {exc} (left in place)")
-                return None
-            except ValueError as exc:
-                self._set_aside(path, f"has a bad field: {exc}")
-                return None
-        finally:
-            db.close()
+            session, changed = load_session_file(path)
+        except FutureSchema as exc:
+            self.problems.append(f"{path.name}: {exc} (left in place)")
+            return None
+        except DamagedFile as exc:
+            self._set_aside(path, exc.problem)
+            return None
         if changed and not self.read_only:
             self._write(session)
         return session
