@@ -50,23 +50,25 @@ from .errors import (
 )
 from .fsutil import ensure_private_dir, fsync_dir, remove_stale_temps
 from .migrations import migrate
-from .storage import AtomicJSONStorage, DamagedFile, read_json_file
+from .storage import AtomicJSONStorage, Codec, DamagedFile, read_json_file
 
 log = logging.getLogger(__name__)
 
 SESSION_TABLE = "session"
+#: Present in an encrypted archive: the KDF salt and parameters (see :mod:`.crypto`).
+ENCRYPTION_FILE = "encryption.json"
 INDEX_TABLE = "sessions"
 T = TypeVar("T")
 
 
-def load_session_file(path: Path) -> tuple[Session, bool]:
+def load_session_file(path: Path, codec: Codec | None = None) -> tuple[Session, bool]:
     """Read one session file as TinyDB document 1 and migrate it to the current schema.
 
     Returns ``(session, whether it was migrated)``. Raises :class:`DamagedFile` (with the
     problem) for anything unreadable, :class:`FutureSchema` for a newer kapsession's file.
     Touches no archive state, so exports may call it from worker processes.
     """
-    db = TinyDB(path, storage=AtomicJSONStorage, read_only=True)
+    db = TinyDB(path, storage=AtomicJSONStorage, read_only=True, codec=codec)
     try:
         try:
             doc = db.table(SESSION_TABLE).get(doc_id=1)
@@ -100,8 +102,10 @@ class Archive:
     """
 
     def __init__(self, path: Path, *, clock: Clock, thresholds: VitalsThresholds,
-                 read_only: bool, lock: FileLock | None) -> None:
+                 read_only: bool, lock: FileLock | None, codec: Codec | None = None) -> None:
         self.path = path
+        #: How files are sealed on disk (``None``: plain JSON; see :mod:`.crypto`).
+        self.codec = codec
         self.clock = clock
         self.thresholds = thresholds
         self.read_only = read_only
@@ -120,7 +124,7 @@ class Archive:
         self._durable = True
         self._closed = False
         self._index = TinyDB(path / "index.json", storage=_IndexCache(AtomicJSONStorage),
-                             read_only=read_only)
+                             read_only=read_only, codec=codec)
 
     # ---- opening and closing ------------------------------------------------------------
 
@@ -132,10 +136,12 @@ class Archive:
         clock: Clock | None = None,
         thresholds: VitalsThresholds | None = None,
         read_only: bool = False,
+        passphrase: str | None = None,
     ) -> Archive:
         """Open (creating if needed) the archive at ``path``.
 
         If another process holds the archive, this one opens read-only; check ``read_only``.
+        An encrypted archive needs its ``passphrase``.
         """
         root = Path(path).expanduser()
         lock: FileLock | None = None
@@ -150,8 +156,19 @@ class Archive:
                 read_only = True
         elif not root.is_dir():
             raise FileNotFoundError(f"no archive at {root}")
+        codec = None
+        try:
+            if (root / ENCRYPTION_FILE).exists():
+                from .crypto import codec_for
+
+                # Raises WrongPassphrase / PassphraseRequired with one clear message.
+                codec = codec_for(root, passphrase)
+        except BaseException:
+            if lock is not None:
+                lock.release()
+            raise
         archive = cls(root, clock=clock or system_clock, thresholds=thresholds or
-                      VitalsThresholds(), read_only=read_only, lock=lock)
+                      VitalsThresholds(), read_only=read_only, lock=lock, codec=codec)
         try:
             archive._load()
         except BaseException:
@@ -232,7 +249,7 @@ class Archive:
         db = self._files.get(sid)
         if db is None:
             db = TinyDB(self._session_path(sid), storage=AtomicJSONStorage,
-                        read_only=self.read_only)
+                        read_only=self.read_only, codec=self.codec)
             self._files[sid] = db
         db.storage.durable = self._durable
         return db
@@ -241,7 +258,7 @@ class Archive:
         """Read one session file; set it aside (writable) or report it (read-only) if damaged."""
         path = self._session_path(sid)
         try:
-            session, changed = load_session_file(path)
+            session, changed = load_session_file(path, self.codec)
         except FutureSchema as exc:
             self.problems.append(f"{path.name}: {exc} (left in place)")
             return None
@@ -352,7 +369,7 @@ class Archive:
         the UI thread uses the archive. Returns '' for a file that cannot be read.
         """
         try:
-            data = read_json_file(self._session_path(ref))
+            data = read_json_file(self._session_path(ref), self.codec)
             doc = data[SESSION_TABLE]["1"]
         except (DamagedFile, KeyError, TypeError):
             return ""
@@ -379,7 +396,7 @@ class Archive:
         self._files.clear()
         self._index.close()
         self._index = TinyDB(self.path / "index.json", storage=_IndexCache(AtomicJSONStorage),
-                             read_only=self.read_only)
+                             read_only=self.read_only, codec=self.codec)
         self._sorted = None
         self._load()
 

@@ -9,7 +9,7 @@ since only the process holding the archive lock ever writes.
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 import orjson
 from tinydb.storages import Storage
@@ -26,7 +26,17 @@ class DamagedFile(Exception):
         super().__init__(f"{path.name}: {problem}")
 
 
-def read_json_file(path: Path) -> Any:
+class Codec(Protocol):
+    """Turns the JSON bytes of a file into what is stored on disk and back (encryption)."""
+
+    def encode(self, data: bytes, path: Path) -> bytes: ...
+
+    def decode(self, blob: bytes, path: Path) -> bytes:
+        """Raise :class:`DamagedFile` naming ``path`` when ``blob`` cannot be opened."""
+        ...
+
+
+def read_json_file(path: Path, codec: Codec | None = None) -> Any:
     """Read ``path`` as JSON; ``None`` if it does not exist; :class:`DamagedFile` if unreadable."""
     try:
         raw = path.read_bytes()
@@ -36,6 +46,8 @@ def read_json_file(path: Path) -> Any:
         raise DamagedFile(path, f"cannot be read ({exc.strerror})") from None
     if not raw.strip():
         raise DamagedFile(path, "is empty")
+    if codec is not None:
+        raw = codec.decode(raw, path)
     try:
         return orjson.loads(raw)
     except orjson.JSONDecodeError:
@@ -48,15 +60,17 @@ class AtomicJSONStorage(Storage):
     ``durable=False`` skips the fsyncs, for bulk loads that sync once at the end.
     """
 
-    def __init__(self, path: str | Path, *, read_only: bool = False, durable: bool = True) -> None:
+    def __init__(self, path: str | Path, *, read_only: bool = False, durable: bool = True,
+                 codec: Codec | None = None) -> None:
         self.path = Path(path)
         self.read_only = read_only
         self.durable = durable
+        self.codec = codec
         self._cache: dict[str, dict[str, Any]] | None = None
 
     def read(self) -> dict[str, dict[str, Any]] | None:
         if self._cache is None:
-            data = read_json_file(self.path)
+            data = read_json_file(self.path, self.codec)
             if data is None:
                 return None
             if not isinstance(data, dict) or not all(isinstance(v, dict) for v in data.values()):
@@ -68,7 +82,10 @@ class AtomicJSONStorage(Storage):
         if self.read_only:
             raise PermissionError(f"{self.path.name} is open read-only")
         try:
-            atomic_write(self.path, orjson.dumps(data), durable=self.durable)
+            raw = orjson.dumps(data)
+            if self.codec is not None:
+                raw = self.codec.encode(raw, self.path)
+            atomic_write(self.path, raw, durable=self.durable)
         except BaseException:
             # TinyDB may have changed the cached dict in place before calling write: forget it,
             # so the next read comes from what is really on disk.
