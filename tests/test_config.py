@@ -1,0 +1,104 @@
+"""The config file: defaults, validation with file/line/key, the commented --init text, docs."""
+
+from __future__ import annotations
+
+import tomllib
+from pathlib import Path
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from kapsession.config import (
+    SETTINGS,
+    Config,
+    ConfigError,
+    default_config_text,
+    load_config,
+    save_setting,
+    settings_reference_markdown,
+)
+
+ROOT = Path(__file__).parents[1]
+
+
+def test_init_text_is_valid_toml_holding_every_default(tmp_path: Path) -> None:
+    path = tmp_path / "c.toml"
+    path.write_text(default_config_text())
+    assert load_config(path).values == Config().values
+    assert len(tomllib.loads(default_config_text())) > 5
+
+
+def test_docs_configuration_is_generated_from_the_same_source() -> None:
+    assert (ROOT / "docs" / "configuration.md").read_text() == settings_reference_markdown(), \
+        "run: python scripts/gen_docs.py"
+    for s in SETTINGS:
+        assert f"`{s.key}`" in settings_reference_markdown()
+
+
+def test_a_missing_file_means_defaults(tmp_path: Path) -> None:
+    assert load_config(tmp_path / "none.toml").values == Config().values
+
+
+@pytest.mark.parametrize("text,expected", [
+    ("theme = 'neon'\n", "line 1: theme"),
+    ("[checkins]\nfirst_min = 0\n", "line 2: checkins.first_min 0 is outside 5–240"),
+    ("[thresholds]\n\nspo2_low = true\n", "line 3: thresholds.spo2_low must be a whole number"),
+    ("colour = 'x'\n", "unknown setting 'colour'"),
+    ("[phases.im]\npeak = 50\n", "phases.im"),
+    ("[checklists]\npreparation = [1, 2]\n", "checklists.preparation must be a list"),
+    ("theme = \n", "not valid TOML"),
+])
+def test_bad_values_name_file_line_and_key(tmp_path: Path, text: str, expected: str) -> None:
+    path = tmp_path / "c.toml"
+    path.write_text(text)
+    with pytest.raises(ConfigError) as err:
+        load_config(path)
+    assert str(path) in str(err.value) and expected in str(err.value)
+
+
+def test_huge_or_binary_files_are_refused(tmp_path: Path) -> None:
+    path = tmp_path / "c.toml"
+    path.write_text("# " + "x" * (1 << 20))
+    with pytest.raises(ConfigError, match="larger than"):
+        load_config(path)
+    path.write_bytes(b"\xff\xfe\x00bad")
+    with pytest.raises(ConfigError, match="not UTF-8"):
+        load_config(path)
+
+
+@settings(max_examples=150, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(st.one_of(st.text(max_size=400), st.binary(max_size=400)))
+def test_any_file_gives_a_config_or_a_config_error(tmp_path: Path, content: str | bytes) -> None:
+    path = tmp_path / "fuzz.toml"
+    if isinstance(content, str):
+        path.write_text(content, encoding="utf-8")
+    else:
+        path.write_bytes(content)
+    try:
+        config = load_config(path)
+    except ConfigError as exc:
+        assert str(path) in str(exc)
+    else:
+        assert set(config.values) == {s.key for s in SETTINGS}
+
+
+def test_theme_choice_is_remembered_keeping_comments(tmp_path: Path) -> None:
+    path = tmp_path / "c.toml"
+    path.write_text(default_config_text())
+    save_setting(path, "theme", "kap-light")
+    assert load_config(path)["theme"] == "kap-light"
+    assert "# Colour theme" in path.read_text()
+    fresh = tmp_path / "new.toml"
+    save_setting(fresh, "theme", "kap-light")
+    assert load_config(fresh)["theme"] == "kap-light"
+
+
+def test_config_feeds_the_clock_and_thresholds(tmp_path: Path) -> None:
+    path = tmp_path / "c.toml"
+    path.write_text("[checkins]\nfirst_min = 30\n[thresholds]\nspo2_low = 92\n"
+                    "[phases.oral]\npeak = 60\nreturn = 150\nend = 300\n")
+    config = load_config(path)
+    assert config.clock.first_checkin_min == 30
+    assert config.clock.phases["oral"].return_ == 150
+    assert config.thresholds.spo2_low == 92
