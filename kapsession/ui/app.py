@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 
+from textual import events
 from textual.app import App, SystemCommand
 from textual.binding import Binding
 from textual.screen import Screen
@@ -16,6 +17,9 @@ from ..store import Archive
 from .screens.help import HelpScreen
 from .screens.home import HomeScreen
 from .themes import THEMES
+
+
+IDLE_CHECK_S = 5.0
 
 
 class KapsessionApp(App[None]):
@@ -35,7 +39,8 @@ class KapsessionApp(App[None]):
 
     def __init__(self, archive: Archive, *, config: Config | None = None,
                  clock: Clock = system_clock, demo: bool = False,
-                 prompts: PromptLibrary | None = None) -> None:
+                 prompts: PromptLibrary | None = None,
+                 check_passphrase: Callable[[str], bool] | None = None) -> None:
         super().__init__()
         self.archive = archive
         self.config = config or Config()
@@ -46,11 +51,57 @@ class KapsessionApp(App[None]):
             prompts, self.prompts_problem = load_library(
                 self.config["prompts_file"] or None, self.config["prompts_mode"])
         self.prompts = prompts
+        self.locked = False
+        self.last_input = clock()
+        #: Verifies the passphrase on the lock screen (set for an encrypted archive).
+        self.check_passphrase = check_passphrase
         for theme in THEMES:
             self.register_theme(theme)
         self.theme = self.config["theme"]
 
+    # ---- idle lock ----------------------------------------------------------------------
+
+    async def on_event(self, event: events.Event) -> None:
+        if isinstance(event, (events.Key, events.MouseDown)):
+            self.last_input = self.clock()
+        await super().on_event(event)
+
+    def lock_if_idle(self) -> None:
+        """Lock the screen once nothing was pressed for the configured idle time."""
+        minutes = self.config["idle_lock_minutes"]
+        if not minutes or self.locked:
+            return
+        if (self.clock() - self.last_input).total_seconds() >= minutes * 60:
+            self.lock()
+
+    def lock(self) -> None:
+        from .screens.lock import LockScreen
+
+        for screen in self.screen_stack:
+            save_draft = getattr(screen, "save_draft", None)
+            if save_draft is not None:
+                save_draft()
+        live = next((getattr(s, "session_id", None) for s in self.screen_stack
+                     if type(s).__name__ == "LiveScreen"), None)
+        self.locked = True
+        self.push_screen(LockScreen(live_session_id=live,
+                                    check_passphrase=self.check_passphrase))
+
+    def unlock(self) -> None:
+        from .screens.lock import LockScreen
+
+        if self.locked and isinstance(self.screen, LockScreen):
+            self.locked = False
+            self.last_input = self.clock()
+            self.pop_screen()
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if self.locked and action in ("command_palette", "help", "toggle_theme"):
+            return False
+        return True
+
     def on_mount(self) -> None:
+        self.set_interval(IDLE_CHECK_S, self.lock_if_idle)
         if self.demo:
             self.sub_title = "demo archive (thrown away on quit)"
         self.push_screen(HomeScreen())
