@@ -18,7 +18,6 @@ from .screens.help import HelpScreen
 from .screens.home import HomeScreen
 from .themes import THEMES
 
-
 IDLE_CHECK_S = 5.0
 
 
