@@ -15,6 +15,7 @@ from rich.text import Text
 
 from .config import Config
 from .model import Entry, Session
+from .model.outcomes import ITEM9_REMINDER, OUTCOME_LABELS, outcome_band
 from .model.times import format_offset
 from .model.vocab import ENTRY_KINDS, MEDICINES, SCALES, SIDE_EFFECTS, route_label
 
@@ -90,7 +91,7 @@ def render_session(session: Session, config: Config | None = None) -> Renderable
     prep.add_row("intention", Text(s.intention or "—"))
     prep.add_row("baseline", s.baseline.short() if s.baseline else "—")
     for item in s.prep_checklist:
-        prep.add_row("[x]" if item.done else "[ ]", Text(item.text))
+        prep.add_row(Text("[x]" if item.done else "[ ]"), Text(item.text))
 
     timeline = Table(box=None, show_header=True, header_style="bold", expand=True)
     timeline.add_column("T+", no_wrap=True)
@@ -103,16 +104,48 @@ def render_session(session: Session, config: Config | None = None) -> Renderable
                          entry_text(e, config))
 
     parts: list[RenderableType] = [header, Rule("Preparation"), prep, Rule("Timeline"), timeline]
+    vitals = [e for e in s.entries if e.kind == "vitals"]
+    if vitals:
+        thresholds = config.thresholds if config else None
+        table = Table(box=None, header_style="bold")
+        for col in ("T+", "time", "BP", "HR", "SpO₂", "RR", "flag"):
+            table.add_column(col, no_wrap=col != "flag")
+        for e in vitals:
+            v = e.vitals
+            assert v is not None
+            flags = ", ".join(thresholds.flags(v)) if thresholds else ("!" if e.flagged else "")
+            table.add_row(t_plus(s, e.at), local_time(e.at),
+                          f"{v.systolic}/{v.diastolic}" if v.systolic else "—",
+                          str(v.heart_rate or "—"), f"{v.spo2}%" if v.spo2 else "—",
+                          str(v.resp_rate or "—"),
+                          Text(flags + (" (struck)" if e.struck else "")))
+        parts += [Rule("Vitals"), table]
+    effects = [e for e in s.entries if e.kind in ("side_effect", "rating")]
+    if effects:
+        grid = Table.grid(padding=(0, 2))
+        for e in effects:
+            grid.add_row(t_plus(s, e.at), local_time(e.at), entry_text(e, config))
+        parts += [Rule("Side effects and ratings"), grid]
+    prompts = [e for e in s.entries if e.kind == "prompt"]
+    if prompts:
+        grid = Table.grid(padding=(0, 2))
+        for e in prompts:
+            grid.add_row(t_plus(s, e.at), local_time(e.at), Text(e.text))
+        parts += [Rule("Grounding prompts used"), grid]
     if s.status in ("ended", "signed"):
         integ = Table.grid(padding=(0, 2))
         integ.add_column(style="dim")
         integ.add_column()
         for item in s.discharge_checklist + s.integration_checklist:
-            integ.add_row("[x]" if item.done else "[ ]", Text(item.text))
+            integ.add_row(Text("[x]" if item.done else "[ ]"), Text(item.text))
         integ.add_row("integration", s.integration_date.isoformat() if s.integration_date
                       else "not booked")
         for name, score in s.outcomes.items():
-            integ.add_row(name, str(score))
+            band = outcome_band(name, score)
+            integ.add_row(OUTCOME_LABELS.get(name, name), f"{score}" + (f" ({band})" if band
+                                                                        else ""))
+        if s.outcomes.get("phq9_item9"):
+            integ.add_row("", Text(ITEM9_REMINDER, style="bold"))
         integ.add_row("notes", Text(s.integration_notes or "—"))
         parts += [Rule("Integration"), integ]
     if s.addenda:

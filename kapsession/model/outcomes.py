@@ -6,6 +6,11 @@ PHQ9_BANDS = ((0, "minimal"), (5, "mild"), (10, "moderate"), (15, "moderately se
               (20, "severe"))
 GAD7_BANDS = ((0, "minimal"), (5, "mild"), (10, "moderate"), (15, "severe"))
 
+OUTCOME_LABELS = {
+    "phq9_pre": "PHQ-9 before", "phq9_post": "PHQ-9 after", "phq9_item9": "PHQ-9 item 9",
+    "gad7_pre": "GAD-7 before", "gad7_post": "GAD-7 after",
+}
+
 ITEM9_REMINDER = ("PHQ-9 item 9 is above 0: follow up on thoughts of self-harm today, "
                   "and note what was done.")
 

@@ -84,3 +84,15 @@ async def test_welcome_on_an_empty_archive(archive, clock) -> None:  # noqa: ANN
         await pilot.pause()
         text = str(app.screen.query_one("#empty").render())
         assert "press n" in text and "--demo" in text
+
+
+async def test_sort_by_client_and_back(archive, clock) -> None:  # noqa: ANN001
+    ids = fill(archive, clock)
+    app = KapsessionApp(archive, config=Config(), clock=clock)
+    async with app.run_test(size=(120, 30)) as pilot:
+        await pilot.press("s")
+        order = await filtered(pilot, app, "")
+        assert order == [ids["tearful, relieved"], ids["hands open"], ids["spoke of the ocean"]]
+        await pilot.press("s")
+        assert await filtered(pilot, app, "") == [ids["tearful, relieved"],
+                                                  ids["spoke of the ocean"], ids["hands open"]]

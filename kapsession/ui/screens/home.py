@@ -53,9 +53,13 @@ class HomeScreen(Screen[None]):
         Binding("c", "client_history", "Client", id="client_history",
                 tooltip="This client's sessions side by side"),
         Binding("r", "resume", "Resume", id="resume", tooltip="Resume the live session"),
+        Binding("s", "toggle_sort", "Sort", id="toggle_sort",
+                tooltip="Sort by date (newest first) or by client code"),
         Binding("q", "app.quit", "Quit", id="home_quit", tooltip="Quit kapsession"),
         Binding("escape", "clear_filter", "Clear filter", show=False, id="clear_filter"),
     ]
+
+    sort_by_client = False
 
     def compose(self) -> ComposeResult:
         yield Static(id="banner", markup=False)
@@ -101,6 +105,8 @@ class HomeScreen(Screen[None]):
         the notes can contain are looked for in a worker, with progress shown."""
         flt = self._filter()
         summaries = self.archive.sessions()
+        if self.sort_by_client:
+            summaries = sorted(summaries, key=lambda s: (s.client.lower(), -s.session_no))
         if flt.empty:
             rows = summaries
             pending: list[SessionSummary] = []
@@ -158,7 +164,10 @@ class HomeScreen(Screen[None]):
                 self.app.call_from_thread(self._search_progress, n, total)
         if worker.is_cancelled:
             return
-        matches.sort(key=lambda s: s.date, reverse=True)
+        if self.sort_by_client:
+            matches.sort(key=lambda s: (s.client.lower(), -s.session_no))
+        else:
+            matches.sort(key=lambda s: s.date, reverse=True)
         self.app.call_from_thread(self._search_done, matches)
 
     def _search_progress(self, n: int, total: int) -> None:
@@ -216,6 +225,12 @@ class HomeScreen(Screen[None]):
         if action == "new_session":
             return not self.archive.read_only
         return True
+
+    def action_toggle_sort(self) -> None:
+        self.sort_by_client = not self.sort_by_client
+        self.notify("Sorted by client code" if self.sort_by_client else "Sorted by date, "
+                    "newest first", timeout=3)
+        self.refresh_list()
 
     def action_focus_filter(self) -> None:
         self.query_one("#filter", Input).focus()

@@ -20,7 +20,7 @@ from textual.widgets import Footer, Input, Label, SelectionList, Static, TextAre
 
 from ...model import ValidationError, checklist_from_texts, clock_state
 from ...model.errors import SessionStateError
-from ...model.outcomes import ITEM9_REMINDER, outcome_band
+from ...model.outcomes import ITEM9_REMINDER, OUTCOME_LABELS, outcome_band
 from ...model.session import OUTCOME_LIMITS, ChecklistItem
 from ...model.times import format_duration
 from ...store import ArchiveError
@@ -28,10 +28,6 @@ from ..widgets.confirm_dialog import ConfirmDialog
 from ..widgets.form import Form
 
 AUTOSAVE_DELAY_S = 1.5
-OUTCOME_LABELS = {
-    "phq9_pre": "PHQ-9 before", "phq9_post": "PHQ-9 after", "phq9_item9": "PHQ-9 item 9",
-    "gad7_pre": "GAD-7 before", "gad7_post": "GAD-7 after",
-}
 
 
 class IntegrationScreen(Screen[None]):
