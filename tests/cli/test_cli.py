@@ -9,6 +9,7 @@ import pytest
 
 from kapsession import Archive
 from kapsession.cli import main
+from kapsession.model import ChecklistItem
 
 
 def run(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:
@@ -157,3 +158,12 @@ def test_demo_archive_is_throwaway_and_never_the_real_one(tmp_path: Path) -> Non
 def test_fast_clock_needs_demo(capsys) -> None:  # noqa: ANN001
     code, _, err = run(capsys, "--fast-clock", "60")
     assert code == 1 and "--demo" in err
+
+
+def test_show_prints_ticked_boxes_literally(tmp_path: Path, capsys) -> None:  # noqa: ANN001
+    with Archive.open(tmp_path / "a") as a:
+        s = a.new_session(client="C-1", route="im", dose_mg=50, live=True,
+                          prep_checklist=["Consent reviewed"])
+        a.update_preparation(s.id, prep_checklist=[ChecklistItem("Consent reviewed", True)])
+    code, out, _ = run(capsys, "show", s.id, "--archive", str(tmp_path / "a"))
+    assert code == 0 and "[x]" in out and "Consent reviewed" in out
