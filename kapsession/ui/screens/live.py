@@ -26,6 +26,7 @@ from ..widgets.choice_dialog import ChoiceDialog
 from ..widgets.clock_panel import ClockPanel
 from ..widgets.confirm_dialog import ConfirmDialog
 from ..widgets.dose_dialog import DoseDialog
+from ..widgets.note_input import NoteInput
 from ..widgets.prompt_panel import PromptPanel
 from ..widgets.text_dialog import TextDialog
 from ..widgets.timeline import Timeline
@@ -79,6 +80,7 @@ class LiveScreen(Screen[None]):
         self.session_id = session_id
         self._draft_saved = ""
         self._retry: Timer | None = None
+        self._dialog_open = False
         self.veiled = False
 
     # ---- layout -------------------------------------------------------------------------
@@ -102,8 +104,8 @@ class LiveScreen(Screen[None]):
         yield Timeline(config, id="timeline")
         yield Static("Veiled: note text is hidden. ctrl+o shows it again.", id="veil",
                      markup=False)
-        yield Input(placeholder="Type a note, enter saves · #tag sets the category · "
-                    "! flags it", id="note", max_length=10_000)
+        yield NoteInput(placeholder="Type a note, enter saves · #tag sets the category · "
+                        "! flags it", id="note", max_length=10_000)
         yield Static(id="note-status", markup=False)
         yield Footer(compact=True)
 
@@ -152,8 +154,21 @@ class LiveScreen(Screen[None]):
 
     # ---- notes --------------------------------------------------------------------------
 
+    def open_dialog(self, dialog, callback) -> None:  # noqa: ANN001
+        """Push a dialog; until it answers, enter in the note box does not save (a key
+        pressed while the dialog is still opening must not send the note)."""
+        self._dialog_open = True
+
+        def done(result: object) -> None:
+            self._dialog_open = False
+            callback(result)
+
+        self.app.push_screen(dialog, callback=done)
+
     @on(Input.Submitted, "#note")
     def action_save_note(self) -> None:
+        if self._dialog_open:
+            return
         note = self.query_one("#note", Input)
         raw = note.value
         if not raw.strip():
@@ -240,7 +255,7 @@ class LiveScreen(Screen[None]):
                     self._status("Edited; the earlier text is kept in the entry's history.")
             self.query_one("#timeline", Timeline).focus()
 
-        self.app.push_screen(TextDialog("Edit entry", "The earlier text is kept in the "
+        self.open_dialog(TextDialog("Edit entry", "The earlier text is kept in the "
                                         "entry's history.", initial=entry.text), callback=done)
 
     @on(Timeline.StrikeRequested)
@@ -252,7 +267,7 @@ class LiveScreen(Screen[None]):
                     self._status("Struck through; the entry and the reason stay in the record.")
             self.query_one("#timeline", Timeline).focus()
 
-        self.app.push_screen(TextDialog("Strike entry", "Why? (e.g. wrong client, typo). "
+        self.open_dialog(TextDialog("Strike entry", "Why? (e.g. wrong client, typo). "
                                         "The entry stays, struck through.", max_length=500),
                              callback=done)
 
@@ -266,7 +281,7 @@ class LiveScreen(Screen[None]):
                 if self._run("Dose", lambda: self.archive.mark_dose(self.session_id, mg)):
                     self._status(f"{'Booster' if booster else 'Dose'} {mg:g} mg marked.")
 
-        self.app.push_screen(DoseDialog(booster=booster,
+        self.open_dialog(DoseDialog(booster=booster,
                                         planned_mg=self.session.planned_dose_mg), callback=done)
 
     def action_record_vitals(self) -> None:
@@ -281,7 +296,7 @@ class LiveScreen(Screen[None]):
                 self._status("Vitals saved" + (f" — flagged: {', '.join(flags)}." if flags
                                                else "."), error=bool(flags))
 
-        self.app.push_screen(VitalsDialog(self.app.config.thresholds), callback=done)  # type: ignore[attr-defined]
+        self.open_dialog(VitalsDialog(self.app.config.thresholds), callback=done)  # type: ignore[attr-defined]
 
     def action_log_effect(self) -> None:
         options = [(key, label) for key, label in SIDE_EFFECTS.items()]
@@ -294,15 +309,16 @@ class LiveScreen(Screen[None]):
             if key.startswith("rating:"):
                 scale = key.split(":", 1)[1]
                 levels = MOAAS_LEVELS if scale == "moaas" else DISSOCIATION_LEVELS
-                self.app.push_screen(
+                self.open_dialog(
                     ChoiceDialog("Sedation (MOAA/S)" if scale == "moaas" else "Dissociation",
                                  [(str(n), f"{n} — {text}") for n, text in levels.items()]),
                     callback=lambda score: score is not None and self._run(
                         "Rating", lambda: self.archive.log_rating(self.session_id, scale,
                                                                   int(score))))
             elif key in ("rescue_medication", "other"):
-                what = "Medication and dose" if key == "rescue_medication" else "What was it?"
-                self.app.push_screen(
+                what = ("Medication and dose (e.g. ondansetron 4 mg, clonidine 0.1 mg, "
+                        "lorazepam 1 mg)" if key == "rescue_medication" else "What was it?")
+                self.open_dialog(
                     TextDialog(SIDE_EFFECTS[key].capitalize(), what, max_length=200),
                     callback=lambda detail: detail is not None and self._run(
                         "Side effect", lambda: self.archive.log_side_effect(
@@ -311,7 +327,7 @@ class LiveScreen(Screen[None]):
                 self._run("Side effect", lambda: self.archive.log_side_effect(self.session_id,
                                                                               key))
 
-        self.app.push_screen(ChoiceDialog("Side effect or rating", options), callback=chosen)
+        self.open_dialog(ChoiceDialog("Side effect or rating", options), callback=chosen)
 
     def action_next_prompt(self) -> None:
         self.query_one("#prompt", PromptPanel).step(1)
@@ -327,7 +343,7 @@ class LiveScreen(Screen[None]):
                 panel.choose(key)
 
         options = [(k, PROMPT_SITUATIONS[k]) for k in panel.library.situations()]
-        self.app.push_screen(ChoiceDialog("Prompt situation", options,
+        self.open_dialog(ChoiceDialog("Prompt situation", options,
                                           selected=panel.situation), callback=chosen)
 
     def action_log_prompt(self) -> None:
@@ -368,5 +384,5 @@ class LiveScreen(Screen[None]):
         detail = "Discharge and integration come next."
         if unsent:
             detail += " The text in the note box will be saved as a note first."
-        self.app.push_screen(ConfirmDialog("Finish this session?", detail, yes="Finish"),
+        self.open_dialog(ConfirmDialog("Finish this session?", detail, yes="Finish"),
                              callback=confirmed)

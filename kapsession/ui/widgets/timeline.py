@@ -69,6 +69,7 @@ class Timeline(OptionList):
         super().__init__(id=id)
         self.config = config
         self.session: Session | None = None
+        self._forwarding = False
 
     def show_session(self, session: Session) -> None:
         """Show every entry; keeps the selection and scrolls to the end if it was there."""
@@ -89,7 +90,9 @@ class Timeline(OptionList):
             self.clear_options()
             self.add_options([Option(entry_row(session, e, self.config), id=e.id)
                               for e in session.entries])
-        if self.option_count and (at_end or highlighted is None):
+        added = previous is None or len(session.entries) > len(old_ids)
+        if self.option_count and (at_end or highlighted is None or added):
+            # New entries are always shown: the newest is where the eye goes.
             self.highlighted = self.option_count - 1
             self.scroll_end(animate=False)
 
@@ -108,8 +111,15 @@ class Timeline(OptionList):
             self.post_message(self.StrikeRequested(entry_id))
 
     def on_key(self, event: events.Key) -> None:
-        if event.is_printable and event.character and event.key not in ("e", "d",
-                                                                        "question_mark"):
+        if not (event.is_printable and event.character) or event.key == "question_mark":
+            return
+        # Once typing has begun, every key goes to the note box (an "e" inside a word must not
+        # open the edit dialog) until the note box has focus.
+        if self._forwarding or event.key not in ("e", "d"):
+            self._forwarding = True
             event.stop()
             event.prevent_default()
             self.post_message(self.TypeAhead(event.character))
+
+    def on_blur(self) -> None:
+        self._forwarding = False
