@@ -155,3 +155,27 @@ async def test_second_instance_home_says_read_only(tmp_path, clock) -> None:  # 
     finally:
         second.close()
         first.close()
+
+
+async def test_typing_from_the_timeline_keeps_the_unsent_note(archive, clock) -> None:  # noqa: ANN001,E501
+    from textual import events
+
+    sid = start_live(archive, clock)
+    archive.add_note(sid, "an earlier note")
+    archive.save_draft(sid, "half typed")
+    app = KapsessionApp(archive, config=Config(), clock=clock)
+    async with app.run_test() as pilot:
+        await pilot.press("r")
+        await pilot.pause()
+        note = app.screen.query_one("#note", Input)
+        await pilot.press("space", "a")  # the restored draft is not selected: keys append
+        assert note.value == "half typed a"
+        await pilot.press("escape")
+        await pilot.press(*"hello dizzy")  # "e" and "d" inside words are text, not commands
+        await pilot.pause()
+        assert isinstance(app.screen, LiveScreen)
+        assert note.value == "half typed ahello dizzy"
+        note.post_message(events.Paste("line one\nline two\n\nline three"))
+        await pilot.pause()
+        assert note.value.endswith("line one / line two / line three")
+    assert archive.get(sid).entries[-1].text == "an earlier note"  # nothing edited

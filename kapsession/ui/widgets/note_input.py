@@ -25,3 +25,4 @@ class NoteInput(Input):
             else:
                 self.replace(text, *selection)
         event.stop()
+        event.prevent_default()  # Input's own handler would paste the first line again
