@@ -24,7 +24,7 @@ from rich.text import Text
 from . import __version__, paths
 from .config import Config, ConfigError, default_config_text, load_config
 from .model import SessionSummary
-from .model.times import Clock, format_duration, system_clock
+from .model.times import Clock, format_minutes, system_clock
 from .model.vocab import route_label
 from .store import Archive, ArchiveError, ArchiveReadOnly
 from .store.fsutil import atomic_write, ensure_private_dir
@@ -172,16 +172,10 @@ def cmd_list(args: argparse.Namespace, out: Console, err: Console) -> int:
         table.add_row(
             s.id[:8], _local(s.date), Text(s.client), str(s.session_no), route_label(s.route),
             f"{s.dose_mg:g} mg" if s.dose_mg else "—",
-            format_duration_min(s.duration_min), s.status, str(s.entries),
+            format_minutes(s.duration_min), s.status, str(s.entries),
         )
     out.print(table)
     return 0
-
-
-def format_duration_min(minutes: int | None) -> str:
-    if minutes is None:
-        return "—"
-    return format_duration(timedelta(minutes=minutes))[:-3]
 
 
 def cmd_show(args: argparse.Namespace, out: Console, err: Console) -> int:
@@ -281,7 +275,11 @@ def run_app(args: argparse.Namespace) -> int:
     if args.fast_clock and not args.demo:
         raise UserError("--fast-clock is for practice with --demo only")
     if args.demo:
-        clock = fast_clock(args.fast_clock) if args.fast_clock else system_clock
+        clock = system_clock
+        if args.fast_clock:
+            clock = fast_clock(args.fast_clock)
+            # Idle time would pass N times faster too; practice mode does not lock.
+            config = config.with_values(idle_lock_minutes=0)
         archive = make_demo_archive(config, clock)
         try:
             KapsessionApp(archive, config=config, clock=clock, demo=True).run()

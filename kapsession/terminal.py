@@ -29,7 +29,7 @@ def t_plus(session: Session, at: datetime) -> str:
     return format_offset(offset, seconds=False) if offset is not None else "pre"
 
 
-def entry_text(entry: Entry, config: Config | None = None) -> Text:
+def entry_text(entry: Entry, config: Config | None = None, *, full: bool = False) -> Text:
     """What the timeline shows for one entry, as literal text."""
     kind = entry.kind
     if kind in ("dose", "booster"):
@@ -58,7 +58,12 @@ def entry_text(entry: Entry, config: Config | None = None) -> Text:
     else:
         body = Text(entry.text)
     if entry.history:
-        body.append(" (edited)", style="dim")
+        if full:
+            for h in entry.history:
+                body.append(f"\n  earlier text, changed {local_time(h.at)}: ", style="dim")
+                body.append(h.text, style="dim")
+        else:
+            body.append(" (edited)", style="dim")
     if entry.struck is not None:
         body.stylize("strike")
         body.append(" — struck: ", style="dim")
@@ -101,7 +106,7 @@ def render_session(session: Session, config: Config | None = None) -> Renderable
     for e in s.entries:
         flag = "! " if e.flagged else ""
         timeline.add_row(t_plus(s, e.at), local_time(e.at), flag + kind_label(e),
-                         entry_text(e, config))
+                         entry_text(e, config, full=True))
 
     parts: list[RenderableType] = [header, Rule("Preparation"), prep, Rule("Timeline"), timeline]
     vitals = [e for e in s.entries if e.kind == "vitals"]

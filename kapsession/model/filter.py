@@ -96,6 +96,8 @@ def parse_date_cond(word: str) -> DateCond | None:
     if not m:
         return None
     op, y, mo, d = m.group(1) or "=", int(m.group(2)), m.group(3), m.group(4)
+    if not 1900 <= y <= 2199 and not m.group(1) and not mo:
+        return None  # "0042" is part of a client code, not the year 42
     try:
         start, end = _period(y, int(mo) if mo else None, int(d) if d else None)
     except ValueError:

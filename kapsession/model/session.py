@@ -48,7 +48,7 @@ def validate_dose(field_name: str, value: object, *, required: bool = True) -> f
     """A dose in mg: more than 0, at most 1000."""
     if value is None or (isinstance(value, str) and not value.strip()):
         if required:
-            raise ValidationError(field_name, "is required (mg)")
+            raise ValidationError(field_name, "enter the dose in mg")
         return None
     if isinstance(value, bool):
         raise ValidationError(field_name, "must be a number of mg")
@@ -60,7 +60,7 @@ def validate_dose(field_name: str, value: object, *, required: bool = True) -> f
     if not isinstance(value, (int, float)) or value != value:  # NaN is not a dose
         raise ValidationError(field_name, "must be a number of mg")
     if not 0 < value <= DOSE_MAX_MG:
-        raise ValidationError(field_name, f"{value:g} mg is outside 0–{DOSE_MAX_MG} mg")
+        raise ValidationError(field_name, f"must be more than 0 and at most {DOSE_MAX_MG} mg")
     return round(float(value), 2)
 
 

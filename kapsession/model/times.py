@@ -64,6 +64,14 @@ def format_duration(delta: timedelta) -> str:
     return f"{h}:{m:02d}:{s:02d}" if h else f"{m}:{s:02d}"
 
 
+def format_minutes(minutes: int | None) -> str:
+    """A duration in whole minutes as ``h:mm`` (``0:03``, ``2:11``); ``—`` when unknown."""
+    if minutes is None:
+        return "—"
+    h, m = divmod(max(0, minutes), 60)
+    return f"{h}:{m:02d}"
+
+
 def local(value: datetime) -> datetime:
     """The same instant in the machine's local time, for display."""
     return value.astimezone()

@@ -143,7 +143,8 @@ class KapsessionApp(App[None]):
         for node in (screen, self):
             for binding in node._bindings.key_to_bindings.values():  # noqa: SLF001
                 for b in binding:
-                    if not b.description or b.action in seen or b.action == "command_palette":
+                    if (not b.description or not b.id or b.action in seen
+                            or b.action == "command_palette"):
                         continue
                     if node is screen and screen.check_action(b.action, ()) is False:
                         continue

@@ -8,8 +8,11 @@ from kapsession.ui.screens.integration import IntegrationScreen
 from kapsession.ui.screens.live import LiveScreen
 from kapsession.ui.screens.prepare import PrepareScreen
 from kapsession.ui.widgets.choice_dialog import ChoiceDialog
+from kapsession.ui.widgets.confirm_dialog import ConfirmDialog
 from kapsession.ui.widgets.prompt_panel import PromptPanel
 from kapsession.ui.widgets.vitals_dialog import VitalsDialog
+
+from .helpers import screen_text
 
 
 async def type_text(pilot, text: str) -> None:  # noqa: ANN001
@@ -31,6 +34,10 @@ async def test_a_whole_session_by_keys(make_app, archive, clock) -> None:  # noq
         await pilot.pause()
         assert "Flagged" in str(app.screen.query_one("#baseline-flag").render())
         await pilot.press("ctrl+s")
+        await pilot.pause()
+        assert isinstance(app.screen, ConfirmDialog)  # the checklist is not ticked: asked
+        assert "Consent reviewed" in screen_text(app.screen)
+        await pilot.press("y")
         await pilot.pause()
         assert isinstance(app.screen, LiveScreen)
         sid = app.screen.session_id

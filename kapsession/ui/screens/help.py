@@ -21,7 +21,9 @@ def screen_bindings(screen: Screen) -> list[Binding]:
             continue
         for bindings in node._bindings.key_to_bindings.values():  # noqa: SLF001
             for b in bindings:
-                if b.description and b.action not in seen:
+                # Only kapsession's own actions (they carry an id), not every generic
+                # widget key (scroll left, copy selection …).
+                if b.description and b.id and b.action not in seen:
                     seen.add(b.action)
                     out.append(b)
     return out

@@ -44,7 +44,8 @@ class HistoryScreen(Screen[None]):
             table.add_row(
                 str(s.session_no), s.date.astimezone().strftime("%Y-%m-%d"),
                 route_label(s.route) + (f" {s.dose_mg:g} mg" if s.dose_mg else ""),
-                Text(s.intention.splitlines()[0][:60] if s.intention else "—"),
+                Text(s.intention.splitlines()[0][:36] + ("…" if len(s.intention) > 36 else "")
+                     if s.intention else "—"),
                 str(s.flagged),
                 s.integration_date.isoformat() if s.integration_date else "—",
                 "signed" if s.status == "signed" else s.status,

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
-
 from rich.text import Text
 from textual import on, work
 from textual.app import ComposeResult
@@ -14,7 +12,7 @@ from textual.worker import get_current_worker
 
 from ...model import SessionSummary, ValidationError
 from ...model.filter import Filter, parse_filter
-from ...model.times import format_duration
+from ...model.times import format_minutes
 from ...model.vocab import route_label
 
 # Enough to scroll through years of one clinic's sessions; beyond it the filter finds the rest.
@@ -24,7 +22,7 @@ COLUMNS = ("date", "client", "#", "route and dose", "duration", "status", "entri
 
 def summary_row(s: SessionSummary) -> tuple[object, ...]:
     dose = f" {s.dose_mg:g} mg" if s.dose_mg else ""
-    duration = format_duration(timedelta(minutes=s.duration_min))[:-3] if s.duration_min else "—"
+    duration = format_minutes(s.duration_min)
     return (
         s.date.astimezone().strftime("%Y-%m-%d %H:%M"),
         Text(s.client),

@@ -72,7 +72,7 @@ class IntegrationScreen(Screen[None]):
                                        for i, c in enumerate(self.integration)],
                                      id="integration")
             with Horizontal(classes="field-row"):
-                yield Label("Session date", classes="field-label")
+                yield Label("Integration on", classes="field-label")
                 yield Input(s.integration_date.isoformat() if s.integration_date else "",
                             id="integration-date", placeholder="YYYY-MM-DD", max_length=10,
                             classes="date")
@@ -100,6 +100,7 @@ class IntegrationScreen(Screen[None]):
         self._update_computed()
         self.set_interval(15, self._update_computed)  # the observation time keeps counting
         self.query_one("#discharge").focus()
+        self.call_after_refresh(self.query_one("#form").scroll_home, animate=False)
 
     # ---- computed lines -----------------------------------------------------------------
 
@@ -136,7 +137,7 @@ class IntegrationScreen(Screen[None]):
             if raw.isdigit() and int(raw) <= OUTCOME_LIMITS[key]:
                 band = outcome_band(key, int(raw))
             elif raw:
-                band = f"0–{OUTCOME_LIMITS[key]}"
+                band = f"out of range: 0–{OUTCOME_LIMITS[key]}"
             self.query_one(f"#{key}-band", Static).update(band)
         item9 = self.query_one("#phq9_item9", Input).value.strip()
         self.query_one("#item9", Static).update(
@@ -203,6 +204,7 @@ class IntegrationScreen(Screen[None]):
     @on(SelectionList.SelectedChanged)
     def _changed(self) -> None:
         self._update_outcomes()
+        self._fields()  # shows or clears the date message at once
         self._schedule()
 
     def save_draft(self) -> None:
@@ -231,6 +233,8 @@ class IntegrationScreen(Screen[None]):
             open_items.insert(0, "Minimum observation time passed")
         detail = ("Still unticked:\n" + "\n".join(f"  • {t}" for t in open_items) + "\n\n"
                   if open_items else "Everything is ticked.\n\n")
+        if s.outcomes.get("phq9_item9"):
+            detail = f"{ITEM9_REMINDER}\n\n" + detail
         detail += ("After signing nothing in this session can change; corrections are added "
                    "as dated addenda.")
 
@@ -248,4 +252,5 @@ class IntegrationScreen(Screen[None]):
             self.app.switch_screen(DetailScreen(self.session_id))
 
         self.app.push_screen(ConfirmDialog("Sign and lock this session?", detail,
-                                           yes="Sign and lock"), callback=confirmed)
+                                           yes="Sign and lock", irreversible=True),
+                             callback=confirmed)

@@ -20,6 +20,7 @@ from textual.widgets import Footer, Input, Static
 from ...model import ValidationError, Vitals, parse_note
 from ...model.clock import PHASE_SITUATION
 from ...model.errors import SessionStateError
+from ...model.times import format_duration
 from ...model.vocab import DISSOCIATION_LEVELS, MOAAS_LEVELS, PROMPT_SITUATIONS, SIDE_EFFECTS
 from ...store import ArchiveError, StorageError
 from ..widgets.choice_dialog import ChoiceDialog
@@ -49,7 +50,7 @@ class LiveScreen(Screen[None]):
                 tooltip="Log side effect or rating (MOAA/S, dissociation, rescue medication)"),
         Binding("ctrl+n", "next_prompt", "Next", id="next_prompt", priority=True,
                 tooltip="Next grounding prompt"),
-        Binding("ctrl+b", "previous_prompt", "Prev", id="previous_prompt",
+        Binding("ctrl+b", "previous_prompt", "Prev", id="previous_prompt", show=False,
                 priority=True, tooltip="Previous grounding prompt"),
         Binding("ctrl+g", "choose_situation", "Situation", id="choose_situation",
                 priority=True, tooltip="Choose prompt situation"),
@@ -59,7 +60,7 @@ class LiveScreen(Screen[None]):
                 tooltip="Privacy veil: hide all note text, keep the clock; again to show"),
         Binding("ctrl+f", "finish_session", "Finish", id="finish_session", priority=True,
                 tooltip="Finish session (asks to confirm), then discharge and integration"),
-        Binding("escape", "focus_timeline", "Timeline", id="focus_timeline",
+        Binding("escape", "focus_timeline", "Timeline", id="focus_timeline", show=False,
                 tooltip="Move to the timeline: arrows select, e edit, d strike; typing returns"),
         Binding("enter", "save_note", "Save", id="save_note",
                 tooltip="Save note (#tag sets the category, a leading ! flags it)"),
@@ -99,7 +100,8 @@ class LiveScreen(Screen[None]):
         situation = PHASE_SITUATION[clock_state(session, self.app.clock(), settings).phase]  # type: ignore[attr-defined]
         yield Static(id="live-title", markup=False)
         with Horizontal(id="top"):
-            yield ClockPanel(session, clock=self.app.clock, settings=settings, id="clock")  # type: ignore[attr-defined]
+            yield ClockPanel(session, clock=self.app.clock, settings=settings,  # type: ignore[attr-defined]
+                             thresholds=config.thresholds, id="clock")
             yield PromptPanel(self.app.prompts, situation, id="prompt")  # type: ignore[attr-defined]
         yield Timeline(config, id="timeline")
         yield Static("Veiled: note text is hidden. ctrl+o shows it again.", id="veil",
@@ -382,6 +384,14 @@ class LiveScreen(Screen[None]):
                 self.app.switch_screen(IntegrationScreen(self.session_id))
 
         detail = "Discharge and integration come next."
+        state = self.query_one("#clock", ClockPanel).state
+        if state is not None and state.observation_left:
+            left = format_duration(state.observation_left)
+            detail += (f" The minimum observation time has {left} to go; it keeps counting on "
+                       "the integration screen.")
+        s = self.session
+        if s.dosed is not None and not [e for e in s.vitals_entries if e.at >= s.dosed]:
+            detail += " No vitals were recorded since the dose."
         if unsent:
             detail += " The text in the note box will be saved as a note first."
         self.open_dialog(ConfirmDialog("Finish this session?", detail, yes="Finish"),

@@ -85,7 +85,8 @@ class PrepareScreen(Screen[None]):
                            soft_wrap=True, show_line_numbers=False)
             yield Static(id="intention-error", classes="error-message field-error",
                          markup=False)
-            yield Label("Preparation checklist (space ticks)", classes="section-label")
+            yield Label("Preparation checklist (↑↓ move · space ticks)",
+                        classes="section-label")
             yield SelectionList[int](*[(Text(c.text), i, c.done) for i, c in
                                        enumerate(checklist)], id="checklist")
             yield Label("Baseline vitals", classes="section-label")
@@ -120,6 +121,19 @@ class PrepareScreen(Screen[None]):
     def _value(self, key: str) -> str:
         return self.query_one(f"#{key}", Input).value
 
+    def _name_warning(self) -> None:
+        """A code that looks like a person's name gets a reminder (it is not blocked)."""
+        words = self._value("client").split()
+        looks_like_name = len(words) >= 2 and all(w[:1].isupper() and w[1:].islower()
+                                                  and w.isalpha() for w in words)
+        note = self.query_one("#session-no", Static)
+        if looks_like_name:
+            note.update("This looks like a name. Use a pseudonymous code (such as C-0042): "
+                        "kapsession keeps no names.")
+            note.add_class("flagged")
+        else:
+            note.remove_class("flagged")
+
     def _update_session_no(self) -> None:
         client = self._value("client").strip()
         label = self.query_one("#session-no", Static)
@@ -140,8 +154,9 @@ class PrepareScreen(Screen[None]):
         self._validate_field(key)
         if key == "client":
             self._update_session_no()
+            self._name_warning()
 
-    def _validate_field(self, key: str) -> bool:
+    def _validate_field(self, key: str, *, force: bool = False) -> bool:
         try:
             if key == "client":
                 validate_client_code(self._value("client"))
@@ -156,8 +171,9 @@ class PrepareScreen(Screen[None]):
             return True
         except ValidationError as exc:
             target = exc.field if exc.field in dict((k, 1) for k, _, _ in BASELINE) else key
+            # An empty client code is only marked once the therapist tries to save.
             self._error(target, exc.problem if key != "client" or self._value("client")
-                        else "")
+                        or force else "")
             return False
 
     def _baseline(self) -> Vitals | None:
@@ -176,7 +192,7 @@ class PrepareScreen(Screen[None]):
         ok = True
         values: dict[str, Any] = {}
         for key in ("client", "dose", "systolic"):
-            ok = self._validate_field(key) and ok
+            ok = self._validate_field(key, force=True) and ok
         if not ok:
             return None
         intention = self.query_one("#intention", TextArea).text
@@ -229,14 +245,32 @@ class PrepareScreen(Screen[None]):
             self._first_error_focus()
             self.notify("Some fields need a look (marked in red).", severity="warning")
             return
-        sid = self._save(values, live=True)
-        if sid is not None:
-            from .live import LiveScreen
+        missing = [c.text for c in values["prep_checklist"] if not c.done]
+        if values["baseline"] is None:
+            missing.append("Baseline vitals (none entered)")
 
-            self.app.switch_screen(LiveScreen(sid))
+        def go(yes: bool | None) -> None:
+            if not yes:
+                return
+            sid = self._save(values, live=True)
+            if sid is not None:
+                from .live import LiveScreen
+
+                self.app.switch_screen(LiveScreen(sid))
+
+        if not missing:
+            go(True)
+            return
+        from ..widgets.confirm_dialog import ConfirmDialog
+
+        listed = "\n".join(f"  • {m}" for m in missing[:10])
+        more = f"\n  … and {len(missing) - 10} more" if len(missing) > 10 else ""
+        self.app.push_screen(ConfirmDialog("Go live with these not done?",
+                                           f"{listed}{more}", yes="Go live"), callback=go)
 
     def _blank(self) -> bool:
         return not (self._value("client").strip() or self._value("dose").strip()
+                    or self._value("therapist").strip()
                     or self.query_one("#intention", TextArea).text.strip()
                     or any(self._value(k).strip() for k, _, _ in BASELINE))
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from rich.text import Text
-from textual import on
+from textual import events, on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
@@ -43,6 +43,13 @@ class ChoiceDialog(ModalScreen[str | None]):
             except Exception:  # noqa: BLE001 - an unknown preselection just starts at the top
                 pass
         choices.focus()
+
+    def on_key(self, event: events.Key) -> None:
+        # Scores are picked by their number: "3" chooses MOAA/S 3.
+        if event.character and event.character.isdigit():
+            if any(key == event.character for key, _ in self.options):
+                event.stop()
+                self.dismiss(event.character)
 
     @on(OptionList.OptionSelected, "#choices")
     def _chosen(self, event: OptionList.OptionSelected) -> None:

@@ -14,7 +14,7 @@ from textual.containers import Vertical
 from textual.message import Message
 from textual.widgets import Digits, Static
 
-from ...model import Clock, ClockSettings, ClockState, Session, clock_state
+from ...model import Clock, ClockSettings, ClockState, Session, VitalsThresholds, clock_state
 from ...model.times import format_duration
 from ...model.vocab import route_label
 
@@ -46,8 +46,9 @@ class ClockPanel(Vertical):
         """A check-in has just fallen due (posted once per due time)."""
 
     def __init__(self, session: Session, *, clock: Clock, settings: ClockSettings,
-                 id: str | None = None) -> None:
+                 thresholds: VitalsThresholds | None = None, id: str | None = None) -> None:
         super().__init__(id=id)
+        self.thresholds = thresholds or VitalsThresholds()
         self.session = session
         self.clock = clock
         self.settings = settings
@@ -62,6 +63,7 @@ class ClockPanel(Vertical):
         yield Static(id="phase", markup=False)
         yield Static(id="bar", markup=False)
         yield Static(id="checkin", markup=False)
+        yield Static(id="last-vitals", markup=False)
         yield Static(id="observation", markup=False)
 
     def on_mount(self) -> None:
@@ -111,13 +113,21 @@ class ClockPanel(Vertical):
         else:
             left = state.next_checkin - self.clock()
             if state.checkin_overdue:
-                self._show("checkin", f"Vitals overdue by {format_duration(-left)} (ctrl+r)",
+                self._show("checkin", f"Vitals overdue by {format_duration(-left)}",
                            classes="overdue")
                 if self._announced_due != state.next_checkin:
                     self._announced_due = state.next_checkin
                     self.post_message(self.CheckinDue())
             else:
                 self._show("checkin", f"Vitals due in {format_duration(left)}")
+        last = s.vitals_entries[-1].vitals if s.vitals_entries else s.baseline
+        if last is None:
+            self._show("last-vitals", "Last vitals: none yet")
+        else:
+            flags = self.thresholds.flags(last)
+            label = "Last vitals" if s.vitals_entries else "Baseline"
+            self._show("last-vitals", f"{label}: {last.short()}" + (" ⚑" if flags else ""),
+                       classes="overdue" if flags else "")
         if state.observation_left is None:
             self._show("observation",
                        f"Observation: at least {self.settings.min_observation_min} min")

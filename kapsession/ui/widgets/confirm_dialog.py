@@ -12,23 +12,31 @@ from textual.widgets import Static
 
 class ConfirmDialog(ModalScreen[bool]):
     BINDINGS = [
-        Binding("y,enter", "answer(True)", "Yes", id="confirm_yes"),
+        Binding("y", "answer(True)", "Yes", id="confirm_yes"),
+        Binding("enter", "enter", "Yes", id="confirm_enter", show=False),
         Binding("n,escape", "answer(False)", "No", id="confirm_no"),
     ]
 
-    def __init__(self, question: str, detail: str = "", yes: str = "Yes") -> None:
+    def __init__(self, question: str, detail: str = "", yes: str = "Yes", *,
+                 irreversible: bool = False) -> None:
         super().__init__()
         self.question = question
         self.detail = detail
         self.yes = yes
+        self.irreversible = irreversible  # then only "y" confirms, never a stray enter
 
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog"):
             yield Static(Text(self.question, style="bold"), classes="dialog-title")
             if self.detail:
                 yield Static(Text(self.detail), classes="dialog-help")
-            yield Static(Text(f"y / enter: {self.yes} · n / escape: cancel"),
+            keys = "y" if self.irreversible else "y / enter"
+            yield Static(Text(f"{keys}: {self.yes} · n / escape: cancel"),
                          classes="dialog-hint")
+
+    def action_enter(self) -> None:
+        if not self.irreversible:
+            self.dismiss(True)
 
     def action_answer(self, value: bool) -> None:
         self.dismiss(value)

@@ -29,6 +29,7 @@ class TextDialog(ModalScreen[str | None]):
         self.initial = initial
         self.multiline = multiline
         self.max_length = max_length
+        self._discard_armed = False
 
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog"):
@@ -61,4 +62,10 @@ class TextDialog(ModalScreen[str | None]):
         self.dismiss(value)
 
     def action_cancel(self) -> None:
+        typed = self._value().strip()
+        if typed and typed != self.initial.strip() and not self._discard_armed:
+            self._discard_armed = True
+            self.query_one("#error", Static).update(
+                "Press escape again to discard what you typed, or ctrl+s / enter to save it.")
+            return
         self.dismiss(None)
