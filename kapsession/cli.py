@@ -6,6 +6,7 @@ A user mistake prints one line on stderr and exits 1; never a traceback.
 from __future__ import annotations
 
 import argparse
+import getpass
 import logging
 import os
 import shutil
@@ -30,6 +31,7 @@ from .store import Archive, ArchiveError, ArchiveReadOnly
 from .store.fsutil import atomic_write, ensure_private_dir
 
 EXIT_USER_ERROR = 1
+PASSPHRASE_ENV = "KAPSESSION_PASSPHRASE"
 
 
 class UserError(Exception):
@@ -106,6 +108,15 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--sessions", type=_positive_int(100_000), required=True, metavar="N")
     p.add_argument("--seed", type=int, default=0, metavar="S")
 
+    p = sub.add_parser("init", parents=[common], help="create an empty archive")
+    p.add_argument("--encrypt", action="store_true",
+                   help="encrypted at rest with a passphrase (asked, or $KAPSESSION_PASSPHRASE)")
+
+    sub.add_parser("encrypt", parents=[common],
+                   help="encrypt an existing archive in place (crash-safe)")
+    sub.add_parser("decrypt", parents=[common],
+                   help="decrypt an encrypted archive in place (crash-safe)")
+
     p = sub.add_parser("config", parents=[common], help="where the config file is; write one")
     group = p.add_mutually_exclusive_group(required=True)
     group.add_argument("--path", action="store_true", help="print the config file's path")
@@ -120,12 +131,33 @@ def _config(args: argparse.Namespace) -> Config:
     return load_config(paths.config_file(getattr(args, "config", None)))
 
 
+def ask_passphrase(*, twice: bool = False) -> str:
+    """``$KAPSESSION_PASSPHRASE`` if set (for scripts), else asked on the terminal."""
+    env = os.environ.get(PASSPHRASE_ENV)
+    if env is not None:
+        return env
+    if not sys.stdin.isatty():
+        raise UserError(f"this needs the archive's passphrase: run it in a terminal, or set "
+                        f"{PASSPHRASE_ENV}")
+    first = getpass.getpass("Archive passphrase: ")
+    if twice and getpass.getpass("The same passphrase again: ") != first:
+        raise UserError("the two passphrases differ; nothing was changed")
+    return first
+
+
+def _passphrase_for(root: Path) -> str | None:
+    from .store.crypto import is_encrypted
+
+    return ask_passphrase() if is_encrypted(root) else None
+
+
 def _open_archive(args: argparse.Namespace, config: Config, *, read_only: bool = False,
                   must_exist: bool = False) -> Archive:
     root = paths.archive_dir(getattr(args, "archive", None))
     if must_exist and not (root / "sessions").is_dir():
         raise UserError(f"no archive at {root} yet (start kapsession once, or use --archive)")
-    return Archive.open(root, thresholds=config.thresholds, read_only=read_only)
+    return Archive.open(root, thresholds=config.thresholds, read_only=read_only,
+                        passphrase=_passphrase_for(root))
 
 
 def _report_problems(console: Console, archive: Archive) -> None:
@@ -207,6 +239,9 @@ def cmd_export(args: argparse.Namespace, out: Console, err: Console) -> int:
             raise UserError("no session matches")
         folder = Path(args.out or config["export_folder"]).expanduser()
         written = export_sessions(archive, [s.id for s in chosen], folder, fmt=args.format)
+        if archive.codec is not None:
+            err.print(Text("note: the archive is encrypted, but the exported files are not "
+                           "encrypted (they are readable by you only, 0600)", style="yellow"))
     err.print(Text(f"exported {len(chosen)} session{'s' if len(chosen) != 1 else ''} "
                    f"to {folder}/ ({len(written)} file{'s' if len(written) != 1 else ''})"))
     return 0
@@ -239,6 +274,48 @@ def cmd_demo_data(args: argparse.Namespace, out: Console, err: Console) -> int:
             for s in demo_sessions(args.sessions, seed=args.seed):
                 added += archive.add_existing(s)
     out.print(Text(f"added {added:,} synthetic sessions to {archive.path}"))
+    return 0
+
+
+def cmd_init(args: argparse.Namespace, out: Console, err: Console) -> int:
+    root = paths.archive_dir(getattr(args, "archive", None))
+    if (root / "sessions").is_dir() and any((root / "sessions").iterdir()):
+        raise UserError(f"{root} already holds an archive"
+                        + ("; use `kapsession encrypt` to encrypt it" if args.encrypt else ""))
+    if args.encrypt:
+        from .store.crypto import init_encrypted
+
+        init_encrypted(root, ask_passphrase(twice=True))
+        out.print(Text(f"created an encrypted archive at {root}"))
+    else:
+        Archive.open(root).close()
+        out.print(Text(f"created an archive at {root}"))
+    return 0
+
+
+def cmd_encrypt(args: argparse.Namespace, out: Console, err: Console) -> int:
+    from .store.crypto import encrypt_archive, init_encrypted, plain_files_in_damaged
+
+    root = paths.archive_dir(getattr(args, "archive", None))
+    passphrase = ask_passphrase(twice=True)
+    if not (root / "sessions").is_dir():
+        init_encrypted(root, passphrase)
+        out.print(Text(f"created an encrypted archive at {root}"))
+        return 0
+    count = encrypt_archive(root, passphrase)
+    out.print(Text(f"encrypted {count} files in {root}"))
+    for path in plain_files_in_damaged(root):
+        err.print(Text(f"warning: {path} was set aside earlier and is not encrypted; review "
+                       "and delete it", style="yellow"))
+    return 0
+
+
+def cmd_decrypt(args: argparse.Namespace, out: Console, err: Console) -> int:
+    from .store.crypto import decrypt_archive
+
+    root = paths.archive_dir(getattr(args, "archive", None))
+    count = decrypt_archive(root, ask_passphrase())
+    out.print(Text(f"decrypted {count} files in {root}"))
     return 0
 
 
@@ -288,8 +365,20 @@ def run_app(args: argparse.Namespace) -> int:
             shutil.rmtree(archive.path.parent, ignore_errors=True)
         return 0
     archive = _open_archive(args, config)
+    check = None
+    if archive.codec is not None:
+        from .store.crypto import codec_for
+        from .store.errors import ArchiveError as _ArchiveError
+
+        def check(passphrase: str) -> bool:  # the idle lock asks for the passphrase
+            try:
+                codec_for(archive.path, passphrase)
+            except _ArchiveError:
+                return False
+            return True
     try:
-        KapsessionApp(archive, config=config, clock=system_clock).run()
+        KapsessionApp(archive, config=config, clock=system_clock,
+                      check_passphrase=check).run()
     finally:
         archive.close()
     return 0
@@ -312,6 +401,9 @@ COMMANDS = {
     "export": cmd_export,
     "import": cmd_import,
     "demo-data": cmd_demo_data,
+    "init": cmd_init,
+    "encrypt": cmd_encrypt,
+    "decrypt": cmd_decrypt,
     "config": cmd_config,
 }
 

@@ -43,6 +43,7 @@ from ..model.session import Addendum
 from ..model.times import Clock, system_clock
 from .errors import (
     AmbiguousSessionId,
+    ArchiveError,
     ArchiveReadOnly,
     FutureSchema,
     StorageError,
@@ -59,6 +60,14 @@ SESSION_TABLE = "session"
 ENCRYPTION_FILE = "encryption.json"
 INDEX_TABLE = "sessions"
 T = TypeVar("T")
+
+
+def _starts_with(path: Path, magic: bytes) -> bool:
+    try:
+        with open(path, "rb") as fh:
+            return fh.read(len(magic)) == magic
+    except FileNotFoundError:
+        return False
 
 
 def load_session_file(path: Path, codec: Codec | None = None) -> tuple[Session, bool]:
@@ -163,6 +172,10 @@ class Archive:
 
                 # Raises WrongPassphrase / PassphraseRequired with one clear message.
                 codec = codec_for(root, passphrase)
+            elif _starts_with(root / "index.json", b"KAPX1"):
+                # Sealed files without their header can never be opened: touch nothing.
+                raise ArchiveError(f"{root} holds encrypted files but no {ENCRYPTION_FILE}: "
+                                   "restore it from a backup; nothing was changed")
         except BaseException:
             if lock is not None:
                 lock.release()
@@ -209,7 +222,9 @@ class Archive:
             self._set_aside(self.path / "index.json", exc.problem, note="it will be rebuilt")
             self._index_dirty = True
         if not self.read_only:
+            # A killed writer may leave temp files (with text in them); we hold the lock.
             remove_stale_temps(self._sessions_dir)
+            remove_stale_temps(self.path)
         try:
             entries = list(os.scandir(self._sessions_dir))
         except FileNotFoundError:

@@ -21,4 +21,8 @@ def export_one(screen: Screen[object], session_id: str) -> None:
         screen.notify(f"Export failed: {getattr(exc, 'strerror', None) or exc}",
                       severity="error", markup=False)
         return
-    screen.notify(f"Exported to {paths[0].resolve()}", title="Export", markup=False, timeout=8)
+    note = ""
+    if app.archive.codec is not None:  # type: ignore[attr-defined]
+        note = "\nThe archive is encrypted; this file is not (it is readable by you only)."
+    screen.notify(f"Exported to\n{paths[0].resolve()}{note}", title="Export", markup=False,
+                  timeout=10)
