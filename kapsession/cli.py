@@ -28,6 +28,7 @@ from .model import SessionSummary
 from .model.times import Clock, format_minutes, system_clock
 from .model.vocab import route_label
 from .store import Archive, ArchiveError, ArchiveReadOnly
+from .store.archive import ENCRYPTION_FILE
 from .store.fsutil import atomic_write, ensure_private_dir
 
 EXIT_USER_ERROR = 1
@@ -145,19 +146,25 @@ def ask_passphrase(*, twice: bool = False) -> str:
     return first
 
 
-def _passphrase_for(root: Path) -> str | None:
-    from .store.crypto import is_encrypted
-
-    return ask_passphrase() if is_encrypted(root) else None
-
-
 def _open_archive(args: argparse.Namespace, config: Config, *, read_only: bool = False,
                   must_exist: bool = False) -> Archive:
     root = paths.archive_dir(getattr(args, "archive", None))
     if must_exist and not (root / "sessions").is_dir():
         raise UserError(f"no archive at {root} yet (start kapsession once, or use --archive)")
-    return Archive.open(root, thresholds=config.thresholds, read_only=read_only,
-                        passphrase=_passphrase_for(root))
+    if not (root / ENCRYPTION_FILE).exists():  # plain: the crypto library is not even loaded
+        return Archive.open(root, thresholds=config.thresholds, read_only=read_only)
+    from .store.crypto import WrongPassphrase
+
+    tries = 3 if sys.stdin.isatty() and PASSPHRASE_ENV not in os.environ else 1
+    for attempt in range(1, tries + 1):
+        try:
+            return Archive.open(root, thresholds=config.thresholds, read_only=read_only,
+                                passphrase=ask_passphrase())
+        except WrongPassphrase:
+            if attempt == tries:
+                raise
+            print("That passphrase does not open this archive; try again.", file=sys.stderr)
+    raise AssertionError("unreachable")
 
 
 def _report_problems(console: Console, archive: Archive) -> None:
