@@ -96,15 +96,7 @@ def _stored_time(field_name: str, value: object) -> datetime:
 
 def _each(name: str, items: list[Any], parse: Any) -> list[Any]:
     """Parse each item of a stored list; an error names the item (``entries[2].at``)."""
-    out = []
-    for i, item in enumerate(items):
-        try:
-            out.append(parse(item))
-        except ValueError as exc:
-            field, sep, problem = str(exc).partition(": ")
-            field = field.split(".", 1)[1] if "." in field else ""
-            raise ValueError(f"{name}[{i}]{'.' + field if field else ''}{sep}{problem}") from None
-    return out
+    return [_nested(name, i, parse, item) for i, item in enumerate(items)]
 
 
 def _nested(name: str, index: int | None, parse: Any, item: Any) -> Any:
