@@ -1,0 +1,537 @@
+"""kapsession's performance promises (PRODUCT.md §5), measured by hand. See README.md here.
+
+    python benchmarks/run.py            100, 1,000 and 10,000 sessions; idle window 60 s
+    python benchmarks/run.py --quick    100 and 1,000 sessions; idle window 10 s
+    python benchmarks/run.py --json results.json --runs 5
+
+Prints one table: each figure beside its reference measured in the same run, its target, and
+whether it meets it. The machine is shared and noisy, so every figure is a median over
+``--runs`` repeats (after one warm-up where a process is started), and targets that are
+relative compare against references measured moments apart.
+This is not a test: nothing here fails a build. It never writes to the cached archives;
+everything that writes works on a throwaway copy.
+"""
+
+from __future__ import annotations
+
+import argparse
+import gc
+import json
+import math
+import os
+import platform
+import secrets
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE))
+
+import _archives  # noqa: E402
+import _pty  # noqa: E402
+from rich.console import Console  # noqa: E402
+from rich.table import Table  # noqa: E402
+from rich.text import Text  # noqa: E402
+
+PROBE = HERE / "_probe.py"
+SIZES = (100, 1_000, 10_000)
+QUICK_SIZES = (100, 1_000)
+IDLE_SIZE = 1_000
+FILTER_QUERIES = ("C-00", "grief")
+REF_SAVE_BUDGET_S = 20.0  # per run: the naive reference stops after this (at least 5 saves)
+NOTES = [
+    "Breathing slower, hands open on the couch.",
+    "#affect tearful, says it feels like relief",
+    "Quiet for a long stretch, absorbed in the music.",
+    "!#somatic jaw clenching, eased after the body scan",
+    "\"I don't need to fix this right now.\"",
+]
+
+err = Console(stderr=True, highlight=False)
+
+
+def log(msg: str) -> None:
+    err.print(Text(msg, style="dim"))
+
+
+# ---- small statistics -----------------------------------------------------------------------
+
+def pct(values: list[float], p: float) -> float:
+    """Nearest-rank percentile."""
+    if not values:
+        return math.nan
+    ordered = sorted(values)
+    return ordered[max(0, math.ceil(p / 100 * len(ordered)) - 1)]
+
+
+def median(values: list[float]) -> float:
+    return statistics.median(values) if values else math.nan
+
+
+# ---- durable note save ----------------------------------------------------------------------
+
+def bench_note_save(archive_dir: Path, saves: int, runs: int) -> dict[str, Any]:
+    """``Archive.add_note`` on a live session in a copy of the archive, ``saves`` per run."""
+    from kapsession import Archive
+
+    per_run = []
+    dose_ms = []
+    with Archive.open(archive_dir) as archive:
+        for run in range(runs):
+            s = archive.new_session(client="C-9999", route="im", dose_mg=50, live=True)
+            t0 = time.perf_counter()
+            archive.mark_dose(s.id)  # a status-changing save: it rewrites the index too
+            dose_ms.append((time.perf_counter() - t0) * 1000)
+            times = []
+            gc.collect()
+            for i in range(saves):
+                text = NOTES[i % len(NOTES)]
+                t0 = time.perf_counter()
+                archive.add_note(s.id, text, category="affect" if i % 3 == 0 else None,
+                                 flagged=i % 17 == 0)
+                times.append((time.perf_counter() - t0) * 1000)
+            t0 = time.perf_counter()
+            archive.mark_dose(s.id, 25)  # a booster, late in the session
+            dose_ms.append((time.perf_counter() - t0) * 1000)
+            archive.end_session(s.id)
+            per_run.append({"p50": pct(times, 50), "p95": pct(times, 95), "max": max(times),
+                            "n": len(times)})
+            log(f"    note save run {run + 1}: p50 {per_run[-1]['p50']:.2f} ms, "
+                f"p95 {per_run[-1]['p95']:.2f} ms")
+    return {"p50_ms": median([r["p50"] for r in per_run]),
+            "p95_ms": median([r["p95"] for r in per_run]), "saves": saves, "runs": per_run,
+            "dose_median_ms": median(dose_ms), "dose_ms": dose_ms}
+
+
+def bench_reference_save(n: int, work: Path, saves: int, runs: int) -> dict[str, Any]:
+    """Plain TinyDB, default JSONStorage, one file: ``table.update`` of one session's document
+    with a note appended, the way a naive design would save a note."""
+    from tinydb import TinyDB
+
+    per_run = []
+    for run in range(runs):
+        path = _archives.reference_copy(n, work)
+        db = TinyDB(path)
+        try:
+            table = db.table("sessions")
+            doc_id = len(table)  # the newest session (documents were inserted oldest first)
+            entries = list(table.get(doc_id=doc_id)["entries"])
+            times: list[float] = []
+            spent = 0.0
+            gc.collect()
+            for i in range(saves):
+                entries.append({
+                    "id": secrets.token_hex(8), "at": datetime.now(UTC).isoformat(),
+                    "kind": "note", "text": NOTES[i % len(NOTES)], "category": None,
+                    "flagged": False, "values": {}, "history": [], "struck": None,
+                })
+                t0 = time.perf_counter()
+                table.update({"entries": entries}, doc_ids=[doc_id])
+                dt = time.perf_counter() - t0
+                times.append(dt * 1000)
+                spent += dt
+                if spent > REF_SAVE_BUDGET_S and len(times) >= 5:
+                    break
+        finally:
+            db.close()
+            path.unlink()
+        per_run.append({"p50": pct(times, 50), "p95": pct(times, 95), "n": len(times)})
+        log(f"    reference save run {run + 1}: p50 {per_run[-1]['p50']:.1f} ms, "
+            f"p95 {per_run[-1]['p95']:.1f} ms over {len(times)} saves")
+    return {"p50_ms": median([r["p50"] for r in per_run]),
+            "p95_ms": median([r["p95"] for r in per_run]),
+            "saves": min(r["n"] for r in per_run), "runs": per_run}
+
+
+# ---- processes: start-up, peak RSS, list --json ------------------------------------------------
+
+def _timed(cmd: list[str], **kw: Any) -> tuple[float, subprocess.CompletedProcess[bytes]]:
+    t0 = time.perf_counter()
+    proc = subprocess.run(cmd, capture_output=True, env=_archives.bench_env(), **kw)
+    return time.perf_counter() - t0, proc
+
+
+def _probe_startup(args: list[str]) -> tuple[float, dict[str, Any]]:
+    t0 = time.monotonic()
+    wall, proc = _timed([sys.executable, str(PROBE), "startup", *args, "--t0", repr(t0)])
+    if proc.returncode != 0:
+        raise RuntimeError(proc.stderr.decode(errors="replace").strip().splitlines()[-1:])
+    return wall, json.loads(proc.stdout.decode().strip().splitlines()[-1])
+
+
+def bench_startup(archive_dir: Path, runs: int) -> dict[str, Any]:
+    """Whole-process start-up to the home list, against the minimal app, interleaved."""
+    app_w, ref_w, app_rss, ref_rss, marks = [], [], [], [], []
+    for run in range(runs + 1):  # run 0 warms the disk cache and the bytecode: not counted
+        w, out = _probe_startup(["--archive", str(archive_dir)])
+        rw, rout = _probe_startup(["--minimal"])
+        if not out["ok"] or out["rows"] == 0:
+            raise RuntimeError("the home list never showed its rows")
+        if run:
+            app_w.append(w)
+            ref_w.append(rw)
+            app_rss.append(out["rss_mb"])
+            ref_rss.append(rout["rss_mb"])
+            marks.append(out["marks"])
+    breakdown = {k: median([m[k] for m in marks]) for k in marks[0]} if marks else {}
+    return {"app_s": median(app_w), "ref_s": median(ref_w), "app_rss_mb": max(app_rss),
+            "ref_rss_mb": max(ref_rss), "rows": out["rows"], "breakdown_s": breakdown,
+            "app_runs_s": app_w, "ref_runs_s": ref_w}
+
+
+def bench_list(archive_dir: Path, n: int, runs: int) -> dict[str, Any]:
+    cmd = [*_archives.kapsession_cmd(), "list", "--json", "--archive", str(archive_dir)]
+    ref_cmd = [sys.executable, "-c", _NAIVE_LIST, str(_archives.entry(n) / "reference.json")]
+    times, ref_times = [], []
+    for run in range(runs + 1):
+        wall, proc = _timed(cmd)
+        rwall, rproc = _timed(ref_cmd)
+        if run == 0:
+            if proc.returncode != 0:
+                raise RuntimeError(proc.stderr.decode(errors="replace").strip())
+            count = len(json.loads(proc.stdout))
+            if count != n:
+                raise RuntimeError(f"list --json printed {count} sessions, expected {n}")
+            if rproc.returncode != 0:
+                raise RuntimeError(rproc.stderr.decode(errors="replace").strip())
+            continue
+        times.append(wall)
+        ref_times.append(rwall)
+    return {"s": median(times), "ref_s": median(ref_times), "runs_s": times,
+            "ref_runs_s": ref_times}
+
+
+# The naive design's `list --json`: read the one TinyDB file, print a summary of each document.
+_NAIVE_LIST = """
+import sys, orjson
+from tinydb import TinyDB
+db = TinyDB(sys.argv[1], access_mode="r")
+keys = ("id", "client", "session_no", "status", "route", "started", "created")
+rows = [{k: d.get(k) for k in keys} | {"entries": len(d.get("entries") or [])}
+        for d in db.table("sessions").all()]
+rows.sort(key=lambda r: r["started"] or r["created"], reverse=True)
+sys.stdout.buffer.write(orjson.dumps(rows, option=orjson.OPT_INDENT_2) + b"\\n")
+"""
+
+
+# ---- filter keystrokes -----------------------------------------------------------------------
+
+def bench_filter(args: list[str], runs: int) -> dict[str, Any]:
+    cmd = [sys.executable, str(PROBE), "filter", *args, "--runs", str(runs)]
+    for q in FILTER_QUERIES:
+        cmd += ["--query", q]
+    proc = subprocess.run(cmd, capture_output=True, env=_archives.bench_env(), timeout=1800)
+    if proc.returncode != 0:
+        raise RuntimeError(proc.stderr.decode(errors="replace").strip().splitlines()[-1:])
+    data = json.loads(proc.stdout.decode().strip().splitlines()[-1])
+    out: dict[str, Any] = {}
+    for q, res in data["queries"].items():
+        out[q] = {
+            "median_ms": median(res["latency_ms"]), "max_ms": max(res["latency_ms"] or [0]),
+            "handler_median_ms": median(res["handler_ms"]),
+            "pilot_median_ms": median(res["pilot_ms"]),
+            "search_ms": median(res["search_ms"]), "keystrokes": len(res["latency_ms"]),
+            "raw": res,
+        }
+    return out
+
+
+# ---- export ----------------------------------------------------------------------------------
+
+def bench_export(archive_dir: Path, work: Path, runs: int) -> dict[str, Any]:
+    try:
+        from kapsession.export import export_sessions
+    except Exception as exc:  # noqa: BLE001 - being written elsewhere; report, do not crash
+        return {"error": f"cannot import export_sessions: {type(exc).__name__}: {exc}"}
+    from kapsession import Archive
+
+    rates, ref_rates = [], []
+    with Archive.open(archive_dir, read_only=True) as archive:
+        ids = [s.id for s in archive.sessions()]
+        for run in range(runs + 1):
+            folder = work / f"export-{run}"
+            gc.collect()
+            # export_sessions ends with os.sync(): flush what this benchmark wrote before
+            # (archive copies), so the export pays only for its own files.
+            os.sync()
+            t0 = time.perf_counter()
+            try:
+                written = export_sessions(archive, ids, folder, fmt="md")
+            except Exception as exc:  # noqa: BLE001
+                shutil.rmtree(folder, ignore_errors=True)
+                return {"error": f"export_sessions failed: {type(exc).__name__}: {exc}"}
+            dt = time.perf_counter() - t0
+            shutil.rmtree(folder, ignore_errors=True)
+            if len(written) != len(ids):
+                return {"error": f"export wrote {len(written)} files for {len(ids)} sessions"}
+            # The reference: only reading every session (what any export must do).
+            t0 = time.perf_counter()
+            for sid in ids:
+                archive.get(sid)
+            rdt = time.perf_counter() - t0
+            if run:  # run 0 warms the page cache
+                rates.append(len(ids) / dt)
+                ref_rates.append(len(ids) / rdt)
+    return {"per_s": median(rates), "ref_per_s": median(ref_rates), "sessions": len(ids),
+            "runs_per_s": rates}
+
+
+# ---- idle CPU --------------------------------------------------------------------------------
+
+def bench_idle(work: Path, window: float) -> dict[str, Any]:
+    from kapsession import Archive
+
+    archive_dir = _archives.work_copy(IDLE_SIZE, work / "idle")
+    with Archive.open(archive_dir) as archive:
+        s = archive.new_session(client="C-9999", route="im", dose_mg=50, live=True)
+        archive.mark_dose(s.id)
+    env = _archives.bench_env()
+    app = _pty.idle_cpu([*_archives.kapsession_cmd(), "--archive", str(archive_dir)], env,
+                        [(b"to resume", b"r"), (b"since the dose", b"")], window_s=window)
+    ref = _pty.idle_cpu([sys.executable, str(PROBE), "minimal-app"], env,
+                        [(b"C-0003", b"")], window_s=window)
+    shutil.rmtree(archive_dir, ignore_errors=True)
+    if not app.ok:
+        raise RuntimeError(f"kapsession in the terminal: {app.problem}")
+    return {"cpu_pct": app.cpu_percent, "ref_cpu_pct": ref.cpu_percent if ref.ok else math.nan,
+            "window_s": app.window_s, "bytes_per_s": app.bytes_per_s,
+            "ref_bytes_per_s": ref.bytes_per_s, "ref_problem": ref.problem}
+
+
+# ---- the table -------------------------------------------------------------------------------
+
+def verdict(ok: bool | None) -> Text:
+    if ok is None:
+        return Text("n/a", style="dim")
+    return Text("PASS", style="green") if ok else Text("MISS", style="bold red")
+
+
+def build_rows(results: dict[str, Any], sizes: tuple[int, ...]) -> list[dict[str, Any]]:
+    """Rows of (measure, sessions, figure, reference, target, ok), as plain data."""
+    rows: list[dict[str, Any]] = []
+
+    def add(measure: str, n: int | str, figure: str, reference: str, target: str,
+            ok: bool | None) -> None:
+        group = ("filter" if measure.startswith(("filter", "  notes")) else
+                 "save" if measure.startswith(("note save", "  dose")) else measure)
+        rows.append({"measure": measure, "sessions": n, "figure": figure,
+                     "reference": reference, "target": target, "ok": ok, "group": group})
+
+    per = results["sizes"]
+    base = per.get(str(sizes[0]), {}).get("note_save", {})
+    for n in sizes:
+        r = per[str(n)].get("note_save")
+        ref = per[str(n)].get("note_save_ref")
+        if r is None:
+            continue
+        if "error" in r:
+            add("note save p95", n, r["error"], "", "≤ 10 ms", None)
+            continue
+        ratio = r["p95_ms"] / base["p95_ms"] if base else math.nan
+        ok = r["p95_ms"] <= 10 and (n == sizes[0] or ratio <= 1.5)
+        target = "≤ 10 ms" if n == sizes[0] else f"≤ 10 ms and ≤ 1.5× the {sizes[0]} figure"
+        fig = f"{r['p95_ms']:.2f} ms (p50 {r['p50_ms']:.2f}; n={r['saves']})"
+        if n != sizes[0]:
+            fig += f"; {ratio:.2f}× @{sizes[0]}"
+        reftxt = (f"{ref['p95_ms']:,.1f} ms (p50 {ref['p50_ms']:,.1f}; n={ref['saves']})"
+                  if ref and "error" not in ref else (ref or {}).get("error", ""))
+        add("note save p95", n, fig, reftxt, target, ok)
+    for n in sizes:
+        r = per[str(n)].get("note_save")
+        if r and "error" not in r:
+            add("  dose/booster mark", n, f"{r['dose_median_ms']:.1f} ms (median of "
+                f"{len(r['dose_ms'])}; rewrites the index)", "", "(info)", None)
+    for n in sizes:
+        r = per[str(n)].get("startup")
+        if r is None:
+            continue
+        if "error" in r:
+            add("start-up to list", n, r["error"], "", "≤ 2× minimal", None)
+            continue
+        ratio = r["app_s"] / r["ref_s"]
+        add("start-up to list", n, f"{r['app_s'] * 1000:,.0f} ms ({ratio:.2f}×)",
+            f"minimal app {r['ref_s'] * 1000:,.0f} ms", "≤ 2× minimal", ratio <= 2)
+    for n in sizes:
+        r = per[str(n)].get("filter")
+        ref = results.get("filter_ref") or {}
+        if r is None:
+            continue
+        for q in FILTER_QUERIES:
+            if "error" in r:
+                add(f"filter key '{q}'", n, r["error"], "", "≤ 50 ms", None)
+                continue
+            f = r[q]
+            reftxt = (f"minimal Input {ref[q]['median_ms']:.1f} ms" if q in ref else "")
+            add(f"filter key '{q}'", n,
+                f"{f['median_ms']:.0f} ms (max {f['max_ms']:.0f}; handler "
+                f"{f['handler_median_ms']:.0f}; {f['keystrokes']} keys)",
+                reftxt, "≤ 50 ms median", f["median_ms"] <= 50)
+        for q in FILTER_QUERIES:
+            if "error" not in r and not math.isnan(r[q]["search_ms"]):
+                add(f"  notes searched for '{q}'", n,
+                    f"{r[q]['search_ms']:,.0f} ms after the last key (thread; "
+                    f"{r[q]['raw'].get('search_rows', ['?'])[-1]} matches)", "", "(info)", None)
+    for n in sizes:
+        r = per[str(n)].get("list")
+        if r is None:
+            continue
+        if "error" in r:
+            add("list --json", n, r["error"], "", "≤ 1.5 s", None)
+            continue
+        add("list --json", n, f"{r['s'] * 1000:,.0f} ms",
+            f"one TinyDB file {r['ref_s'] * 1000:,.0f} ms", "≤ 1.5 s", r["s"] <= 1.5)
+    for n in sizes:
+        r = per[str(n)].get("export")
+        if r is None:
+            continue
+        if "error" in r:
+            add("markdown export", n, r["error"], "", "≥ 1,000 sessions/s", None)
+            continue
+        add("markdown export", n, f"{r['per_s']:,.0f} sessions/s",
+            f"reading only {r['ref_per_s']:,.0f}/s", "≥ 1,000 sessions/s", r["per_s"] >= 1000)
+    for n in sizes:
+        r = per[str(n)].get("startup")
+        if r is None:
+            continue
+        if "error" in r:
+            add("peak RSS", n, "n/a", "", "≤ 150 MB", None)
+            continue
+        add("peak RSS", n, f"{r['app_rss_mb']:.0f} MB",
+            f"minimal app {r['ref_rss_mb']:.0f} MB", "≤ 150 MB", r["app_rss_mb"] <= 150)
+    r = results.get("idle")
+    if r is not None:
+        if "error" in r:
+            add("idle live session CPU", IDLE_SIZE, r["error"], "", "≤ 2 % of a core", None)
+        else:
+            add("idle live session CPU", IDLE_SIZE,
+                f"{r['cpu_pct']:.2f} % over {r['window_s']:.0f} s "
+                f"({r['bytes_per_s'] / 1024:.1f} KiB/s drawn)",
+                f"minimal app {r['ref_cpu_pct']:.2f} %", "≤ 2 % of a core",
+                r["cpu_pct"] <= 2)
+    return rows
+
+
+def print_table(rows: list[dict[str, Any]], title: str) -> None:
+    table = Table(title=title, show_lines=False, header_style="bold")
+    for col, kw in (("measure", {}), ("sessions", {"justify": "right"}), ("kapsession", {}),
+                    ("reference", {}), ("target", {}), ("result", {})):
+        table.add_column(col, **kw)
+    previous = None
+    for row in rows:
+        if previous is not None and row["group"] != previous:
+            table.add_section()
+        previous = row["group"]
+        n = row["sessions"]
+        table.add_row(row["measure"], f"{n:,}" if isinstance(n, int) else str(n),
+                      row["figure"], row["reference"], row["target"], verdict(row["ok"]))
+    out = Console(highlight=False)
+    if not out.is_terminal:  # piped or redirected: do not squeeze the table into 80 columns
+        out = Console(highlight=False, width=170)
+    out.print(table)
+
+
+# ---- main ------------------------------------------------------------------------------------
+
+MEASURES = ("save", "startup", "filter", "list", "export", "idle")
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--quick", action="store_true",
+                        help="100 and 1,000 sessions only; idle window 10 s")
+    parser.add_argument("--json", metavar="FILE", help="also write the results as JSON")
+    parser.add_argument("--runs", type=int, default=3, metavar="K",
+                        help="repeats of each measure; medians are reported (default 3)")
+    parser.add_argument("--saves", type=int, default=250, metavar="N",
+                        help="note saves per run (default 250)")
+    parser.add_argument("--idle-window", type=float, metavar="S",
+                        help="idle CPU window in seconds (default 60, 10 with --quick)")
+    parser.add_argument("--only", metavar="M,M", help=f"only these measures: {','.join(MEASURES)}")
+    parser.add_argument("--sizes", metavar="N,N", help="archive sizes (default 100,1000,10000)")
+    args = parser.parse_args(argv)
+    if args.runs < 1 or args.saves < 20:
+        parser.error("--runs ≥ 1 and --saves ≥ 20")
+    sizes = (tuple(int(x) for x in args.sizes.split(",")) if args.sizes
+             else QUICK_SIZES if args.quick else SIZES)
+    only = set(args.only.split(",")) if args.only else set(MEASURES)
+    if only - set(MEASURES):
+        parser.error(f"--only takes: {', '.join(MEASURES)}")
+    window = args.idle_window or (10.0 if args.quick else 60.0)
+
+    started = time.time()
+    meta = {}
+    for n in sorted(set(sizes) | ({IDLE_SIZE} if "idle" in only else set())):
+        meta[str(n)] = _archives.ensure(n, log)
+
+    results: dict[str, Any] = {
+        "when": datetime.now(UTC).isoformat(timespec="seconds"),
+        "machine": {"cpus": os.cpu_count(), "python": platform.python_version(),
+                    "platform": platform.platform()},
+        "args": {"sizes": sizes, "runs": args.runs, "saves": args.saves,
+                 "idle_window_s": window, "only": sorted(only)},
+        "archives": meta, "sizes": {},
+    }
+
+    def attempt(name: str, fn, *a: Any) -> dict[str, Any]:  # noqa: ANN001
+        t0 = time.perf_counter()
+        try:
+            out = fn(*a)
+        except Exception as exc:  # noqa: BLE001 - one broken measure must not hide the rest
+            log(f"    {name}: FAILED: {type(exc).__name__}: {exc}")
+            return {"error": f"failed: {type(exc).__name__}"}
+        log(f"    {name}: {time.perf_counter() - t0:.1f} s")
+        return out
+
+    with tempfile.TemporaryDirectory(prefix="kapsession-bench-") as tmp:
+        work = Path(tmp)
+        if "filter" in only:
+            log("filter keystrokes on the minimal app …")
+            results["filter_ref"] = attempt("minimal filter", bench_filter, ["--minimal"],
+                                            args.runs)
+        for n in sizes:
+            log(f"{n:,} sessions")
+            per: dict[str, Any] = {}
+            results["sizes"][str(n)] = per
+            archive_dir = _archives.work_copy(n, work)
+            if "startup" in only:
+                per["startup"] = attempt("start-up", bench_startup, archive_dir, args.runs)
+            if "list" in only:
+                per["list"] = attempt("list --json", bench_list, archive_dir, n, args.runs)
+            if "filter" in only:
+                per["filter"] = attempt("filter", bench_filter, ["--archive", str(archive_dir)],
+                                        args.runs)
+            if "export" in only:
+                per["export"] = attempt("export", bench_export, archive_dir, work, args.runs)
+            if "save" in only:  # last: it adds live sessions to the copy
+                per["note_save"] = attempt("note save", bench_note_save, archive_dir,
+                                           args.saves, args.runs)
+                per["note_save_ref"] = attempt("reference save", bench_reference_save, n, work,
+                                               args.saves, args.runs)
+            shutil.rmtree(archive_dir, ignore_errors=True)
+        if "idle" in only:
+            log(f"idle live session, {window:.0f} s each for kapsession and the minimal app …")
+            results["idle"] = attempt("idle", bench_idle, work, window)
+
+    results["elapsed_s"] = round(time.time() - started, 1)
+    rows = build_rows(results, sizes)
+    results["table"] = rows
+    title = (f"kapsession benchmarks — {results['when']} — medians of {args.runs} run(s), "
+             f"{os.cpu_count()} CPUs")
+    print_table(rows, title)
+    misses = [r for r in rows if r["ok"] is False]
+    Console(highlight=False).print(
+        Text(f"{len(misses)} miss(es); took {results['elapsed_s']:.0f} s", style="bold"))
+    if args.json:
+        Path(args.json).write_text(json.dumps(results, indent=2, default=str) + "\n")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
