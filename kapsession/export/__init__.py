@@ -23,6 +23,7 @@ from __future__ import annotations
 import multiprocessing
 import os
 import sys
+import threading
 from collections.abc import Iterable, Iterator
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
@@ -97,7 +98,9 @@ def export_sessions(archive: Archive, ids: list[str], folder: Path, *, fmt: str 
     durable = len(unique) <= _DURABLE_EACH
     if fmt == "md":
         thresholds = getattr(archive, "thresholds", None)
-        if len(unique) >= _PARALLEL_FROM and (os.cpu_count() or 1) > 1:
+        # Forking is only safe in a process without other threads (the CLI, not the app).
+        if (len(unique) >= _PARALLEL_FROM and (os.cpu_count() or 1) > 1
+                and sys.platform != "win32" and threading.active_count() == 1):
             written = _markdown_in_processes(archive, unique, folder, clock_settings,
                                              thresholds)
         else:
@@ -142,7 +145,7 @@ def _markdown_in_processes(archive: Archive, ids: list[str], folder: Path,
     files = [str(archive.session_path(sid)) for sid in ids]
     size = max(64, len(files) // (workers * 4))
     chunks = [files[i:i + size] for i in range(0, len(files), size)]
-    context = multiprocessing.get_context("fork" if sys.platform != "win32" else "spawn")
+    context = multiprocessing.get_context("fork")
     with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
         results = pool.map(_markdown_chunk, chunks, [str(folder)] * len(chunks),
                            [clock_settings] * len(chunks), [thresholds] * len(chunks))

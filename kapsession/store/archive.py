@@ -7,10 +7,11 @@ Layout of an archive folder (0700; every file 0600)::
     damaged/             files that could not be read, set aside and never overwritten
     archive.lock         held by the one process that may write
 
-Saving a note rewrites only that session's file (atomically, durably), so its cost does not
-grow with the archive. The index is a cache: it is rewritten when a session is created or
-changes status and on close, and on open any session file whose size or time differs from
-the index is read again, so a crash between the two never shows stale data.
+Every change rewrites only that session's file (atomically, durably), so its cost does not
+grow with the archive. The index is a cache, rewritten on close (and after bulk loads): on
+open any session file whose size or time differs from its index row is read again, so a
+crash before the index was written never shows stale data, and costs one file read per
+session changed since.
 """
 
 from __future__ import annotations
@@ -445,21 +446,17 @@ class Archive:
             self._persisted[sid] = session.to_dict()
         return session
 
-    def _change(self, ref: str, change: Callable[[Session, datetime], T], *,
-                flush: bool = False) -> T:
+    def _change(self, ref: str, change: Callable[[Session, datetime], T]) -> T:
         """Apply ``change`` to a session and write it; on any failure, undo it in memory."""
         self._require_writable()
         sid = self.resolve_id(ref)
         session = self._for_write(sid)
-        before_status = session.status
         try:
             result = change(session, self.clock())
             self._write(session)
         except BaseException:
             self._live[sid] = Session.from_dict(self._persisted[sid])
             raise
-        if flush or session.status != before_status:
-            self.flush_index()
         return result
 
     def new_session(
@@ -491,7 +488,6 @@ class Archive:
         if live:
             session.go_live(now)
         self._write(session)
-        self.flush_index()
         return Session.from_dict(session.to_dict())
 
     def go_live(self, ref: str) -> None:
@@ -509,14 +505,14 @@ class Archive:
                 s.update_preparation(**fields)
                 if s.client != old:
                     s.session_no = self.next_session_no(s.client)
-            self._change(ref, change, flush=True)
+            self._change(ref, change)
         else:
-            self._change(ref, lambda s, now: s.update_preparation(**fields), flush=True)
+            self._change(ref, lambda s, now: s.update_preparation(**fields))
 
     def mark_dose(self, ref: str, mg: float | str | None = None) -> Entry:
         """First call: the dose (T0, the planned dose unless ``mg`` says otherwise).
         Later calls: a booster of ``mg``."""
-        return self._change(ref, lambda s, now: s.mark_dose(now, mg), flush=True)
+        return self._change(ref, lambda s, now: s.mark_dose(now, mg))
 
     def add_note(self, ref: str, text: str, category: str | None = None,
                  flagged: bool = False) -> Entry:
@@ -562,7 +558,7 @@ class Archive:
 
     def update_integration(self, ref: str, **fields: Any) -> None:
         """Change the discharge and integration checklists, date, notes and outcomes."""
-        self._change(ref, lambda s, now: s.update_integration(**fields), flush=True)
+        self._change(ref, lambda s, now: s.update_integration(**fields))
 
     def sign(self, ref: str) -> None:
         """ended → signed: read-only for ever after."""
@@ -570,7 +566,7 @@ class Archive:
 
     def add_addendum(self, ref: str, text: str) -> Addendum:
         """A dated addendum to a signed session."""
-        return self._change(ref, lambda s, now: s.add_addendum(now, text), flush=True)
+        return self._change(ref, lambda s, now: s.add_addendum(now, text))
 
     def add_existing(self, session: Session) -> bool:
         """Store a whole session as it is (import, demo data). Never replaces an existing id:
