@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import pytest
 from textual.widgets import DataTable, Input
 
 from kapsession.config import Config
 from kapsession.ui.app import KapsessionApp
+from kapsession.ui.screens import home
 from kapsession.ui.screens.detail import DetailScreen
 from kapsession.ui.screens.help import HelpScreen
 from kapsession.ui.screens.history import HistoryScreen
@@ -24,6 +26,12 @@ def fill(archive, clock) -> dict[str, str]:  # noqa: ANN001
         ids[note] = s.id
         clock.advance(days=20)
     return ids
+
+
+@pytest.fixture(autouse=True)
+def no_typing_pause(monkeypatch: pytest.MonkeyPatch) -> None:
+    # The note search waits for a pause in typing; tests search at once (no wall-clock waits).
+    monkeypatch.setattr(home, "SEARCH_PAUSE_S", 0)
 
 
 async def filtered(pilot, app, text: str) -> list[str]:  # noqa: ANN001
@@ -96,3 +104,34 @@ async def test_sort_by_client_and_back(archive, clock) -> None:  # noqa: ANN001
         await pilot.press("s")
         assert await filtered(pilot, app, "") == [ids["tearful, relieved"],
                                                   ids["spoke of the ocean"], ids["hands open"]]
+
+
+async def test_rows_come_a_page_at_a_time(archive, clock) -> None:  # noqa: ANN001
+    from kapsession.demo import demo_sessions
+
+    with archive.bulk():
+        for s in demo_sessions(450, seed=5, now=clock.now):
+            archive.add_existing(s)
+    app = KapsessionApp(archive, config=Config(), clock=clock)
+    async with app.run_test(size=(120, 30)) as pilot:
+        table = app.screen.query_one("#sessions", DataTable)
+        assert table.row_count == home.PAGE
+        assert "200 of 450" in str(app.screen.query_one("#empty").render())
+        await pilot.press("ctrl+end")
+        await pilot.pause()
+        assert table.row_count == 2 * home.PAGE
+        await pilot.press("ctrl+end")
+        await pilot.pause()
+        assert table.row_count == 450
+        keys = [table.coordinate_to_cell_key((r, 0))[0].value for r in range(450)]
+        assert keys == [s.id for s in archive.sessions()]
+
+
+async def test_a_client_code_being_typed_does_not_search_the_notes(archive, clock) -> None:  # noqa: ANN001,E501
+    fill(archive, clock)
+    app = KapsessionApp(archive, config=Config(), clock=clock)
+    async with app.run_test(size=(120, 30)) as pilot:
+        app.screen.query_one("#filter", Input).value = "c-00"
+        await pilot.pause()
+        assert not app.screen.query_one("#progress").display
+        assert not list(app.workers)

@@ -7,27 +7,31 @@ from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.screen import Screen
+from textual.timer import Timer
 from textual.widgets import DataTable, Footer, Input, Static
 from textual.worker import get_current_worker
 
 from ...model import SessionSummary, ValidationError
-from ...model.filter import Filter, parse_filter
+from ...model.filter import Filter, parse_filter, summary_haystack
 from ...model.times import format_minutes
 from ...model.vocab import route_label
 
-# Enough to scroll through years of one clinic's sessions; beyond it the filter finds the rest.
-MAX_ROWS = 1000
+# Rows are added to the table a page at a time (more when the cursor reaches the end).
+PAGE = 200
+# Notes are searched once typing pauses this long (seconds).
+SEARCH_PAUSE_S = 0.3
 COLUMNS = ("date", "client", "#", "route and dose", "duration", "status", "entries")
 
 
 def summary_row(s: SessionSummary) -> tuple[object, ...]:
+    # Every cell is a Text: plain strings would be parsed as markup (and cost time).
     dose = f" {s.dose_mg:g} mg" if s.dose_mg else ""
     duration = format_minutes(s.duration_min)
     return (
-        s.date.astimezone().strftime("%Y-%m-%d %H:%M"),
+        Text(s.date.astimezone().strftime("%Y-%m-%d %H:%M")),
         Text(s.client),
         Text(str(s.session_no), justify="right"),
-        route_label(s.route) + dose,
+        Text(route_label(s.route) + dose),
         Text(duration, justify="right"),
         Text(s.status, style="bold" if s.status == "live" else ""),
         Text(str(s.entries), justify="right"),
@@ -59,6 +63,13 @@ class HomeScreen(Screen[None]):
 
     sort_by_client = False
 
+    def __init__(self) -> None:
+        super().__init__()
+        self._rows: list[SessionSummary] = []
+        self._haystacks: dict[str, tuple[SessionSummary, str]] = {}
+        self._search_timer: Timer | None = None
+        self._mounted_once = False
+
     def compose(self) -> ComposeResult:
         yield Static(id="banner", markup=False)
         yield Input(placeholder="/ to filter: client code, 2026-11, >=2026-10-01, words…",
@@ -78,7 +89,10 @@ class HomeScreen(Screen[None]):
         table.focus()
 
     def on_screen_resume(self) -> None:
-        self.refresh_list()
+        # ScreenResume also arrives on the first push, right after on_mount filled the list.
+        if self._mounted_once:
+            self.refresh_list()
+        self._mounted_once = True
 
     # ---- the list -----------------------------------------------------------------------
 
@@ -100,43 +114,82 @@ class HomeScreen(Screen[None]):
 
     def refresh_list(self) -> None:
         """Show the sessions the filter matches. Summaries answer at once; words that only
-        the notes can contain are looked for in a worker, with progress shown."""
+        the notes can contain are looked for in a worker (after a short typing pause), with
+        progress shown."""
         flt = self._filter()
         summaries = self.archive.sessions()
         if self.sort_by_client:
             summaries = sorted(summaries, key=lambda s: (s.client.lower(), -s.session_no))
+        rows: list[SessionSummary] = []
+        pending: list[SessionSummary] = []
         if flt.empty:
             rows = summaries
-            pending: list[SessionSummary] = []
         else:
-            candidates = [s for s in summaries if flt.matches_summary(s, words=False)]
-            rows = [s for s in candidates if not flt.unmatched_words(s)]
-            pending = [s for s in candidates if flt.unmatched_words(s)] if flt.words else []
-        self._show_rows(rows, total_known=not pending)
+            # A word that begins some client code is a client code being typed: it narrows
+            # by client and is not looked for in the notes.
+            clients = {s.client.lower() for s in summaries}
+            client_words = {w for w in flt.words if any(c.startswith(w) for c in clients)}
+            for s in summaries:
+                if not flt.matches_summary(s, words=False):
+                    continue
+                hay = self._haystack(s)
+                missing = [w for w in flt.words if w not in hay]
+                if not missing:
+                    rows.append(s)
+                elif not client_words.intersection(missing):
+                    pending.append(s)
+        self._rows = rows
+        self._show_rows(total_known=not pending)
         self._update_banner()
         empty = self.query_one("#empty", Static)
         if not summaries:
             empty.update("Welcome. No sessions yet: press n to prepare one, or start "
                          "`kapsession --demo` to try the app on sample sessions.")
+        self.workers.cancel_group(self, "note-search")
+        if self._search_timer is not None:
+            self._search_timer.stop()
+            self._search_timer = None
+        progress = self.query_one("#progress", Static)
         if pending:
-            self._search_notes(flt, rows, pending)
+            progress.update("Searching the notes…")
+            progress.display = True
+            if SEARCH_PAUSE_S > 0:
+                self._search_timer = self.set_timer(
+                    SEARCH_PAUSE_S, lambda: self._search_notes(flt, rows, pending))
+            else:
+                self._search_notes(flt, rows, pending)
         else:
-            self.workers.cancel_group(self, "note-search")
-            self.query_one("#progress", Static).display = False
+            progress.display = False
 
-    def _show_rows(self, rows: list[SessionSummary], *, total_known: bool = True) -> None:
+    def _haystack(self, s: SessionSummary) -> str:
+        cached = self._haystacks.get(s.id)
+        if cached is None or cached[0] is not s:
+            cached = (s, summary_haystack(s))
+            self._haystacks[s.id] = cached
+        return cached[1]
+
+    def _show_rows(self, *, total_known: bool = True, more: bool = False) -> None:
+        """Fill the table with the first page of ``self._rows`` (or, with ``more``, add the
+        next page): rows are added a page at a time, so typing stays quick at any size."""
         table = self.query_one("#sessions", DataTable)
-        selected = self.selected_id()
-        shown = rows[:MAX_ROWS]
-        table.clear()
-        for s in shown:
+        rows = self._rows
+        if more:
+            start = table.row_count
+        else:
+            selected = self.selected_id()
+            table.clear()
+            start = 0
+        for s in rows[start:start + PAGE]:
             table.add_row(*summary_row(s), key=s.id)
-        if selected is not None and selected in {s.id for s in shown}:
-            table.move_cursor(row=table.get_row_index(selected))
+        if not more and selected is not None:
+            try:
+                table.move_cursor(row=table.get_row_index(selected))
+            except Exception:  # noqa: BLE001 - the selected session is not on this page
+                pass
         empty = self.query_one("#empty", Static)
-        if len(rows) > MAX_ROWS:
-            empty.update(f"Showing the newest {MAX_ROWS:,} of {len(rows):,} matching sessions; "
-                         "narrow the filter (a client code or a month) to see older ones.")
+        if len(rows) > table.row_count:
+            empty.update(f"{table.row_count:,} of {len(rows):,} sessions shown; moving down "
+                         "past the last row shows more.")
             empty.display = True
         elif not rows and self.archive.sessions():
             empty.update("No session matches the filter (escape clears it)." if total_known
@@ -144,6 +197,12 @@ class HomeScreen(Screen[None]):
             empty.display = True
         else:
             empty.display = not self.archive.sessions()
+
+    @on(DataTable.RowHighlighted, "#sessions")
+    def _maybe_more(self, event: DataTable.RowHighlighted) -> None:
+        table = event.data_table
+        if event.cursor_row >= table.row_count - 1 and table.row_count < len(self._rows):
+            self._show_rows(more=True)
 
     @work(thread=True, exclusive=True, group="note-search")
     def _search_notes(self, flt: Filter, found: list[SessionSummary],
@@ -154,7 +213,7 @@ class HomeScreen(Screen[None]):
         for n, summary in enumerate(pending, 1):
             if worker.is_cancelled:
                 return
-            words = flt.unmatched_words(summary)
+            words = [w for w in flt.words if w not in self._haystack(summary)]
             text = self.archive.search_text(summary.id)
             if all(w in text for w in words):
                 matches.append(summary)
@@ -175,7 +234,8 @@ class HomeScreen(Screen[None]):
 
     def _search_done(self, matches: list[SessionSummary]) -> None:
         self.query_one("#progress", Static).display = False
-        self._show_rows(matches)
+        self._rows = matches
+        self._show_rows()
 
     def _update_banner(self) -> None:
         lines = []
