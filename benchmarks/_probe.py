@@ -177,9 +177,9 @@ async def filter_keys(args: argparse.Namespace) -> dict[str, object]:
         original_done = HomeScreen._search_done  # noqa: SLF001
         state = {"in_search": False}
 
-        def show_rows(self, rows, *, total_known=True):  # noqa: ANN001, ANN202
-            original_show(self, rows, total_known=total_known)
-            shown.append((time.perf_counter(), len(rows),
+        def show_rows(self, *, total_known=True, more=False):  # noqa: ANN001, ANN202
+            original_show(self, total_known=total_known, more=more)
+            shown.append((time.perf_counter(), len(self._rows),  # noqa: SLF001
                           "search" if state["in_search"] else "sync"))
 
         def search_done(self, matches):  # noqa: ANN001, ANN202
@@ -235,8 +235,11 @@ async def filter_keys(args: argparse.Namespace) -> dict[str, object]:
                     if not args.minimal and box.value.strip():
                         # Words only the notes hold: wait for the note search to finish.
                         n_before = last_key_t
+                        # The search starts after a typing pause and shows progress until
+                        # it is done.
                         ok = await _wait_for(
-                            lambda: not app.screen.workers._workers, timeout=300)  # noqa: SLF001
+                            lambda: not app.screen.query_one("#progress").display
+                            and not app.screen.workers._workers, timeout=300)  # noqa: SLF001
                         done = [s for s in shown if s[2] == "search" and s[0] >= n_before]
                         if ok and done:
                             res["search_ms"].append((done[-1][0] - last_key_t) * 1000)

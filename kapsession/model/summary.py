@@ -10,12 +10,12 @@ from datetime import date, datetime
 from typing import Any
 
 from .session import Session
-from .times import date_from_iso, from_iso, to_iso
+from .times import to_iso
 
 INTENTION_EXCERPT = 300
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class SessionSummary:
     id: str
     client: str
@@ -90,23 +90,38 @@ class SessionSummary:
 
     @classmethod
     def from_dict(cls, d: dict[str, Any]) -> SessionSummary:
+        """Rebuild from an index row. Called 10,000 times when a large archive opens, so it
+        parses directly; any surprise raises and the caller reads the session file instead."""
+        def when(key: str) -> datetime | None:
+            value = d.get(key)
+            if value is None:
+                return None
+            parsed = datetime.fromisoformat(value)
+            if parsed.tzinfo is None:
+                raise ValueError(f"{key}: timestamp has no UTC offset")
+            return parsed
+
+        created = when("created")
+        if created is None:
+            raise ValueError("created: missing")
+        integration = d.get("integration_date")
         return cls(
-            id=str(d["id"]),
-            client=str(d["client"]),
-            session_no=int(d["session_no"]),
-            status=str(d["status"]),
-            route=str(d["route"]),
-            medicine=str(d.get("medicine", "ketamine")),
-            created=from_iso("created", d["created"]),  # type: ignore[arg-type]
-            started=from_iso("started", d.get("started")),
-            dosed=from_iso("dosed", d.get("dosed")),
-            ended=from_iso("ended", d.get("ended")),
-            signed=from_iso("signed", d.get("signed")),
+            id=d["id"],
+            client=d["client"],
+            session_no=d["session_no"],
+            status=d["status"],
+            route=d["route"],
+            medicine=d.get("medicine", "ketamine"),
+            created=created,
+            started=when("started"),
+            dosed=when("dosed"),
+            ended=when("ended"),
+            signed=when("signed"),
             dose_mg=d.get("dose_mg"),
             duration_min=d.get("duration_min"),
-            entries=int(d.get("entries", 0)),
-            flagged=int(d.get("flagged", 0)),
-            intention=str(d.get("intention", "")),
-            integration_date=date_from_iso("integration_date", d.get("integration_date")),
-            addenda=int(d.get("addenda", 0)),
+            entries=d.get("entries", 0),
+            flagged=d.get("flagged", 0),
+            intention=d.get("intention", ""),
+            integration_date=date.fromisoformat(integration) if integration else None,
+            addenda=d.get("addenda", 0),
         )

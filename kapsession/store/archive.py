@@ -216,9 +216,12 @@ class Archive:
     def _load(self) -> None:
         indexed: dict[str, dict[str, Any]] = {}
         try:
-            for doc in self._index.table(INDEX_TABLE).all():
-                if isinstance(doc.get("id"), str):
-                    indexed[doc["id"]] = dict(doc)
+            # The index table's rows, read as stored (no Document per row: 10,000 of them
+            # cost more than the file read itself).
+            tables = self._index.storage.read() or {}
+            for doc in (tables.get(INDEX_TABLE) or {}).values():
+                if isinstance(doc, dict) and isinstance(doc.get("id"), str):
+                    indexed[doc["id"]] = doc
         except DamagedFile as exc:
             self._set_aside(self.path / "index.json", exc.problem, note="it will be rebuilt")
             self._index_dirty = True
@@ -243,7 +246,7 @@ class Archive:
                     self._summaries[sid] = SessionSummary.from_dict(doc)
                     self._stats[sid] = stat
                     continue
-                except (KeyError, ValueError, TypeError):
+                except (KeyError, ValueError, TypeError, AttributeError):
                     pass  # a damaged index row: read the session file instead
             session = self._read_session(sid)
             if session is not None:

@@ -17,7 +17,7 @@ from ...model.times import format_minutes
 from ...model.vocab import route_label
 
 # Rows are added to the table a page at a time (more when the cursor reaches the end).
-PAGE = 200
+PAGE = 100
 # Notes are searched once typing pauses this long (seconds).
 SEARCH_PAUSE_S = 0.3
 COLUMNS = ("date", "client", "#", "route and dose", "duration", "status", "entries")
