@@ -12,7 +12,9 @@ from typing import Any
 from .session import Session
 from .times import to_iso
 
-INTENTION_EXCERPT = 300
+# Enough for the list, the client history and the filter; the whole intention is in the
+# session file (and the note search reads it there). Longer would slow every start-up.
+INTENTION_EXCERPT = 120
 
 
 @dataclass(frozen=True, slots=True)
