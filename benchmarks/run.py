@@ -77,17 +77,18 @@ def median(values: list[float]) -> float:
 
 # ---- durable note save ----------------------------------------------------------------------
 
-def bench_note_save(archive_dir: Path, saves: int, runs: int) -> dict[str, Any]:
+def bench_note_save(archive_dir: Path, saves: int, runs: int,
+                    passphrase: str | None = None) -> dict[str, Any]:
     """``Archive.add_note`` on a live session in a copy of the archive, ``saves`` per run."""
     from kapsession import Archive
 
     per_run = []
     dose_ms = []
-    with Archive.open(archive_dir) as archive:
+    with Archive.open(archive_dir, passphrase=passphrase) as archive:
         for run in range(runs):
             s = archive.new_session(client="C-9999", route="im", dose_mg=50, live=True)
             t0 = time.perf_counter()
-            archive.mark_dose(s.id)  # a status-changing save: it rewrites the index too
+            archive.mark_dose(s.id)
             dose_ms.append((time.perf_counter() - t0) * 1000)
             times = []
             gc.collect()
@@ -108,6 +109,17 @@ def bench_note_save(archive_dir: Path, saves: int, runs: int) -> dict[str, Any]:
     return {"p50_ms": median([r["p50"] for r in per_run]),
             "p95_ms": median([r["p95"] for r in per_run]), "saves": saves, "runs": per_run,
             "dose_median_ms": median(dose_ms), "dose_ms": dose_ms}
+
+
+def bench_encrypted_save(archive_dir: Path, saves: int, runs: int) -> dict[str, Any]:
+    """The same saves after ``kapsession encrypt`` (scrypt key, AES-GCM per file)."""
+    from kapsession.store.crypto import encrypt_archive
+
+    passphrase = "benchmark passphrase"
+    t0 = time.perf_counter()
+    encrypt_archive(archive_dir, passphrase)
+    log(f"    encrypted the copy in {time.perf_counter() - t0:.1f} s")
+    return bench_note_save(archive_dir, saves, runs, passphrase=passphrase)
 
 
 def bench_reference_save(n: int, work: Path, saves: int, runs: int) -> dict[str, Any]:
@@ -347,7 +359,19 @@ def build_rows(results: dict[str, Any], sizes: tuple[int, ...]) -> list[dict[str
         r = per[str(n)].get("note_save")
         if r and "error" not in r:
             add("  dose/booster mark", n, f"{r['dose_median_ms']:.1f} ms (median of "
-                f"{len(r['dose_ms'])}; rewrites the index)", "", "(info)", None)
+                f"{len(r['dose_ms'])})", "", "(info)", None)
+    for n in sizes:
+        r = per[str(n)].get("note_save_enc")
+        plain = per[str(n)].get("note_save")
+        if r is None or plain is None or "error" in plain:
+            continue
+        if "error" in r:
+            add("note save p95, encrypted", n, r["error"], "", "≤ 2× unencrypted", None)
+            continue
+        ratio = r["p95_ms"] / plain["p95_ms"]
+        add("note save p95, encrypted", n,
+            f"{r['p95_ms']:.2f} ms (p50 {r['p50_ms']:.2f}); {ratio:.2f}× unencrypted",
+            f"unencrypted {plain['p95_ms']:.2f} ms", "≤ 2× unencrypted", ratio <= 2)
     for n in sizes:
         r = per[str(n)].get("startup")
         if r is None:
@@ -514,6 +538,9 @@ def main(argv: list[str] | None = None) -> int:
                                            args.saves, args.runs)
                 per["note_save_ref"] = attempt("reference save", bench_reference_save, n, work,
                                                args.saves, args.runs)
+                if n == max(sizes):
+                    per["note_save_enc"] = attempt("encrypted note save", bench_encrypted_save,
+                                                   archive_dir, args.saves, args.runs)
             shutil.rmtree(archive_dir, ignore_errors=True)
         if "idle" in only:
             log(f"idle live session, {window:.0f} s each for kapsession and the minimal app …")

@@ -245,7 +245,8 @@ def cmd_export(args: argparse.Namespace, out: Console, err: Console) -> int:
         if not chosen:
             raise UserError("no session matches")
         folder = Path(args.out or config["export_folder"]).expanduser()
-        written = export_sessions(archive, [s.id for s in chosen], folder, fmt=args.format)
+        written = export_sessions(archive, [s.id for s in chosen], folder, fmt=args.format,
+                                  clock_settings=config.clock)
         if archive.codec is not None:
             err.print(Text("note: the archive is encrypted, but the exported files are not "
                            "encrypted (they are readable by you only, 0600)", style="yellow"))

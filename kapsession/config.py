@@ -71,8 +71,9 @@ SETTINGS: list[Setting] = [
             "library only. See the README for the format.", str),
     Setting("prompts_mode", "add", "'add' your prompts to the built-in library, or "
             "'replace' it.", str, choices=("add", "replace")),
-    Setting("idle_lock_minutes", 10, "Lock the screen after this many idle minutes outside a "
-            "live session (0: never).", int, 0, 240),
+    Setting("idle_lock_minutes", 10, "Lock the screen after this many minutes without a key "
+            "press (0: never); in a live session the lock keeps the clock in view.", int, 0,
+            240),
     Setting("checkins.first_min", 40, "First vitals check-in, minutes after the dose "
             "(REMS: about 40).", int, 5, 240),
     Setting("checkins.interval_min", 15, "Then every this many minutes after the last vitals.",

@@ -99,7 +99,9 @@ def export_sessions(archive: Archive, ids: list[str], folder: Path, *, fmt: str 
     if fmt == "md":
         thresholds = getattr(archive, "thresholds", None)
         # Forking is only safe in a process without other threads (the CLI, not the app).
+        # An encrypted archive's key stays in this process: its exports are not parallel.
         if (len(unique) >= _PARALLEL_FROM and (os.cpu_count() or 1) > 1
+                and getattr(archive, "codec", None) is None
                 and sys.platform != "win32" and threading.active_count() == 1):
             written = _markdown_in_processes(archive, unique, folder, clock_settings,
                                              thresholds)

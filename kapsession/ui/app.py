@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 
+from rich.text import Text
 from textual import events
 from textual.app import App, SystemCommand
 from textual.binding import Binding
@@ -51,6 +52,7 @@ class KapsessionApp(App[None]):
                 self.config["prompts_file"] or None, self.config["prompts_mode"])
         self.prompts = prompts
         self.locked = False
+        self._quit_armed = False
         self.last_input = clock()
         #: Verifies the passphrase on the lock screen (set for an encrypted archive).
         self.check_passphrase = check_passphrase
@@ -80,8 +82,10 @@ class KapsessionApp(App[None]):
             save_draft = getattr(screen, "save_draft", None)
             if save_draft is not None:
                 save_draft()
-        live = next((getattr(s, "session_id", None) for s in self.screen_stack
-                     if type(s).__name__ == "LiveScreen"), None)
+        from .screens.live import LiveScreen
+
+        live = next((s.session_id for s in self.screen_stack if isinstance(s, LiveScreen)),
+                    None)
         self.locked = True
         self.push_screen(LockScreen(live_session_id=live,
                                     check_passphrase=self.check_passphrase))
@@ -123,16 +127,24 @@ class KapsessionApp(App[None]):
                 self.notify(f"Theme not remembered: {exc.strerror}", severity="warning")
 
     async def action_quit(self) -> None:
+        unsaved = False
         for screen in self.screen_stack:
             save_draft = getattr(screen, "save_draft", None)
-            if save_draft is not None:
-                save_draft()  # the unsent note survives quitting too
+            if save_draft is not None and save_draft() is False:
+                unsaved = True  # the unsent note could not be written (disk full …)
+        if unsaved and not self._quit_armed:
+            self._quit_armed = True
+            self.notify("What you typed could not be saved to disk. Free some space and "
+                        "try again, or press ctrl+q again to quit without it.",
+                        severity="error", timeout=15)
+            return
         live = self.archive.live_sessions()
         message = None
         if live and not self.archive.read_only and not self.demo:
-            names = ", ".join(f"{s.client} session {s.session_no}" for s in live)
-            message = (f"{names} is still live. Start kapsession again and press r to resume; "
-                       "the clock keeps counting from the dose.")
+            clients = ", ".join(f"{s.client} session {s.session_no}" for s in live)
+            verb = "is" if len(live) == 1 else "are"
+            message = Text(f"{clients} {verb} still live. Start kapsession again and press r "
+                           "to resume; the clock keeps counting from the dose.")
         self.exit(message=message)
 
     # ---- command palette ----------------------------------------------------------------
@@ -157,5 +169,3 @@ class KapsessionApp(App[None]):
                     names = getattr(node, "COMMAND_NAMES", {})
                     yield SystemCommand(names.get(b.action, b.description),
                                         b.tooltip or b.description, run)
-        yield SystemCommand("Theme", "Switch between the low-light and the light theme",
-                            self.action_toggle_theme)

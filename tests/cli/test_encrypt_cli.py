@@ -62,3 +62,18 @@ def test_init_encrypt_and_no_passphrase_without_a_terminal(tmp_path: Path, capsy
     monkeypatch.setenv("KAPSESSION_PASSPHRASE", "short")
     assert main(["init", "--encrypt", "--archive", str(tmp_path / "c")]) == 1
     assert "8" in capsys.readouterr().err
+
+
+def test_a_large_export_of_an_encrypted_archive(tmp_path: Path, capsys, monkeypatch) -> None:  # noqa: ANN001,E501
+    from kapsession.demo import demo_sessions
+
+    root = tmp_path / "big"
+    monkeypatch.setenv("KAPSESSION_PASSPHRASE", "correct horse battery")
+    assert main(["init", "--encrypt", "--archive", str(root)]) == 0
+    with Archive.open(root, passphrase="correct horse battery") as a:
+        with a.bulk():
+            for s in demo_sessions(210, seed=4):
+                a.add_existing(s)
+    assert main(["export", "--all", "--out", str(tmp_path / "md"), "--archive",
+                 str(root)]) == 0
+    assert len(list((tmp_path / "md").glob("*.md"))) == 210

@@ -165,4 +165,4 @@ def test_from_dict_names_the_bad_field(breakage: dict[str, object]) -> None:
     data.update(breakage)
     with pytest.raises(ValueError) as err:
         Session.from_dict(data)
-    assert next(iter(breakage)) in str(err.value) or "schema" in str(err.value)
+    assert str(err.value).startswith(next(iter(breakage)))

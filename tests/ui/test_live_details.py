@@ -179,3 +179,43 @@ async def test_typing_from_the_timeline_keeps_the_unsent_note(archive, clock) ->
         await pilot.pause()
         assert note.value.endswith("line one / line two / line three")
     assert archive.get(sid).entries[-1].text == "an earlier note"  # nothing edited
+
+
+async def test_a_read_only_window_does_not_resume_a_live_session(tmp_path, clock) -> None:  # noqa: ANN001,E501
+    first = Archive.open(tmp_path / "a", clock=clock)
+    start_live(first, clock)
+    second = Archive.open(tmp_path / "a", clock=clock)
+    try:
+        app = KapsessionApp(second, config=Config(), clock=clock)
+        async with app.run_test() as pilot:
+            await pilot.press("r")
+            await pilot.pause()
+            assert type(app.screen).__name__ == "HomeScreen"
+            await pilot.press("enter")  # it can still be read
+            await pilot.pause()
+            assert type(app.screen).__name__ == "DetailScreen"
+    finally:
+        second.close()
+        first.close()
+
+
+async def test_the_veiled_timeline_cannot_be_reached(archive, clock) -> None:  # noqa: ANN001
+    sid = start_live(archive, clock)
+    archive.add_note(sid, "SECRET-NOTE")
+    app = KapsessionApp(archive, config=Config(), clock=clock)
+    async with app.run_test() as pilot:
+        await pilot.press("r")
+        await pilot.pause()
+        await pilot.press("ctrl+o", "escape", "e")
+        await pilot.pause()
+        assert isinstance(app.screen, LiveScreen)
+        assert "SECRET" not in screen_text(app.screen)
+
+
+async def test_quitting_with_a_client_code_full_of_markup(archive, clock, capsys) -> None:  # noqa: ANN001,E501
+    archive.new_session(client="C-[/]", route="im", live=True)
+    app = KapsessionApp(archive, config=Config(), clock=clock)
+    async with app.run_test() as pilot:
+        await pilot.press("ctrl+q")
+        await pilot.pause()
+    assert "C-[/] session 1 is still live" in capsys.readouterr().err.replace("\n", " ")

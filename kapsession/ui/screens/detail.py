@@ -8,6 +8,7 @@ from textual.containers import VerticalScroll
 from textual.screen import Screen
 from textual.widgets import Footer, Static
 
+from ...store import ArchiveError
 from ...terminal import render_session
 
 
@@ -65,20 +66,25 @@ class DetailScreen(Screen[None]):
     def action_add_addendum(self) -> None:
         from ..widgets.text_dialog import TextDialog
 
+        def ask(initial: str) -> None:
+            self.app.push_screen(TextDialog("Addendum", "A dated correction or addition; "
+                                            "the signed session itself stays as it was.",
+                                            initial=initial, multiline=True), callback=done)
+
         def done(text: str | None) -> None:
             if not text:
                 return
             try:
                 self.app.archive.add_addendum(self.session_id, text)  # type: ignore[attr-defined]
-            except Exception as exc:  # noqa: BLE001 - shown to the therapist, text kept
-                self.notify(str(exc), severity="error", markup=False)
+            except (ArchiveError, ValueError) as exc:
+                self.notify(str(exc), title="Addendum not saved", severity="error",
+                            markup=False)
+                ask(text)  # the dialog comes back with the text, to try again
                 return
             self.notify("Addendum added.")
             self.reload()
 
-        self.app.push_screen(TextDialog("Addendum", "A dated correction or addition; "
-                                        "the signed session itself stays as it was.",
-                                        multiline=True), callback=done)
+        ask("")
 
     def action_integration(self) -> None:
         from .integration import IntegrationScreen

@@ -12,6 +12,13 @@ from textual.widgets import DataTable, Footer, Static
 from ...model.vocab import route_label
 
 
+def _first_line(text: str, width: int) -> str:
+    if not text:
+        return "—"
+    line = text.splitlines()[0]
+    return line if len(line) <= width else line[:width - 1] + "…"
+
+
 class HistoryScreen(Screen[None]):
     HELP_TITLE = "client history"
     BINDINGS = [
@@ -44,11 +51,10 @@ class HistoryScreen(Screen[None]):
             table.add_row(
                 str(s.session_no), s.date.astimezone().strftime("%Y-%m-%d"),
                 route_label(s.route) + (f" {s.dose_mg:g} mg" if s.dose_mg else ""),
-                Text(s.intention.splitlines()[0][:36] + ("…" if len(s.intention) > 36 else "")
-                     if s.intention else "—"),
+                Text(_first_line(s.intention, 36)),
                 str(s.flagged),
                 s.integration_date.isoformat() if s.integration_date else "—",
-                "signed" if s.status == "signed" else s.status,
+                s.status,
                 key=s.id,
             )
         table.focus()

@@ -245,8 +245,9 @@ class HomeScreen(Screen[None]):
                          "You can review and export here.")
         for s in archive.live_sessions():
             since = s.started.astimezone().strftime("%H:%M") if s.started else "?"
-            lines.append(f"Live: {s.client} session {s.session_no}, started {since} — "
-                         "press r to resume")
+            how = ("open it with enter to read it" if archive.read_only
+                   else "press r to resume")
+            lines.append(f"Live: {s.client} session {s.session_no}, started {since} — {how}")
         for problem in archive.problems[:3]:
             lines.append(f"Damaged file set aside: {problem}")
         banner = self.query_one("#banner", Static)
@@ -279,7 +280,8 @@ class HomeScreen(Screen[None]):
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if action == "resume":
-            return bool(self.archive.live_sessions())
+            # A read-only window can look at a live session (enter) but not write to it.
+            return bool(self.archive.live_sessions()) and not self.archive.read_only
         if action == "new_session":
             return not self.archive.read_only
         return True
@@ -322,6 +324,9 @@ class HomeScreen(Screen[None]):
 
     def action_resume(self, sid: str | None = None) -> None:
         live = self.archive.live_sessions()
+        if self.archive.read_only:
+            self.notify("This window is read-only: the session is live in the other window.")
+            return
         if not live:
             self.notify("No live session to resume.")
             return

@@ -145,19 +145,21 @@ class IntegrationScreen(Screen[None]):
 
     # ---- saving -------------------------------------------------------------------------
 
-    def _fields(self) -> dict[str, Any] | None:
+    def _fields(self) -> dict[str, Any]:
         date_text = self.query_one("#integration-date", Input).value.strip()
         error = self.query_one("#integration-date-error", Static)
-        integration_date = None
+        integration_date: date | None | object = None
         if date_text:
             try:
                 integration_date = date.fromisoformat(date_text)
             except ValueError:
-                error.update("a date as YYYY-MM-DD")
+                # Half typed: everything else is saved; the stored date stays until it parses.
+                error.update("a date as YYYY-MM-DD (not saved yet)")
                 error.add_class("shown")
-                return None
-        error.update("")
-        error.remove_class("shown")
+                integration_date = ...
+        if integration_date is not ...:
+            error.update("")
+            error.remove_class("shown")
         d_sel = set(self.query_one("#discharge", SelectionList).selected)
         i_sel = set(self.query_one("#integration", SelectionList).selected)
         outcomes = {k: self.query_one(f"#{k}", Input).value.strip() or None
@@ -176,8 +178,6 @@ class IntegrationScreen(Screen[None]):
         if self.session.status != "ended" or self.archive.read_only:
             return True
         fields = self._fields()
-        if fields is None:
-            return False
         status = self.query_one("#save-status", Static)
         try:
             self.archive.update_integration(self.session_id, **fields)
@@ -192,7 +192,7 @@ class IntegrationScreen(Screen[None]):
         status.remove_class("error-message")
         status.update("Saved.")
         self.session = self.archive.get(self.session_id)
-        return True
+        return fields["integration_date"] is not ...
 
     def _schedule(self) -> None:
         if self._autosave is not None:
@@ -207,9 +207,10 @@ class IntegrationScreen(Screen[None]):
         self._fields()  # shows or clears the date message at once
         self._schedule()
 
-    def save_draft(self) -> None:
-        """Called when the app quits: nothing typed here is lost."""
+    def save_draft(self) -> bool:
+        """Called when the app quits or locks: nothing typed here is lost."""
         self.save()
+        return not self.query_one("#save-status", Static).has_class("error-message")
 
     # ---- actions ------------------------------------------------------------------------
 
@@ -249,7 +250,12 @@ class IntegrationScreen(Screen[None]):
             from .detail import DetailScreen
 
             self.notify("Signed and locked.")
-            self.app.switch_screen(DetailScreen(self.session_id))
+            stack = self.app.screen_stack
+            below = stack[-2] if len(stack) > 1 else None
+            if isinstance(below, DetailScreen) and below.session_id == self.session_id:
+                self.app.pop_screen()  # back to this session's detail, now read-only
+            else:
+                self.app.switch_screen(DetailScreen(self.session_id))
 
         self.app.push_screen(ConfirmDialog("Sign and lock this session?", detail,
                                            yes="Sign and lock", irreversible=True),

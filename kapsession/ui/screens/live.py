@@ -20,6 +20,7 @@ from textual.widgets import Footer, Input, Static
 from ...model import ValidationError, Vitals, parse_note
 from ...model.clock import PHASE_SITUATION
 from ...model.errors import SessionStateError
+from ...model.text import NOTE_MAX
 from ...model.times import format_duration
 from ...model.vocab import DISSOCIATION_LEVELS, MOAAS_LEVELS, PROMPT_SITUATIONS, SIDE_EFFECTS
 from ...store import ArchiveError, StorageError
@@ -82,6 +83,7 @@ class LiveScreen(Screen[None]):
         self._draft_saved = ""
         self._retry: Timer | None = None
         self._dialog_open = False
+        self._storage_failed = False
         self.veiled = False
 
     # ---- layout -------------------------------------------------------------------------
@@ -107,7 +109,7 @@ class LiveScreen(Screen[None]):
         yield Static("Veiled: note text is hidden. ctrl+o shows it again.", id="veil",
                      markup=False)
         yield NoteInput(placeholder="Type a note, enter saves · #tag sets the category · "
-                        "! flags it", id="note", max_length=10_000)
+                        "! flags it", id="note", max_length=NOTE_MAX)
         yield Static(id="note-status", markup=False)
         yield Footer(compact=True)
 
@@ -142,12 +144,14 @@ class LiveScreen(Screen[None]):
 
     def _run(self, what: str, call) -> bool:  # noqa: ANN001
         """Call the archive; show a clear message on failure. True when it worked."""
+        self._storage_failed = False
         try:
             call()
         except (ValidationError, SessionStateError) as exc:
             self._status(str(exc), error=True)
             return False
         except (StorageError, ArchiveError) as exc:
+            self._storage_failed = isinstance(exc, StorageError)
             self._status(f"{what} not saved: {exc}", error=True)
             self.notify(str(exc), title=f"{what} not saved", severity="error", markup=False)
             return False
@@ -196,8 +200,8 @@ class LiveScreen(Screen[None]):
             tag = f" as {parsed.category}" if parsed.category else ""
             self._status(f"Saved{tag}{' and flagged' if parsed.flagged else ''}.")
             self._stop_retry()
-        else:
-            self._start_retry(raw)
+        elif self._storage_failed:
+            self._start_retry(raw)  # a full disk may clear; a refused note will not
 
     def _start_retry(self, raw: str) -> None:
         if self._retry is None and not isinstance(self.app.screen, ConfirmDialog):
@@ -221,21 +225,31 @@ class LiveScreen(Screen[None]):
         except (ArchiveError, ValidationError, SessionStateError):
             pass  # the next draft tick tries again
 
-    def save_draft(self) -> None:
-        """Keep the unsent note on disk (every few seconds, only when it changed)."""
+    def save_draft(self) -> bool:
+        """Keep the unsent note on disk (every few seconds, only when it changed).
+
+        Returns False when it could not be written (the text is still in the box and the next
+        tick tries again)."""
         text = self.query_one("#note", Input).value
         if text == self._draft_saved or self.archive.read_only:
-            return
+            return True
         try:
             self.archive.save_draft(self.session_id, text)
         except (ArchiveError, ValidationError, SessionStateError):
-            return  # the text is still in the box; the next tick tries again
+            return False
         self._draft_saved = text
+        return True
 
     # ---- timeline -----------------------------------------------------------------------
 
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if self.veiled and action == "focus_timeline":
+            return False  # the hidden timeline must not be reachable (its edit shows text)
+        return True
+
     def action_focus_timeline(self) -> None:
-        self.query_one("#timeline", Timeline).focus()
+        if not self.veiled:
+            self.query_one("#timeline", Timeline).focus()
 
     @on(Timeline.TypeAhead)
     def _type_ahead(self, event: Timeline.TypeAhead) -> None:
@@ -250,28 +264,40 @@ class LiveScreen(Screen[None]):
             self.notify("Only notes can be edited; strike this entry (d) and record it again.")
             return
 
+        def ask(initial: str) -> None:
+            self.open_dialog(TextDialog("Edit entry", "The earlier text is kept in the "
+                                        "entry's history.", initial=initial), callback=done)
+
         def done(text: str | None) -> None:
             if text is not None:
                 if self._run("Edit", lambda: self.archive.edit_entry(
                         self.session_id, entry.id, text)):
                     self._status("Edited; the earlier text is kept in the entry's history.")
+                else:
+                    ask(text)  # not saved: the dialog comes back with what was typed
+                    return
             self.query_one("#timeline", Timeline).focus()
 
-        self.open_dialog(TextDialog("Edit entry", "The earlier text is kept in the "
-                                        "entry's history.", initial=entry.text), callback=done)
+        ask(entry.text)
 
     @on(Timeline.StrikeRequested)
     def _strike(self, event: Timeline.StrikeRequested) -> None:
+        def ask(initial: str) -> None:
+            self.open_dialog(TextDialog("Strike entry", "Why? (e.g. wrong client, typo). "
+                                        "The entry stays, struck through.", initial=initial,
+                                        max_length=500), callback=done)
+
         def done(reason: str | None) -> None:
             if reason is not None:
                 if self._run("Strike", lambda: self.archive.strike_entry(
                         self.session_id, event.entry_id, reason)):
                     self._status("Struck through; the entry and the reason stay in the record.")
+                else:
+                    ask(reason)
+                    return
             self.query_one("#timeline", Timeline).focus()
 
-        self.open_dialog(TextDialog("Strike entry", "Why? (e.g. wrong client, typo). "
-                                        "The entry stays, struck through.", max_length=500),
-                             callback=done)
+        ask("")
 
     # ---- live actions -------------------------------------------------------------------
 
@@ -366,7 +392,11 @@ class LiveScreen(Screen[None]):
     def action_toggle_veil(self) -> None:
         self.veiled = not self.veiled
         self.set_class(self.veiled, "veiled")
-        self.query_one("#note", Input).password = self.veiled
+        note = self.query_one("#note", Input)
+        note.password = self.veiled
+        if self.veiled:
+            note.focus()
+        self.refresh_bindings()
 
     def action_finish_session(self) -> None:
         unsent = self.query_one("#note", Input).value.strip()

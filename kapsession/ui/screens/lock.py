@@ -36,7 +36,9 @@ class LockScreen(Screen[None]):
                     app = self.app
                     session = app.archive.get(self.live_session_id)  # type: ignore[attr-defined]
                     yield ClockPanel(session, clock=app.clock,  # type: ignore[attr-defined]
-                                     settings=app.config.clock, id="lock-clock")  # type: ignore[attr-defined]
+                                     settings=app.config.clock,  # type: ignore[attr-defined]
+                                     thresholds=app.config.thresholds,  # type: ignore[attr-defined]
+                                     id="lock-clock")
                 if self.check_passphrase is not None:
                     yield Input(placeholder="passphrase, then enter", password=True,
                                 id="passphrase", max_length=1024)

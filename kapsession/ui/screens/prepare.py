@@ -16,7 +16,8 @@ from textual.screen import Screen
 from textual.widgets import Footer, Input, Label, Select, SelectionList, Static, TextArea
 
 from ...model import ValidationError, Vitals, checklist_from_texts, validate_client_code
-from ...model.session import ChecklistItem, validate_dose
+from ...model.session import CLIENT_CODE_MAX, ChecklistItem, validate_dose
+from ...model.text import NOTE_MAX
 from ...model.vocab import MEDICINES, ROUTES
 from ...store import ArchiveError
 from ..widgets.form import Form
@@ -59,7 +60,7 @@ class PrepareScreen(Screen[None]):
             yield from self._field("client", "Client code",
                                    Input(existing.client if existing else "", id="client",
                                          placeholder="a pseudonym such as C-0042; never a "
-                                         "name", max_length=64))
+                                         "name", max_length=CLIENT_CODE_MAX))
             yield Static(id="session-no", classes="field-note", markup=False)
             yield from self._field("therapist", "Therapist",
                                    Input(existing.therapist if existing else "",
@@ -147,6 +148,24 @@ class PrepareScreen(Screen[None]):
                 number = existing.session_no
         label.update(f"Session {number} for {client}")
 
+    @on(TextArea.Changed)
+    @on(Select.Changed)
+    @on(SelectionList.SelectedChanged)
+    def _other_changed(self) -> None:
+        self._discard_armed = False
+
+    def save_draft(self) -> bool:
+        """Called when the app quits or locks: keep what was typed as a planned session.
+
+        Returns False when it cannot be kept (the client code is missing or invalid), so the
+        app can warn before quitting."""
+        if self._blank() and self.session_id is None:
+            return True
+        values = self._collect()
+        if values is None:
+            return False
+        return self._save(values, live=False) is not None
+
     @on(Input.Changed)
     def _changed(self, event: Input.Changed) -> None:
         self._discard_armed = False
@@ -196,9 +215,11 @@ class PrepareScreen(Screen[None]):
         if not ok:
             return None
         intention = self.query_one("#intention", TextArea).text
-        if len(intention) > 10_000:
-            self._error("intention", f"{len(intention):,} characters; the limit is 10,000")
+        if len(intention) > NOTE_MAX:
+            self._error("intention", f"{len(intention):,} characters; the limit is "
+                        f"{NOTE_MAX:,}")
             return None
+        self._error("intention", "")
         selected = set(self.query_one("#checklist", SelectionList).selected)
         values.update(
             client=self._value("client"),
