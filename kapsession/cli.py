@@ -13,7 +13,8 @@ import shutil
 import sys
 import tempfile
 import time
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from datetime import date, datetime, timedelta
 from pathlib import Path
 
@@ -167,6 +168,19 @@ def _open_archive(args: argparse.Namespace, config: Config, *, read_only: bool =
     raise AssertionError("unreachable")
 
 
+@contextmanager
+def _writable_archive(args: argparse.Namespace) -> Iterator[Archive]:
+    """The archive for a command that writes: refused while another window holds it."""
+    with _open_archive(args, _config(args)) as archive:
+        if archive.read_only:
+            raise ArchiveReadOnly(archive.path)
+        yield archive
+
+
+def plural(n: int, word: str) -> str:
+    return f"{n:,} {word}{'' if n == 1 else 's'}"
+
+
 def _report_problems(console: Console, archive: Archive) -> None:
     for problem in archive.problems:
         console.print(Text(f"warning: {problem}", style="yellow"))
@@ -203,7 +217,7 @@ def cmd_list(args: argparse.Namespace, out: Console, err: Console) -> int:
         sys.stdout.buffer.write(orjson.dumps([summary_json(s) for s in rows],
                                              option=orjson.OPT_INDENT_2) + b"\n")
         return 0
-    table = Table(title=f"{len(rows)} session{'s' if len(rows) != 1 else ''}", box=None,
+    table = Table(title=plural(len(rows), "session"), box=None,
                   header_style="bold")
     for col in ("id", "date", "client", "#", "route", "dose", "duration", "status", "entries"):
         table.add_column(col, justify="right" if col in ("#", "dose", "entries") else "left")
@@ -250,33 +264,27 @@ def cmd_export(args: argparse.Namespace, out: Console, err: Console) -> int:
         if archive.codec is not None:
             err.print(Text("note: the archive is encrypted, but the exported files are not "
                            "encrypted (they are readable by you only, 0600)", style="yellow"))
-    err.print(Text(f"exported {len(chosen)} session{'s' if len(chosen) != 1 else ''} "
-                   f"to {folder}/ ({len(written)} file{'s' if len(written) != 1 else ''})"))
+    err.print(Text(f"exported {plural(len(chosen), 'session')} to {folder}/ "
+                   f"({plural(len(written), 'file')})"))
     return 0
 
 
 def cmd_import(args: argparse.Namespace, out: Console, err: Console) -> int:
     from .export import import_file
 
-    config = _config(args)
-    with _open_archive(args, config) as archive:
-        if archive.read_only:
-            raise ArchiveReadOnly(archive.path)
+    with _writable_archive(args) as archive:
         report = import_file(archive, Path(args.file))
     for sid, reason in report.skipped:
         err.print(Text(f"skipped {sid[:8]}: {reason}"))
-    out.print(Text(f"imported {len(report.added)} session{'s' if len(report.added) != 1 else ''}"
-                   f", skipped {len(report.skipped)}"))
+    out.print(Text(f"imported {plural(len(report.added), 'session')}, skipped "
+                   f"{len(report.skipped)}"))
     return 0
 
 
 def cmd_demo_data(args: argparse.Namespace, out: Console, err: Console) -> int:
     from .demo import demo_sessions
 
-    config = _config(args)
-    with _open_archive(args, config) as archive:
-        if archive.read_only:
-            raise ArchiveReadOnly(archive.path)
+    with _writable_archive(args) as archive:
         added = 0
         with archive.bulk():
             for s in demo_sessions(args.sessions, seed=args.seed):
