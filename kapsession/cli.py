@@ -220,7 +220,8 @@ def cmd_list(args: argparse.Namespace, out: Console, err: Console) -> int:
     table = Table(title=plural(len(rows), "session"), box=None,
                   header_style="bold")
     for col in ("id", "date", "client", "#", "route", "dose", "duration", "status", "entries"):
-        table.add_column(col, justify="right" if col in ("#", "dose", "entries") else "left")
+        table.add_column(col, justify="right" if col in ("#", "dose", "entries") else "left",
+                         no_wrap=col in ("id", "date", "client", "dose"))
     for s in rows:
         table.add_row(
             s.id[:8], _local(s.date), Text(s.client), str(s.session_no), route_label(s.route),
@@ -348,11 +349,24 @@ def cmd_config(args: argparse.Namespace, out: Console, err: Console) -> int:
     return 0
 
 
+def _remove_stale_demo_folders(max_age_h: float = 12) -> None:
+    """A demo whose terminal was closed cannot clean up after itself: its throwaway archive
+    (synthetic data only) is removed by a later demo once it is half a day old."""
+    cutoff = time.time() - max_age_h * 3600
+    for folder in Path(tempfile.gettempdir()).glob("kapsession-demo-*"):
+        try:
+            if folder.stat().st_mtime < cutoff and folder.owner() == getpass.getuser():
+                shutil.rmtree(folder, ignore_errors=True)
+        except (OSError, KeyError):
+            continue
+
+
 def make_demo_archive(config: Config, clock: Clock = system_clock) -> Archive:
     """A throwaway archive of sample sessions in a new private temp folder (never the real
     archive), with one live session to resume."""
     from .demo import demo_sessions
 
+    _remove_stale_demo_folders()
     folder = Path(tempfile.mkdtemp(prefix="kapsession-demo-"))
     archive = Archive.open(folder / "archive", thresholds=config.thresholds, clock=clock)
     with archive.bulk():

@@ -182,7 +182,7 @@ def make_session(
             s.log_rating(t, "moaas", rng.choice([5, 5, 4, 4, 3]))
         elif roll < 0.97:
             s.log_side_effect(t, rng.choice(["nausea", "dizziness", "headache", "anxiety"]))
-        elif roll < 0.985 and route in ("im", "sublingual"):
+        elif roll < 0.985 and route in ("im", "sublingual") and len(s.doses) < 2:
             s.mark_dose(t, mg=round(dose * 0.5))
         else:
             s.add_note(t, "Sitting quietly; no change.")

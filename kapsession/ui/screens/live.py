@@ -342,7 +342,8 @@ class LiveScreen(Screen[None]):
                                  [(str(n), f"{n} — {text}") for n, text in levels.items()]),
                     callback=lambda score: score is not None and self._run(
                         "Rating", lambda: self.archive.log_rating(self.session_id, scale,
-                                                                  int(score))))
+                                                                  int(score)))
+                    and self._status(f"Rating {score} logged."))
             elif key in ("rescue_medication", "other"):
                 what = ("Medication and dose (e.g. ondansetron 4 mg, clonidine 0.1 mg, "
                         "lorazepam 1 mg)" if key == "rescue_medication" else "What was it?")
@@ -351,9 +352,9 @@ class LiveScreen(Screen[None]):
                     callback=lambda detail: detail is not None and self._run(
                         "Side effect", lambda: self.archive.log_side_effect(
                             self.session_id, key, detail)))
-            else:
-                self._run("Side effect", lambda: self.archive.log_side_effect(self.session_id,
-                                                                              key))
+            elif self._run("Side effect", lambda: self.archive.log_side_effect(
+                    self.session_id, key)):
+                self._status(f"Side effect logged: {SIDE_EFFECTS[key]}.")
 
         self.open_dialog(ChoiceDialog("Side effect or rating", options), callback=chosen)
 

@@ -40,7 +40,9 @@ class TextDialog(ModalScreen[str | None]):
                 yield TextArea(self.initial, id="text", soft_wrap=True, show_line_numbers=False)
                 hint = "ctrl+s save · escape cancel"
             else:
-                yield Input(self.initial, id="text", max_length=self.max_length)
+                # Nothing selected: a keystroke adds to the text instead of replacing it.
+                yield Input(self.initial, id="text", max_length=self.max_length,
+                            select_on_focus=False)
                 hint = "enter save · escape cancel"
             yield Static(id="error", classes="error-message", markup=False)
             yield Static(hint, classes="dialog-hint", markup=False)
