@@ -51,7 +51,7 @@ from .errors import (
     StorageError,
     UnknownSession,
 )
-from .fsutil import ensure_private_dir, fsync_dir, remove_stale_temps
+from .fsutil import ensure_private_dir, fsync_dir, remove_stale_temp, remove_stale_temps
 from .migrations import migrate
 from .storage import AtomicJSONStorage, Codec, DamagedFile, read_json_file
 
@@ -238,8 +238,6 @@ class Archive:
             self._set_aside(self.path / "index.json", exc.problem, note="it will be rebuilt")
             self._index_dirty = True
         if not self.read_only:
-            # A killed writer may leave temp files (with text in them); we hold the lock.
-            remove_stale_temps(self._sessions_dir)
             remove_stale_temps(self.path)
         try:
             entries = list(os.scandir(self._sessions_dir))
@@ -247,7 +245,12 @@ class Archive:
             entries = []
         for entry in entries:
             name = entry.name
-            if not name.endswith(".json") or name.startswith("."):
+            if name.startswith("."):
+                if name.endswith(".tmp") and not self.read_only:
+                    # A killed writer's temp file (text may be in it); we hold the lock.
+                    remove_stale_temp(entry.path)
+                continue
+            if not name.endswith(".json"):
                 continue
             sid = name[:-5]
             st = entry.stat()

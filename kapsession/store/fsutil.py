@@ -60,14 +60,19 @@ def atomic_write(path: Path, data: bytes, *, durable: bool = True) -> None:
         fsync_dir(path.parent)
 
 
+def remove_stale_temp(path: str | Path) -> None:
+    """Remove one temp file a killed writer left behind (never the only copy of data)."""
+    try:
+        os.unlink(path)
+    except FileNotFoundError:
+        pass
+
+
 def remove_stale_temps(folder: Path) -> int:
-    """Remove temp files a killed writer left behind; they never hold the only copy of data."""
+    """Remove every temp file a killed writer left in ``folder``."""
     count = 0
     for entry in os.scandir(folder):
         if entry.name.startswith(".") and entry.name.endswith(".tmp"):
-            try:
-                os.unlink(entry.path)
-                count += 1
-            except FileNotFoundError:
-                pass
+            remove_stale_temp(entry.path)
+            count += 1
     return count

@@ -9,6 +9,7 @@ from pathlib import Path
 
 import orjson
 import pytest
+from filelock import FileLock
 
 from kapsession import Archive, ArchiveReadOnly, StorageError, UnknownSession, ValidationError
 from kapsession.model import SignedSessionError
@@ -255,3 +256,22 @@ def test_add_existing_never_replaces(archive: Archive) -> None:
     session.intention = "changed"
     assert archive.add_existing(session) is False
     assert archive.get(sid).intention == "be open"
+
+
+def test_temp_files_of_a_killed_writer_are_removed_on_open(tmp_path: Path, clock) -> None:  # noqa: ANN001,E501
+    with Archive.open(tmp_path / "a", clock=clock) as a:
+        sid = live_session(a)
+    leftovers = [tmp_path / "a" / "sessions" / f".{sid}.json.abcd1234.tmp",
+                 tmp_path / "a" / ".index.json.abcd1234.tmp"]
+    for path in leftovers:
+        path.write_bytes(b"half a note")
+    other_window = FileLock(tmp_path / "a" / "archive.lock", timeout=0)
+    other_window.acquire()
+    try:
+        with Archive.open(tmp_path / "a", clock=clock) as reader:  # read-only: touches nothing
+            assert reader.read_only and all(p.exists() for p in leftovers)
+    finally:
+        other_window.release()
+    with Archive.open(tmp_path / "a", clock=clock) as writer:
+        assert not writer.read_only
+    assert not any(p.exists() for p in leftovers)  # the writer removed them
