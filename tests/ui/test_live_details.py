@@ -219,3 +219,21 @@ async def test_quitting_with_a_client_code_full_of_markup(archive, clock, capsys
         await pilot.press("ctrl+q")
         await pilot.pause()
     assert "C-[/] session 1 is still live" in capsys.readouterr().err.replace("\n", " ")
+
+
+async def test_a_read_only_window_sees_the_other_windows_changes(tmp_path, clock) -> None:  # noqa: ANN001,E501
+    first = Archive.open(tmp_path / "a", clock=clock)
+    start_live(first, clock)
+    second = Archive.open(tmp_path / "a", clock=clock)
+    try:
+        app = KapsessionApp(second, config=Config(), clock=clock)
+        async with app.run_test() as pilot:
+            table = app.screen.query_one("#sessions")
+            assert table.row_count == 1
+            first.new_session(client="C-NEW", route="oral")
+            app.screen._reread()  # what the refresh timer does  # noqa: SLF001
+            await pilot.pause()
+            assert table.row_count == 2
+    finally:
+        second.close()
+        first.close()

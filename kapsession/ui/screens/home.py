@@ -18,6 +18,8 @@ from ...model.vocab import route_label
 
 # Rows are added to the table a page at a time (more when the cursor reaches the end).
 PAGE = 100
+# A read-only window re-reads the archive this often (seconds).
+READ_ONLY_REFRESH_S = 30.0
 # Notes are searched once typing pauses this long (seconds).
 SEARCH_PAUSE_S = 0.3
 COLUMNS = ("date", "client", "#", "route and dose", "duration", "status", "entries")
@@ -87,6 +89,14 @@ class HomeScreen(Screen[None]):
             table.add_column(col, key=col)
         self.refresh_list()
         table.focus()
+        if self.archive.read_only:
+            # The other window keeps writing: show its changes every so often.
+            self.set_interval(READ_ONLY_REFRESH_S, self._reread)
+
+    def _reread(self) -> None:
+        if self.app.screen is self:
+            self.archive.refresh()
+            self.refresh_list()
 
     def on_screen_resume(self) -> None:
         # ScreenResume also arrives on the first push, right after on_mount filled the list.
