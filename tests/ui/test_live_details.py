@@ -19,6 +19,17 @@ from kapsession.ui.widgets.timeline import Timeline
 from .helpers import screen_text, visible_text
 
 
+@pytest.fixture
+def two_windows(tmp_path, clock):  # noqa: ANN001, ANN201
+    """A writing window with a live session, and a second, read-only window on it."""
+    first = Archive.open(tmp_path / "a", clock=clock)
+    start_live(first, clock)
+    second = Archive.open(tmp_path / "a", clock=clock)
+    yield first, second
+    second.close()
+    first.close()
+
+
 def start_live(archive: Archive, clock) -> str:  # noqa: ANN001
     s = archive.new_session(client="C-0042", route="im", dose_mg=50, live=True)
     clock.advance(minutes=5)
@@ -141,20 +152,14 @@ async def test_bad_tag_keeps_the_note_and_explains(archive, clock) -> None:  # n
         assert "#insight or #intervention" in str(app.screen.query_one("#note-status").render())
 
 
-async def test_second_instance_home_says_read_only(tmp_path, clock) -> None:  # noqa: ANN001
-    first = Archive.open(tmp_path / "a", clock=clock)
-    start_live(first, clock)
-    second = Archive.open(tmp_path / "a", clock=clock)
-    try:
-        app = KapsessionApp(second, config=Config(), clock=clock)
-        async with app.run_test() as pilot:
-            assert "Read-only" in str(app.screen.query_one("#banner").render())
-            await pilot.press("n")
-            await pilot.pause()
-            assert app.screen is not None and type(app.screen).__name__ == "HomeScreen"
-    finally:
-        second.close()
-        first.close()
+async def test_second_instance_home_says_read_only(two_windows, clock) -> None:  # noqa: ANN001
+    _, second = two_windows
+    app = KapsessionApp(second, config=Config(), clock=clock)
+    async with app.run_test() as pilot:
+        assert "Read-only" in str(app.screen.query_one("#banner").render())
+        await pilot.press("n")
+        await pilot.pause()
+        assert type(app.screen).__name__ == "HomeScreen"
 
 
 async def test_typing_from_the_timeline_keeps_the_unsent_note(archive, clock) -> None:  # noqa: ANN001,E501
@@ -181,22 +186,16 @@ async def test_typing_from_the_timeline_keeps_the_unsent_note(archive, clock) ->
     assert archive.get(sid).entries[-1].text == "an earlier note"  # nothing edited
 
 
-async def test_a_read_only_window_does_not_resume_a_live_session(tmp_path, clock) -> None:  # noqa: ANN001,E501
-    first = Archive.open(tmp_path / "a", clock=clock)
-    start_live(first, clock)
-    second = Archive.open(tmp_path / "a", clock=clock)
-    try:
-        app = KapsessionApp(second, config=Config(), clock=clock)
-        async with app.run_test() as pilot:
-            await pilot.press("r")
-            await pilot.pause()
-            assert type(app.screen).__name__ == "HomeScreen"
-            await pilot.press("enter")  # it can still be read
-            await pilot.pause()
-            assert type(app.screen).__name__ == "DetailScreen"
-    finally:
-        second.close()
-        first.close()
+async def test_a_read_only_window_does_not_resume_a_live_session(two_windows, clock) -> None:  # noqa: ANN001,E501
+    _, second = two_windows
+    app = KapsessionApp(second, config=Config(), clock=clock)
+    async with app.run_test() as pilot:
+        await pilot.press("r")
+        await pilot.pause()
+        assert type(app.screen).__name__ == "HomeScreen"
+        await pilot.press("enter")  # it can still be read
+        await pilot.pause()
+        assert type(app.screen).__name__ == "DetailScreen"
 
 
 async def test_the_veiled_timeline_cannot_be_reached(archive, clock) -> None:  # noqa: ANN001
@@ -221,19 +220,13 @@ async def test_quitting_with_a_client_code_full_of_markup(archive, clock, capsys
     assert "C-[/] session 1 is still live" in capsys.readouterr().err.replace("\n", " ")
 
 
-async def test_a_read_only_window_sees_the_other_windows_changes(tmp_path, clock) -> None:  # noqa: ANN001,E501
-    first = Archive.open(tmp_path / "a", clock=clock)
-    start_live(first, clock)
-    second = Archive.open(tmp_path / "a", clock=clock)
-    try:
-        app = KapsessionApp(second, config=Config(), clock=clock)
-        async with app.run_test() as pilot:
-            table = app.screen.query_one("#sessions")
-            assert table.row_count == 1
-            first.new_session(client="C-NEW", route="oral")
-            app.screen._reread()  # what the refresh timer does  # noqa: SLF001
-            await pilot.pause()
-            assert table.row_count == 2
-    finally:
-        second.close()
-        first.close()
+async def test_a_read_only_window_sees_the_other_windows_changes(two_windows, clock) -> None:  # noqa: ANN001,E501
+    first, second = two_windows
+    app = KapsessionApp(second, config=Config(), clock=clock)
+    async with app.run_test() as pilot:
+        table = app.screen.query_one("#sessions")
+        assert table.row_count == 1
+        first.new_session(client="C-NEW", route="oral")
+        app.screen._reread()  # what the refresh timer does  # noqa: SLF001
+        await pilot.pause()
+        assert table.row_count == 2
