@@ -111,10 +111,16 @@ class ConfigError(ValueError):
     """The config file is unreadable or has a bad value; the message names file, line, key."""
 
 
+KEYMAP_MAX = 100
+_KEY_RE = re.compile(r"^[a-z0-9_+,]{1,60}$")
+
+
 @dataclass(frozen=True)
 class Config:
     values: dict[str, Any] = field(default_factory=lambda: {s.key: s.default for s in SETTINGS})
     path: Path | None = None
+    #: Keys to rebind, by binding id (``[keymap]`` in the file): ``record_vitals = "f5"``.
+    keymap: dict[str, str] = field(default_factory=dict)
 
     def __getitem__(self, key: str) -> Any:
         return self.values[key]
@@ -215,6 +221,7 @@ def load_config(path: Path) -> Config:
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError(f"{path}: not valid TOML: {exc}") from None
     values = {s.key: s.default for s in SETTINGS}
+    keymap = _check_keymap(path, text, data.pop("keymap", {}))
     for key, value in _flatten(data).items():
         line = _line_of(text, key)
         where = f"{path}, line {line}" if line else str(path)
@@ -225,7 +232,7 @@ def load_config(path: Path) -> Config:
             values[key] = _check(setting, value)
         except ValueError as exc:
             raise ConfigError(f"{where}: {key} {exc}") from None
-    config = Config(values=values, path=path)
+    config = Config(values=values, path=path, keymap=keymap)
     for route in ROUTES:
         try:
             RoutePhases(peak=values[f"phases.{route}.peak"],
@@ -233,6 +240,24 @@ def load_config(path: Path) -> Config:
         except ValueError as exc:
             raise ConfigError(f"{path}: phases.{route}: {exc}") from None
     return config
+
+
+def _check_keymap(path: Path, text: str, keymap: object) -> dict[str, str]:
+    """``[keymap]``: binding id = "key[,key…]" (Textual key names such as ``ctrl+r``, ``f5``)."""
+    where = f"{path}, line {_line_of(text, 'keymap.x') or '?'}"
+    if not isinstance(keymap, dict):
+        raise ConfigError(f"{path}: keymap must be a table: [keymap] then id = \"key\" lines")
+    if len(keymap) > KEYMAP_MAX:
+        raise ConfigError(f"{where}: keymap has more than {KEYMAP_MAX} entries")
+    out = {}
+    for action, keys in keymap.items():
+        line = _line_of(text, f"keymap.{action}")
+        here = f"{path}, line {line}" if line else str(path)
+        if not isinstance(keys, str) or not _KEY_RE.match(keys):
+            raise ConfigError(f"{here}: keymap.{action} must be key names in quotes, such as "
+                              "\"ctrl+r\" or \"f5,ctrl+r\"")
+        out[str(action)] = keys
+    return out
 
 
 def _toml_value(value: Any) -> str:
@@ -269,6 +294,9 @@ def default_config_text() -> str:
             limits = " (" + " | ".join(s.choices) + ")"
         lines.append(f"# {s.help}{limits}")
         lines.append(f"{name} = {_toml_value(s.default)}")
+    lines += ["", "# Rebind keys by the action's id (the ids are listed by `?` in each screen's",
+              "# help, e.g. record_vitals, mark_dose, save_note, toggle_veil, finish_session).",
+              "[keymap]", '# record_vitals = "f5"']
     return "\n".join(lines) + "\n"
 
 
@@ -293,6 +321,10 @@ def settings_reference_markdown() -> str:
             allowed = {bool: "true / false", list: "list of texts", str: "text"}.get(s.kind, "")
         default = default.replace("|", "\\|")
         out.append(f"| `{s.key}` | {default} | {allowed} | {s.help} |")
+    out += ["", "## Keymap", "",
+            "A `[keymap]` table rebinds keys by the id of their action, for example",
+            "`record_vitals = \"f5\"` or `finish_session = \"ctrl+e\"`. The ids are shown in",
+            "each screen's help (`?` / F1)."]
     return "\n".join(out) + "\n"
 
 

@@ -102,3 +102,29 @@ def test_config_feeds_the_clock_and_thresholds(tmp_path: Path) -> None:
     assert config.clock.first_checkin_min == 30
     assert config.clock.phases["oral"].return_ == 150
     assert config.thresholds.spo2_low == 92
+
+
+def test_keymap_rebinds_by_id_and_is_validated(tmp_path: Path) -> None:
+    path = tmp_path / "c.toml"
+    path.write_text('[keymap]\nrecord_vitals = "f5"\n')
+    assert load_config(path).keymap == {"record_vitals": "f5"}
+    path.write_text('[keymap]\n\nrecord_vitals = 5\n')
+    with pytest.raises(ConfigError, match="line 3: keymap.record_vitals"):
+        load_config(path)
+
+
+async def test_a_rebound_key_works_in_the_app(tmp_path: Path) -> None:
+    from kapsession import Archive
+    from kapsession.ui.app import KapsessionApp
+    from kapsession.ui.widgets.vitals_dialog import VitalsDialog
+
+    with Archive.open(tmp_path / "a") as archive:
+        archive.new_session(client="C-1", route="im", live=True)
+        config = Config(keymap={"record_vitals": "f5"})
+        app = KapsessionApp(archive, config=config)
+        async with app.run_test() as pilot:
+            await pilot.press("r")
+            await pilot.pause()
+            await pilot.press("f5")
+            await pilot.pause()
+            assert isinstance(app.screen, VitalsDialog)

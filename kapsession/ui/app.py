@@ -59,6 +59,8 @@ class KapsessionApp(App[None]):
         for theme in THEMES:
             self.register_theme(theme)
         self.theme = self.config["theme"]
+        if self.config.keymap:
+            self.set_keymap(self.config.keymap)
 
     # ---- idle lock ----------------------------------------------------------------------
 

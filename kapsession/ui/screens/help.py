@@ -42,10 +42,14 @@ class HelpScreen(ModalScreen[None]):
         table = Table(box=None, show_header=False, padding=(0, 2))
         table.add_column(style="bold", no_wrap=True)
         table.add_column()
+        keymap = getattr(self.app, "_keymap", {})  # keys rebound in the config
         for b in screen_bindings(self.under):
+            key = keymap.get(b.id, b.key) if b.id else b.key
             keys = " / ".join(self.app.get_key_display(Binding(k, b.action))
-                              for k in b.key.split(","))
-            table.add_row(keys, Text(b.tooltip or b.description))
+                              for k in key.split(","))
+            row = Text(b.tooltip or b.description)
+            row.append(f"  ({b.id})", style="dim")
+            table.add_row(keys, row)
         title = getattr(self.under, "HELP_TITLE", type(self.under).__name__)
         with VerticalScroll(id="help-box"):
             yield Static(Text(f"Keys · {title}", style="bold"), id="help-title")
