@@ -62,11 +62,13 @@ async def test_passphrase_lock(archive, clock) -> None:  # noqa: ANN001
         box = app.screen.query_one("#passphrase")
         box.value = "wrong"
         await pilot.press("enter")
+        await app.workers.wait_for_complete()
         await pilot.pause()
         assert isinstance(app.screen, LockScreen)
         assert "not the passphrase" in str(app.screen.query_one("#lock-error").render())
         box.value = "correct horse"
         await pilot.press("enter")
+        await app.workers.wait_for_complete()
         await pilot.pause()
         assert isinstance(app.screen, HomeScreen)
 

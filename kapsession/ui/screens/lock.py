@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from rich.text import Text
-from textual import events, on
+from textual import events, on, work
 from textual.app import ComposeResult
 from textual.containers import Center, Vertical
 from textual.screen import Screen
@@ -58,9 +58,19 @@ class LockScreen(Screen[None]):
 
     @on(Input.Submitted, "#passphrase")
     def _try(self, event: Input.Submitted) -> None:
+        self.query_one("#lock-error", Static).update("Checking…")
+        self._check(event.value)
+
+    @work(thread=True, exclusive=True)
+    def _check(self, passphrase: str) -> None:
+        # Deriving the key (scrypt) takes a moment: off the UI thread, so the clock keeps going.
         assert self.check_passphrase is not None
-        if self.check_passphrase(event.value):
+        ok = self.check_passphrase(passphrase)
+        self.app.call_from_thread(self._checked, ok)
+
+    def _checked(self, ok: bool) -> None:
+        if ok:
             self.app.unlock()  # type: ignore[attr-defined]
-        else:
-            event.input.value = ""
-            self.query_one("#lock-error", Static).update("That is not the passphrase.")
+            return
+        self.query_one("#passphrase", Input).value = ""
+        self.query_one("#lock-error", Static).update("That is not the passphrase.")
