@@ -131,6 +131,7 @@ class Archive:
         self._live: dict[str, Session] = {}
         self._persisted: dict[str, dict[str, Any]] = {}
         self._sorted: list[SessionSummary] | None = None
+        self._live_sorted: list[SessionSummary] = []
         self._index_dirty = False
         self._durable = True
         self._closed = False
@@ -348,15 +349,22 @@ class Archive:
 
     def sessions(self) -> list[SessionSummary]:
         """Summaries of every session, newest first. Opens no session file."""
+        return list(self._newest_first())
+
+    def _newest_first(self) -> list[SessionSummary]:
+        # Kept until a summary changes: the UI asks for the list (and the live ones) often.
         if self._sorted is None:
             self._sorted = sorted(self._summaries.values(), key=lambda s: s.date, reverse=True)
-        return list(self._sorted)
+            self._live_sorted = [s for s in self._sorted if s.status == "live"]
+        return self._sorted
 
     def __len__(self) -> int:
         return len(self._summaries)
 
     def live_sessions(self) -> list[SessionSummary]:
-        return [s for s in self.sessions() if s.status == "live"]
+        """The sessions still live (usually none or one), newest first."""
+        self._newest_first()
+        return list(self._live_sorted)
 
     def summary(self, ref: str) -> SessionSummary:
         return self._summaries[self.resolve_id(ref)]
