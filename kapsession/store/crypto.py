@@ -42,7 +42,7 @@ from filelock import FileLock, Timeout
 
 from .errors import ArchiveError, FutureSchema
 from .fsutil import atomic_write, ensure_private_dir, fsync_dir, remove_stale_temps
-from .storage import DamagedFile
+from .storage import DamagedFile, read_json_file
 
 ENCRYPTION_FILE = "encryption.json"
 LOCK_FILE = "archive.lock"
@@ -276,18 +276,11 @@ def _unlock(root: Path, header: _Header, passphrase: str | None) -> bytes:
 
 
 def _read_header(root: Path) -> _Header | None:
-    path = root / ENCRYPTION_FILE
     try:
-        raw = path.read_bytes()
-    except FileNotFoundError:
-        return None
-    except OSError as exc:
-        raise DamagedHeader(root, f"cannot be read ({exc.strerror})") from None
-    try:
-        data = orjson.loads(raw)
-    except orjson.JSONDecodeError:
-        raise DamagedHeader(root, "is not valid JSON") from None
-    return _parse_header(root, data)
+        data = read_json_file(root / ENCRYPTION_FILE)
+    except DamagedFile as exc:
+        raise DamagedHeader(root, exc.problem) from None
+    return None if data is None else _parse_header(root, data)
 
 
 def _parse_header(root: Path, data: Any) -> _Header:
