@@ -70,11 +70,6 @@ class Filter:
             return all(w in hay for w in self.words)
         return True
 
-    def unmatched_words(self, s: SessionSummary) -> tuple[str, ...]:
-        """The free words the summary alone does not contain (to look for in the notes)."""
-        hay = summary_haystack(s)
-        return tuple(w for w in self.words if w not in hay)
-
 
 def summary_haystack(s: SessionSummary) -> str:
     return f"{s.client}\n{route_label(s.route)}\n{s.intention}".lower()
