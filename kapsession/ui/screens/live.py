@@ -196,7 +196,7 @@ class LiveScreen(Screen[None]):
             # Saved durably: only now does the box clear.
             if note.value == raw:
                 note.value = ""
-            self._clear_draft()
+            self.save_draft()  # the box is empty now: so is the stored draft
             tag = f" as {parsed.category}" if parsed.category else ""
             self._status(f"Saved{tag}{' and flagged' if parsed.flagged else ''}.")
             self._stop_retry()
@@ -217,13 +217,6 @@ class LiveScreen(Screen[None]):
         if self._retry is not None:
             self._retry.stop()
             self._retry = None
-
-    def _clear_draft(self) -> None:
-        try:
-            self.archive.save_draft(self.session_id, self.query_one("#note", Input).value)
-            self._draft_saved = self.query_one("#note", Input).value
-        except (ArchiveError, ValidationError, SessionStateError):
-            pass  # the next draft tick tries again
 
     def save_draft(self) -> bool:
         """Keep the unsent note on disk (every few seconds, only when it changed).
