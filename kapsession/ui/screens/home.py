@@ -201,12 +201,12 @@ class HomeScreen(Screen[None]):
             empty.update(f"{table.row_count:,} of {len(rows):,} sessions shown; moving down "
                          "past the last row shows more.")
             empty.display = True
-        elif not rows and self.archive.sessions():
+        elif not rows and len(self.archive):
             empty.update("No session matches the filter (escape clears it)." if total_known
                          else "Searching the notes…")
             empty.display = True
         else:
-            empty.display = not self.archive.sessions()
+            empty.display = not len(self.archive)
 
     @on(DataTable.RowHighlighted, "#sessions")
     def _maybe_more(self, event: DataTable.RowHighlighted) -> None:
