@@ -8,6 +8,7 @@ from rich.text import Text
 from textual import events
 from textual.app import App, SystemCommand
 from textual.binding import Binding
+from textual.dom import DOMNode
 from textual.screen import Screen
 
 from ..config import Config, save_setting
@@ -15,6 +16,7 @@ from ..model import Clock
 from ..model.times import system_clock
 from ..prompts import PromptLibrary, load_library
 from ..store import Archive
+from .bindings import named_bindings
 from .screens.help import HelpScreen
 from .screens.home import HomeScreen
 from .themes import THEMES
@@ -153,21 +155,15 @@ class KapsessionApp(App[None]):
 
     def get_system_commands(self, screen: Screen) -> Iterable[SystemCommand]:
         """Every action of the current screen by the name its key shows, plus the app's own."""
-        seen: set[str] = set()
-        for node in (screen, self):
-            for binding in node._bindings.key_to_bindings.values():  # noqa: SLF001
-                for b in binding:
-                    if (not b.description or not b.id or b.action in seen
-                            or b.action == "command_palette"):
-                        continue
-                    if node is screen and screen.check_action(b.action, ()) is False:
-                        continue
-                    seen.add(b.action)
-                    target = node
+        for node, b in named_bindings([screen, self]):
+            if b.action == "command_palette":
+                continue
+            if node is screen and screen.check_action(b.action, ()) is False:
+                continue
 
-                    async def run(action: str = b.action, target=target) -> None:  # noqa: ANN001
-                        await target.run_action(action)
+            async def run(action: str = b.action, target: DOMNode = node) -> None:
+                await target.run_action(action)
 
-                    names = getattr(node, "COMMAND_NAMES", {})
-                    yield SystemCommand(names.get(b.action, b.description),
-                                        b.tooltip or b.description, run)
+            names = getattr(node, "COMMAND_NAMES", {})
+            yield SystemCommand(names.get(b.action, b.description), b.tooltip or b.description,
+                                run)

@@ -230,3 +230,17 @@ async def test_a_read_only_window_sees_the_other_windows_changes(two_windows, cl
         app.screen._reread()  # what the refresh timer does  # noqa: SLF001
         await pilot.pause()
         assert table.row_count == 2
+
+
+async def test_the_palette_names_every_live_action_once(archive, clock) -> None:  # noqa: ANN001
+    start_live(archive, clock)
+    app = KapsessionApp(archive, config=Config(), clock=clock)
+    async with app.run_test() as pilot:
+        await pilot.press("r")
+        await pilot.pause()
+        titles = [c.title for c in app.get_system_commands(app.screen)]
+        for name in ("Save note", "Mark dose", "Record vitals", "Log side effect or rating",
+                     "Next grounding prompt", "Choose prompt situation", "Log prompt used",
+                     "Privacy veil", "Finish session", "Quit", "Theme"):
+            assert titles.count(name) == 1, (name, titles)
+        assert not any("Scroll" in t or "Copy" in t for t in titles)

@@ -10,23 +10,12 @@ from textual.containers import VerticalScroll
 from textual.screen import ModalScreen, Screen
 from textual.widgets import Static
 
+from ..bindings import named_bindings
+
 
 def screen_bindings(screen: Screen) -> list[Binding]:
-    """The screen's bindings (and its focused widget's and the app's) that have a description."""
-    out: list[Binding] = []
-    seen: set[str] = set()
-    nodes = [screen.focused, screen, screen.app] if screen.focused else [screen, screen.app]
-    for node in nodes:
-        if node is None:
-            continue
-        for bindings in node._bindings.key_to_bindings.values():  # noqa: SLF001
-            for b in bindings:
-                # Only kapsession's own actions (they carry an id), not every generic
-                # widget key (scroll left, copy selection …).
-                if b.description and b.id and b.action not in seen:
-                    seen.add(b.action)
-                    out.append(b)
-    return out
+    """The keys of ``screen``: its focused widget's, its own and the app's."""
+    return [b for _, b in named_bindings([screen.focused, screen, screen.app])]
 
 
 class HelpScreen(ModalScreen[None]):
