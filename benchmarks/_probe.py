@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import gc
 import json
 import resource
 import sys
@@ -86,6 +87,7 @@ def kapsession_app(archive_dir: str, marks: dict[str, float]):  # noqa: ANN201
     archive = Archive.open(archive_dir, thresholds=config.thresholds)
     marks["archive_open"] = _now()
     app = KapsessionApp(archive, config=config, clock=system_clock)
+    gc.freeze()  # as kapsession's cli._run does just before App.run
     return app, archive
 
 

@@ -6,6 +6,7 @@ A user mistake prints one line on stderr and exits 1; never a traceback.
 from __future__ import annotations
 
 import argparse
+import gc
 import getpass
 import logging
 import os
@@ -17,6 +18,7 @@ from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from datetime import date, datetime, timedelta
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import orjson
 from rich.console import Console
@@ -31,6 +33,9 @@ from .model.vocab import route_label
 from .store import Archive, ArchiveError, ArchiveReadOnly
 from .store.archive import ENCRYPTION_FILE
 from .store.fsutil import atomic_write, ensure_private_dir
+
+if TYPE_CHECKING:
+    from textual.app import App
 
 EXIT_USER_ERROR = 1
 PASSPHRASE_ENV = "KAPSESSION_PASSPHRASE"
@@ -389,7 +394,7 @@ def run_app(args: argparse.Namespace) -> int:
             config = config.with_values(idle_lock_minutes=0)
         archive = make_demo_archive(config, clock)
         try:
-            KapsessionApp(archive, config=config, clock=clock, demo=True).run()
+            _run(KapsessionApp(archive, config=config, clock=clock, demo=True))
         finally:
             archive.close()
             shutil.rmtree(archive.path.parent, ignore_errors=True)
@@ -407,11 +412,19 @@ def run_app(args: argparse.Namespace) -> int:
                 return False
             return True
     try:
-        KapsessionApp(archive, config=config, clock=system_clock,
-                      check_passphrase=check).run()
+        _run(KapsessionApp(archive, config=config, clock=system_clock,
+                           check_passphrase=check))
     finally:
         archive.close()
     return 0
+
+
+def _run(app: App[None]) -> None:
+    # What exists now (above all the archive's summaries, one per session) lives as long as
+    # the app: frozen out of the cyclic collector's reach, its full passes and the one at
+    # exit stop walking 10,000 summaries (~40 ms of start-up and exit at that size).
+    gc.freeze()
+    app.run()
 
 
 def fast_clock(factor: int) -> Clock:

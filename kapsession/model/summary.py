@@ -5,9 +5,8 @@ Summaries live in the archive's index, so listing 10,000 sessions opens no sessi
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import date, datetime
-from typing import Any
+from typing import Any, NamedTuple
 
 from .session import Session
 from .times import to_iso
@@ -17,8 +16,11 @@ from .times import to_iso
 INTENTION_EXCERPT = 120
 
 
-@dataclass(frozen=True, slots=True)
-class SessionSummary:
+class SessionSummary(NamedTuple):
+    """Read-only. A named tuple rather than a frozen dataclass: an archive of 10,000
+    sessions builds 10,000 of these at every start-up, and a frozen dataclass's ``__init__``
+    (one ``object.__setattr__`` per field) costs twice as much as the tuple."""
+
     id: str
     client: str
     session_no: int
@@ -94,36 +96,36 @@ class SessionSummary:
     def from_dict(cls, d: dict[str, Any]) -> SessionSummary:
         """Rebuild from an index row. Called 10,000 times when a large archive opens, so it
         parses directly; any surprise raises and the caller reads the session file instead."""
-        def when(key: str) -> datetime | None:
-            value = d.get(key)
-            if value is None:
-                return None
-            parsed = datetime.fromisoformat(value)
-            if parsed.tzinfo is None:
-                raise ValueError(f"{key}: timestamp has no UTC offset")
-            return parsed
-
-        created = when("created")
-        if created is None:
-            raise ValueError("created: missing")
-        integration = d.get("integration_date")
+        get = d.get
+        integration = get("integration_date")
         return cls(
-            id=d["id"],
-            client=d["client"],
-            session_no=d["session_no"],
-            status=d["status"],
-            route=d["route"],
-            medicine=d.get("medicine", "ketamine"),
-            created=created,
-            started=when("started"),
-            dosed=when("dosed"),
-            ended=when("ended"),
-            signed=when("signed"),
-            dose_mg=d.get("dose_mg"),
-            duration_min=d.get("duration_min"),
-            entries=d.get("entries", 0),
-            flagged=d.get("flagged", 0),
-            intention=d.get("intention", ""),
-            integration_date=date.fromisoformat(integration) if integration else None,
-            addenda=d.get("addenda", 0),
+            d["id"],
+            d["client"],
+            d["session_no"],
+            d["status"],
+            d["route"],
+            get("medicine", "ketamine"),
+            _aware(d["created"], "created"),
+            _aware(get("started"), "started"),
+            _aware(get("dosed"), "dosed"),
+            _aware(get("ended"), "ended"),
+            _aware(get("signed"), "signed"),
+            get("dose_mg"),
+            get("duration_min"),
+            get("entries", 0),
+            get("flagged", 0),
+            get("intention", ""),
+            date.fromisoformat(integration) if integration else None,
+            get("addenda", 0),
         )
+
+
+def _aware(value: str | None, key: str) -> datetime | None:
+    if value is None:
+        if key == "created":
+            raise ValueError("created: missing")
+        return None
+    parsed = datetime.fromisoformat(value)
+    if parsed.tzinfo is None:
+        raise ValueError(f"{key}: timestamp has no UTC offset")
+    return parsed

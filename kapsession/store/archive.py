@@ -29,7 +29,6 @@ from typing import Any, TypeVar
 
 from filelock import FileLock, Timeout
 from tinydb import TinyDB
-from tinydb.middlewares import CachingMiddleware
 from tinydb.table import Document
 
 from ..model import (
@@ -99,11 +98,6 @@ def load_session_file(path: Path, codec: Codec | None = None) -> tuple[Session, 
         db.close()
 
 
-class _IndexCache(CachingMiddleware):
-    # The index is written only when we flush it, never per operation.
-    WRITE_CACHE_SIZE = 1 << 30
-
-
 class Archive:
     """A folder of sessions. Open with :meth:`Archive.open`; close (or use ``with``) when done.
 
@@ -135,8 +129,9 @@ class Archive:
         self._index_dirty = False
         self._durable = True
         self._closed = False
-        self._index = TinyDB(path / "index.json", storage=_IndexCache(AtomicJSONStorage),
-                             read_only=read_only, codec=codec)
+        # Read once on open and written whole on close: nothing of it stays in memory.
+        self._index = TinyDB(path / "index.json", storage=AtomicJSONStorage,
+                             read_only=read_only, codec=codec, cache=False)
 
     # ---- opening and closing ------------------------------------------------------------
 
@@ -329,18 +324,17 @@ class Archive:
         """Rewrite the index from the summaries in memory (one atomic write)."""
         if self.read_only:
             return
-        table = self._index.table(INDEX_TABLE)
-        table.truncate()
-        rows = []
-        for sid, summary in self._summaries.items():
+        rows: dict[str, dict[str, Any]] = {}
+        for n, (sid, summary) in enumerate(self._summaries.items(), 1):
             row = summary.to_dict()
             row["mtime_ns"], row["size"] = self._stats.get(sid, (0, 0))
-            rows.append(row)
-        table.insert_multiple(rows)
+            rows[str(n)] = row
+        # The whole table in one write, in TinyDB's own layout (table → doc id → row): going
+        # through Table.truncate/insert_multiple would read the old file back first.
         storage = self._index.storage
-        storage.storage.durable = self._durable  # type: ignore[attr-defined]
+        storage.durable = self._durable  # type: ignore[attr-defined]
         try:
-            storage.flush()  # type: ignore[attr-defined]
+            storage.write({INDEX_TABLE: rows})
         except OSError as exc:
             raise StorageError("the archive index", exc) from exc
         self._index_dirty = False
@@ -436,9 +430,6 @@ class Archive:
         for db in self._files.values():
             db.close()
         self._files.clear()
-        self._index.close()
-        self._index = TinyDB(self.path / "index.json", storage=_IndexCache(AtomicJSONStorage),
-                             read_only=self.read_only, codec=self.codec)
         self._sorted = None
         self._load()
 
