@@ -5,6 +5,7 @@ Summaries live in the archive's index, so listing 10,000 sessions opens no sessi
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import date, datetime
 from typing import Any, NamedTuple
 
@@ -70,6 +71,7 @@ class SessionSummary(NamedTuple):
         )
 
     def to_dict(self) -> dict[str, Any]:
+        """As JSON values, keyed by field name in field order (``list --json`` prints this)."""
         return {
             "id": self.id,
             "client": self.client,
@@ -91,6 +93,23 @@ class SessionSummary(NamedTuple):
                                  else None),
             "addenda": self.addenda,
         }
+
+    def to_row(self) -> list[Any]:
+        """As JSON values in field order: the archive index stores summaries as rows."""
+        return list(self.to_dict().values())
+
+    @classmethod
+    def from_row(cls, row: Sequence[Any]) -> SessionSummary:
+        """Rebuild from :meth:`to_row` (extra values after the fields are ignored). Like
+        :meth:`from_dict`, any surprise raises."""
+        (sid, client, session_no, status, route, medicine, created, started, dosed, ended,
+         signed, dose_mg, duration_min, entries, flagged, intention, integration,
+         addenda) = row[:_FIELD_COUNT]
+        return cls(sid, client, session_no, status, route, medicine,
+                   _aware(created, "created"), _aware(started, "started"),
+                   _aware(dosed, "dosed"), _aware(ended, "ended"), _aware(signed, "signed"),
+                   dose_mg, duration_min, entries, flagged, intention,
+                   date.fromisoformat(integration) if integration else None, addenda)
 
     @classmethod
     def from_dict(cls, d: dict[str, Any]) -> SessionSummary:
@@ -118,6 +137,9 @@ class SessionSummary(NamedTuple):
             date.fromisoformat(integration) if integration else None,
             get("addenda", 0),
         )
+
+
+_FIELD_COUNT = len(SessionSummary._fields)
 
 
 def _aware(value: str | None, key: str) -> datetime | None:

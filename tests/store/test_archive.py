@@ -214,10 +214,68 @@ def test_an_index_out_of_step_is_corrected(tmp_path: Path, clock) -> None:  # no
         a.flush_index()
         a.add_note(sid, "after the index was written")
         a._index_dirty = False  # as if the process died before closing  # noqa: SLF001
-    index = orjson.loads((tmp_path / "a" / "index.json").read_bytes())
-    assert [row["entries"] for row in index["sessions"].values()] == [1]  # the dose only
+    assert [row["entries"] for row in index_rows(tmp_path / "a")] == [1]  # the dose only
     with Archive.open(tmp_path / "a", clock=clock) as a:
         assert a.summary(sid).entries == 2  # the dose and the note
+
+
+def index_rows(root: Path) -> list[dict]:
+    """The index as stored: one document of column names and rows."""
+    [doc] = orjson.loads((root / "index.json").read_bytes())["sessions"].values()
+    return [dict(zip(doc["fields"], row, strict=True)) for row in doc["rows"]]
+
+
+def write_index(root: Path, table: dict) -> None:
+    (root / "index.json").write_bytes(orjson.dumps({"sessions": table}))
+
+
+def test_the_index_answers_the_list_without_reading_session_files(tmp_path: Path,
+                                                                 clock) -> None:  # noqa: ANN001
+    root = tmp_path / "a"
+    with Archive.open(root, clock=clock) as a:
+        sid = live_session(a)
+    [row] = index_rows(root)
+    assert row["id"] == sid and row["client"] == "C-0042"
+    # A mark only the index can hold: if the session file were read, entries would be 1.
+    row["entries"] = 77
+    layouts = {
+        "rows": {"1": {"fields": list(row), "rows": [list(row.values())]}},
+        "other columns": {"1": {"fields": ["new column", *row],
+                                "rows": [["future", *row.values()]]}},
+        "a document per session (before 0.2)": {"1": row},
+    }
+    for layout, table in layouts.items():
+        write_index(root, table)
+        with Archive.open(root, clock=clock, read_only=True) as a:
+            assert a.summary(sid).entries == 77, layout
+            assert a.problems == [], layout
+        with Archive.open(root, clock=clock) as a:  # writable: rewritten in today's layout
+            assert a.summary(sid).entries == 77, layout
+        assert index_rows(root) == [row], layout
+
+
+def test_index_rows_that_make_no_sense_are_read_from_the_session_files(
+        tmp_path: Path, clock) -> None:  # noqa: ANN001
+    root = tmp_path / "a"
+    with Archive.open(root, clock=clock) as a:
+        sid = live_session(a)
+        a.add_note(sid, "second entry")
+    [row] = index_rows(root)
+    row["entries"] = 77  # what a row trusted by mistake would show
+    values = list(row.values())
+    fields = list(row)
+    bad_rows = {
+        "too short": values[:-1],
+        "an id that is not a string": [1, *values[1:]],
+        "not a list": {"id": sid},
+        "a date that is not one": [*values[:6], "yesterday", *values[7:]],
+        "a time without an offset": [*values[:6], "2026-11-24T10:00:00", *values[7:]],
+    }
+    for what, bad in bad_rows.items():
+        write_index(root, {"1": {"fields": fields, "rows": [bad]}})
+        with Archive.open(root, clock=clock) as a:
+            assert a.summary(sid).entries == 2, what
+        assert index_rows(root)[0]["entries"] == 2, what  # and the index was rewritten
 
 
 def test_a_failed_write_raises_and_damages_nothing(archive: Archive,
