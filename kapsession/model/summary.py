@@ -100,11 +100,14 @@ class SessionSummary(NamedTuple):
 
     @classmethod
     def from_row(cls, row: Sequence[Any]) -> SessionSummary:
-        """Rebuild from :meth:`to_row` (extra values after the fields are ignored). Like
-        :meth:`from_dict`, any surprise raises."""
+        """Rebuild from :meth:`to_row` (extra values after the fields are ignored). Called
+        10,000 times when a large archive opens, so it parses directly; any surprise raises
+        and the caller reads the session file instead."""
         (sid, client, session_no, status, route, medicine, created, started, dosed, ended,
          signed, dose_mg, duration_min, entries, flagged, intention, integration,
          addenda) = row[:_FIELD_COUNT]
+        if created is None:
+            raise ValueError("created: missing")
         return cls(sid, client, session_no, status, route, medicine,
                    _aware(created, "created"), _aware(started, "started"),
                    _aware(dosed, "dosed"), _aware(ended, "ended"), _aware(signed, "signed"),
@@ -113,39 +116,23 @@ class SessionSummary(NamedTuple):
 
     @classmethod
     def from_dict(cls, d: dict[str, Any]) -> SessionSummary:
-        """Rebuild from an index row. Called 10,000 times when a large archive opens, so it
-        parses directly; any surprise raises and the caller reads the session file instead."""
-        get = d.get
-        integration = get("integration_date")
-        return cls(
-            d["id"],
-            d["client"],
-            d["session_no"],
-            d["status"],
-            d["route"],
-            get("medicine", "ketamine"),
-            _aware(d["created"], "created"),
-            _aware(get("started"), "started"),
-            _aware(get("dosed"), "dosed"),
-            _aware(get("ended"), "ended"),
-            _aware(get("signed"), "signed"),
-            get("dose_mg"),
-            get("duration_min"),
-            get("entries", 0),
-            get("flagged", 0),
-            get("intention", ""),
-            date.fromisoformat(integration) if integration else None,
-            get("addenda", 0),
-        )
+        """Rebuild from :meth:`to_dict`'s keys; the optional ones may be missing (rows
+        written before they existed). Any surprise raises, as in :meth:`from_row`."""
+        return cls.from_row([d[k] if k not in _OPTIONAL else d.get(k, _OPTIONAL[k])
+                             for k in cls._fields])
 
 
 _FIELD_COUNT = len(SessionSummary._fields)
+#: Fields an older row may lack, and what their absence means.
+_OPTIONAL: dict[str, Any] = {
+    "medicine": "ketamine", "started": None, "dosed": None, "ended": None, "signed": None,
+    "dose_mg": None, "duration_min": None, "entries": 0, "flagged": 0, "intention": "",
+    "integration_date": None, "addenda": 0,
+}
 
 
 def _aware(value: str | None, key: str) -> datetime | None:
     if value is None:
-        if key == "created":
-            raise ValueError("created: missing")
         return None
     parsed = datetime.fromisoformat(value)
     if parsed.tzinfo is None:

@@ -102,32 +102,36 @@ def load_session_file(path: Path, codec: Codec | None = None) -> tuple[Session, 
         db.close()
 
 
-def _index_rows(tables: dict[str, Any]) -> dict[str, list[Any] | dict[str, Any]]:
-    """Session id → its index row: a list in :data:`INDEX_FIELDS` order, or (for an index
-    written with other columns, or one document per session as before 0.2) a dict by name.
-    Rows that make no sense are left out, so their session files are read instead."""
-    found: dict[str, list[Any] | dict[str, Any]] = {}
+def _index_rows(tables: dict[str, Any]) -> tuple[dict[str, list[Any]], bool]:
+    """Session id → its index row, in :data:`INDEX_FIELDS` order; and whether the index was
+    stored in today's layout. Rows of an index written with other columns, or with one
+    document per session (before 0.2), are put in that order by name. Rows that make no
+    sense are left out, so their session files are read instead."""
+    found: dict[str, list[Any]] = {}
+    current = True
     for doc in (tables.get(INDEX_TABLE) or {}).values():
         if not isinstance(doc, dict):
             continue
         fields, rows = doc.get("fields"), doc.get("rows")
         if not (isinstance(fields, list) and isinstance(rows, list)):
-            if isinstance(doc.get("id"), str):
-                found[doc["id"]] = doc
+            fields, rows = list(doc), [list(doc.values())]  # one document per session
+            current = False
+        if tuple(fields) == INDEX_FIELDS:
+            found.update((row[0], row) for row in rows if isinstance(row, list)
+                         and len(row) == len(INDEX_FIELDS) and isinstance(row[0], str))
             continue
-        width = len(fields)
-        same = tuple(fields) == INDEX_FIELDS
+        current = False
         for row in rows:
-            if not isinstance(row, list) or len(row) != width:
-                continue
-            if same:
-                if isinstance(row[0], str):
-                    found[row[0]] = row
+            if not isinstance(row, list) or len(row) != len(fields):
                 continue
             named = dict(zip(fields, row, strict=True))
-            if isinstance(named.get("id"), str):
-                found[named["id"]] = named
-    return found
+            try:
+                summary = SessionSummary.from_dict(named)
+            except (KeyError, ValueError, TypeError, AttributeError):
+                continue
+            if isinstance(summary.id, str):
+                found[summary.id] = [*summary.to_row(), named.get("mtime_ns"), named.get("size")]
+    return found, current
 
 
 class Archive:
@@ -254,9 +258,11 @@ class Archive:
                 gc.enable()
 
     def _load_index_and_files(self) -> None:
-        indexed: dict[str, list[Any] | dict[str, Any]] = {}
+        indexed: dict[str, list[Any]] = {}
         try:
-            indexed = _index_rows(self._index.storage.read() or {})
+            indexed, current = _index_rows(self._index.storage.read() or {})
+            if not current:
+                self._index_dirty = True  # rewrite it in today's layout
         except DamagedFile as exc:
             self._set_aside(self.path / "index.json", exc.problem, note="it will be rebuilt")
             self._index_dirty = True
@@ -279,18 +285,11 @@ class Archive:
             st = entry.stat()
             stat = (st.st_mtime_ns, st.st_size)
             row = indexed.pop(sid, None)
-            if row is not None:
+            if row is not None and (row[-2], row[-1]) == stat:
                 try:
-                    if type(row) is list:
-                        if (row[-2], row[-1]) == stat:
-                            self._summaries[sid] = SessionSummary.from_row(row)
-                            self._stats[sid] = stat
-                            continue
-                    elif (row.get("mtime_ns"), row.get("size")) == stat:  # type: ignore[union-attr]
-                        self._summaries[sid] = SessionSummary.from_dict(row)  # type: ignore[arg-type]
-                        self._stats[sid] = stat
-                        self._index_dirty = True  # rewrite it in today's layout
-                        continue
+                    self._summaries[sid] = SessionSummary.from_row(row)
+                    self._stats[sid] = stat
+                    continue
                 except (KeyError, ValueError, TypeError, AttributeError):
                     pass  # a damaged index row: read the session file instead
             session = self._read_session(sid)
