@@ -99,10 +99,10 @@ def _save_run(archive: Any, saves: int) -> tuple[list[float], list[float]]:
     return times, dose_ms
 
 
-def bench_note_saves(variants: dict[str, Callable[[int], tuple[Path, str | None]]], saves: int,
+def bench_note_saves(variants: dict[str, Callable[[], tuple[Path, str | None]]], saves: int,
                      runs: int) -> dict[str, dict[str, Any]]:
     """``Archive.add_note`` on a live session, ``saves`` per run, for each variant (an archive
-    size, or the largest one encrypted). ``variants[name](run)`` makes a fresh copy of that
+    size, or the largest one encrypted). ``variants[name]()`` makes a fresh copy of that
     archive and says its passphrase.
 
     A save is mostly two fsyncs, and on this VM their cost depends on where a copy's files
@@ -116,7 +116,7 @@ def bench_note_saves(variants: dict[str, Callable[[int], tuple[Path, str | None]
     dose_ms: dict[str, list[float]] = {name: [] for name in variants}
     for run in range(runs):
         for name, make in variants.items():
-            folder, passphrase = make(run)
+            folder, passphrase = make()
             # The copy just wrote up to 10,000 files: flush them now, or the first fsyncs of
             # the saves wait for that writeback (ext4 commits it in the same journal).
             os.sync()
@@ -564,9 +564,9 @@ def main(argv: list[str] | None = None) -> int:
         if "save" in only:  # on fresh copies: it adds live sessions
             log("note saves, every archive in turn …")
             biggest = max(sizes)
-            variants: dict[str, Callable[[int], tuple[Path, str | None]]] = {
-                str(n): (lambda _run, n=n: (_archives.work_copy(n, work), None)) for n in sizes}
-            variants["encrypted"] = lambda _run: encrypted_copy(biggest, work)
+            variants: dict[str, Callable[[], tuple[Path, str | None]]] = {
+                str(n): (lambda n=n: (_archives.work_copy(n, work), None)) for n in sizes}
+            variants["encrypted"] = lambda: encrypted_copy(biggest, work)
             saved = attempt("note saves", bench_note_saves, variants, args.saves, args.runs)
             for n in sizes:
                 per = results["sizes"][str(n)]
