@@ -169,7 +169,7 @@ def bench_reference_save(n: int, work: Path, saves: int, runs: int) -> dict[str,
                 entries.append({
                     "id": secrets.token_hex(8), "at": datetime.now(UTC).isoformat(),
                     "kind": "note", "text": NOTES[i % len(NOTES)], "category": None,
-                    "flagged": False, "values": {}, "history": [], "struck": None,
+                    "flagged": False, "values": {}, "history": [],
                 })
                 t0 = time.perf_counter()
                 table.update({"entries": entries}, doc_ids=[doc_id])

@@ -57,17 +57,24 @@ def entry_text(entry: Entry, config: Config | None = None, *, full: bool = False
         body.append(entry.text)
     else:
         body = Text(entry.text)
-    if entry.history:
-        if full:
-            for h in entry.history:
-                body.append(f"\n  earlier text, changed {local_time(h.at)}: ", style="dim")
-                body.append(h.text, style="dim")
-        else:
-            body.append(" (edited)", style="dim")
-    if entry.struck is not None:
+    struck = entry.struck
+    if struck is not None:
         body.stylize("strike")
         body.append(" — struck: ", style="dim")
-        body.append(entry.struck.reason, style="dim")
+        body.append(struck.reason, style="dim")
+    if full:
+        for change in entry.history:
+            when = local_time(change.at)
+            if change.event == "edit":
+                body.append(f"\n  earlier text, changed {when}: ", style="dim")
+                body.append(change.text, style="dim")
+            elif change is not struck:
+                body.append(f"\n  {'struck' if change.event == 'strike' else 'restored'} "
+                            f"{when}" + (": " if change.reason else ""), style="dim")
+                body.append(change.reason, style="dim")
+    elif entry.history and struck is None:
+        body.append(" (edited)" if entry.history[-1].event == "edit" else " (restored)",
+                    style="dim")
     return body
 
 

@@ -22,6 +22,8 @@ has a dose, with ``T+`` (negative before the dose).
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import re
 from datetime import date, datetime, timedelta, tzinfo
 
@@ -212,27 +214,27 @@ def _mg(value: object) -> str:
 # ---- pieces -------------------------------------------------------------------------------
 
 
-def _changes(entry: Entry, times: _Times, indent: str) -> str:
-    """`` (edited …; earlier text: …)`` for each edit and `` (struck …: reason)``."""
-    if not entry.history and entry.struck is None:
-        return ""
+def _history(entry: Entry, times: _Times, escape: Callable[[str], str]) -> str:
+    """`` (edited …; earlier text: …)``, `` (struck …: reason)``, `` (restored …)`` for each
+    change to the entry, in order."""
     out = []
-    for edit in entry.history:
-        out.append(f" (edited {times.clock(edit.at)}; earlier text: "
-                   f"{escape_markdown(edit.text, indent=indent)})")
-    if entry.struck is not None:
-        out.append(f" (struck {times.clock(entry.struck.at)}: "
-                   f"{escape_markdown(entry.struck.reason, indent=indent)})")
+    for change in entry.history:
+        when = times.clock(change.at)
+        if change.event == "edit":
+            out.append(f" (edited {when}; earlier text: {escape(change.text)})")
+        else:
+            reason = f": {escape(change.reason)}" if change.reason else ""
+            out.append(f" ({'struck' if change.event == 'strike' else 'restored'} {when}"
+                       f"{reason})")
     return "".join(out)
+
+
+def _changes(entry: Entry, times: _Times, indent: str) -> str:
+    return _history(entry, times, lambda text: escape_markdown(text, indent=indent))
 
 
 def _cell_changes(entry: Entry, times: _Times) -> str:
-    out = []
-    for edit in entry.history:
-        out.append(f" (edited {times.clock(edit.at)}; earlier text: {escape_cell(edit.text)})")
-    if entry.struck is not None:
-        out.append(f" (struck {times.clock(entry.struck.at)}: {escape_cell(entry.struck.reason)})")
-    return "".join(out)
+    return _history(entry, times, escape_cell)
 
 
 def _label(labels: dict[str, str], value: object, default: str) -> str:

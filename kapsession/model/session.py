@@ -20,11 +20,15 @@ from .text import NOTE_MAX, SHORT_MAX, clean_text, optional_text, require_text
 from .times import date_from_iso, from_iso, to_iso
 from .vitals import Vitals
 
-SCHEMA_VERSION = 1
+# 2: an entry's strikes and restores are events in its history, beside its edits.
+SCHEMA_VERSION = 2
 CLIENT_CODE_MAX = 32
 DOSE_MAX_MG = 1000
 INITIALS_MAX = 8
 REASON_MAX = 500
+# How long after a change to the record the undo key still offers to undo it.
+UNDO_WINDOW = timedelta(minutes=2)
+UNDO_REASON = "undo"
 DRAFT_MAX = NOTE_MAX
 
 _ID_RE = re.compile(r"^[0-9a-f]{32}$")
@@ -167,39 +171,63 @@ def checklist_from_texts(texts: list[str]) -> list[ChecklistItem]:
 
 @dataclass
 class Edit:
-    """An earlier version of an entry's text, kept when the entry was edited."""
+    """A history event: the entry's text was changed. ``text`` is the text before the change."""
 
     at: datetime
     text: str
+    event = "edit"
 
     def to_dict(self) -> dict[str, Any]:
-        return {"at": to_iso(self.at), "text": self.text}
-
-    @classmethod
-    def from_dict(cls, data: Any) -> Edit:
-        return cls(at=_stored_time("edit.at", data["at"]),
-                   text=_stored_text("edit.text", data["text"]))
+        return {"event": self.event, "at": to_iso(self.at), "text": self.text}
 
 
 @dataclass
 class Strike:
-    """An entry struck through: it stays in the record with the reason and time."""
+    """A history event: the entry was struck through. It stays in the record with the reason."""
 
     at: datetime
     reason: str
+    event = "strike"
 
     def to_dict(self) -> dict[str, Any]:
-        return {"at": to_iso(self.at), "reason": self.reason}
+        return {"event": self.event, "at": to_iso(self.at), "reason": self.reason}
 
-    @classmethod
-    def from_dict(cls, data: Any) -> Strike:
-        return cls(at=_stored_time("strike.at", data["at"]),
-                   reason=_stored_text("strike.reason", data["reason"], REASON_MAX))
+
+@dataclass
+class Restore:
+    """A history event: a struck entry stands again. The strike stays in the history."""
+
+    at: datetime
+    reason: str
+    event = "restore"
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"event": self.event, "at": to_iso(self.at), "reason": self.reason}
+
+
+Change = Edit | Strike | Restore
+
+
+def change_from_dict(data: Any) -> Change:
+    """One stored history event (``entry.history[2].reason`` names a bad field)."""
+    event = data["event"]
+    at = _stored_time("change.at", data["at"])
+    if event == "edit":
+        return Edit(at=at, text=_stored_text("change.text", data["text"]))
+    if event in ("strike", "restore"):
+        reason = _stored_text("change.reason", data["reason"], REASON_MAX)
+        return Strike(at=at, reason=reason) if event == "strike" else Restore(at=at,
+                                                                              reason=reason)
+    raise ValueError("change.event: unknown event")
 
 
 @dataclass
 class Entry:
-    """One timeline entry. ``values`` holds what the kind needs (mg, vitals, scale and score)."""
+    """One timeline entry. ``values`` holds what the kind needs (mg, vitals, scale and score).
+
+    ``history`` is the entry's record of changes, oldest first: edits keep the earlier text,
+    a strike keeps its reason, a restore undoes a strike; nothing in it is ever removed.
+    """
 
     id: str
     at: datetime
@@ -208,12 +236,31 @@ class Entry:
     category: str | None = None
     flagged: bool = False
     values: dict[str, Any] = field(default_factory=dict)
-    history: list[Edit] = field(default_factory=list)
-    struck: Strike | None = None
+    history: list[Change] = field(default_factory=list)
 
     @property
     def vitals(self) -> Vitals | None:
         return Vitals.from_dict(self.values) if self.kind == "vitals" else None
+
+    @property
+    def struck(self) -> Strike | None:
+        """The strike in force: the last one, unless a restore came after it."""
+        current: Strike | None = None
+        for change in self.history:
+            if isinstance(change, Strike):
+                current = change
+            elif isinstance(change, Restore):
+                current = None
+        return current
+
+    @property
+    def edits(self) -> list[Edit]:
+        return [c for c in self.history if isinstance(c, Edit)]
+
+    @property
+    def changed(self) -> datetime:
+        """When the record of this entry last changed (made, edited, struck or restored)."""
+        return self.history[-1].at if self.history else self.at
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -225,7 +272,6 @@ class Entry:
             "flagged": self.flagged,
             "values": self.values,
             "history": [h.to_dict() for h in self.history],
-            "struck": self.struck.to_dict() if self.struck else None,
         }
 
     @classmethod
@@ -254,10 +300,8 @@ class Entry:
             category=category,
             flagged=bool(data.get("flagged", False)),
             values=_check_values(kind, values),
-            history=[_nested("entry.history", i, Edit.from_dict, h)
+            history=[_nested("entry.history", i, change_from_dict, h)
                      for i, h in enumerate(history)],
-            struck=_nested("entry.struck", None, Strike.from_dict, data["struck"])
-            if data.get("struck") else None,
         )
 
 
@@ -538,12 +582,62 @@ class Session:
         if entry.struck is not None:
             raise SessionStateError("this entry is already struck")
         why = require_text("reason", reason, max_len=REASON_MAX, multiline=False)
-        entry.struck = Strike(at=now, reason=why)
-        if entry.kind in ("dose", "booster"):
-            # A struck dose was a mistake: T0 is the first dose still standing (or none).
-            remaining = self.doses
-            self.dosed = remaining[0].at if remaining else None
+        entry.history.append(Strike(at=now, reason=why))
+        self._dose_changed(entry)
         return entry
+
+    def restore_entry(self, now: datetime, entry_id: str, reason: object = "") -> Entry:
+        """A struck entry stands again; the strike stays in its history."""
+        self._require_status("restore an entry", "live", "ended")
+        entry = self.entry(entry_id)
+        if entry.struck is None:
+            raise SessionStateError("this entry is not struck")
+        why = optional_text("reason", reason, max_len=REASON_MAX, multiline=False)
+        entry.history.append(Restore(at=now, reason=why))
+        self._dose_changed(entry)
+        return entry
+
+    def _dose_changed(self, entry: Entry) -> None:
+        if entry.kind in ("dose", "booster"):
+            # T0 is the first dose still standing (or none): a struck dose was a mistake.
+            self.dosed = self.t0_without(None)
+
+    def t0_without(self, entry_id: str | None) -> datetime | None:
+        """T0 if the dose or booster ``entry_id`` were struck (``None``: as it stands)."""
+        standing = [e for e in self.doses if e.id != entry_id]
+        return standing[0].at if standing else None
+
+    # ---- undo -----------------------------------------------------------------------------
+
+    def last_change(self, now: datetime) -> Entry | None:
+        """The entry whose record changed last, while that change can still be undone
+        (within :data:`UNDO_WINDOW`). The session's own "started"/"finished" lines are not
+        the therapist's changes and are never offered."""
+        if self.status not in ("live", "ended"):
+            return None
+        entries = [e for e in self.entries if e.kind != "system"]
+        if not entries:
+            return None
+        last = max(entries, key=lambda e: e.changed)
+        if not timedelta(0) <= now - last.changed <= UNDO_WINDOW:
+            return None
+        return last
+
+    def undo_last(self, now: datetime, entry_id: str) -> Entry:
+        """Undo the last change, which must be to ``entry_id`` (so the therapist undoes what
+        they were shown). Undo is itself a new history event, never a deletion: a new entry
+        is struck, a strike is restored, a restore struck again, an edit reverted."""
+        last = self.last_change(now)
+        if last is None or last.id != entry_id:
+            raise SessionStateError("there is no recent change to this entry to undo")
+        if not last.history:
+            return self.strike_entry(now, entry_id, UNDO_REASON)
+        change = last.history[-1]
+        if isinstance(change, Strike):
+            return self.restore_entry(now, entry_id, UNDO_REASON)
+        if isinstance(change, Restore):
+            return self.strike_entry(now, entry_id, UNDO_REASON)
+        return self.edit_entry(now, entry_id, change.text)
 
     def set_draft(self, text: object) -> None:
         """Keep the note being typed, so even unsent text survives a crash."""

@@ -594,6 +594,18 @@ class Archive:
     def strike_entry(self, ref: str, entry_id: str, reason: str) -> Entry:
         return self._change(ref, lambda s, now: s.strike_entry(now, entry_id, reason))
 
+    def restore_entry(self, ref: str, entry_id: str, reason: str = "") -> Entry:
+        """A struck entry stands again; the strike stays in its history."""
+        return self._change(ref, lambda s, now: s.restore_entry(now, entry_id, reason))
+
+    def last_change(self, ref: str) -> Entry | None:
+        """The entry whose record changed last, while undo still offers it."""
+        return self.get(ref).last_change(self.clock())
+
+    def undo_last(self, ref: str, entry_id: str) -> Entry:
+        """Undo the last change (to ``entry_id``) with a new history event."""
+        return self._change(ref, lambda s, now: s.undo_last(now, entry_id))
+
     def save_draft(self, ref: str, text: str) -> None:
         """Keep the unsent note; skipped when it has not changed."""
         sid = self.resolve_id(ref)

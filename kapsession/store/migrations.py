@@ -12,7 +12,32 @@ from typing import Any
 from ..model import SCHEMA_VERSION
 from .errors import FutureSchema
 
-MIGRATIONS: dict[int, Callable[[dict[str, Any]], dict[str, Any]]] = {}
+
+
+def _strikes_into_history(data: dict[str, Any]) -> dict[str, Any]:
+    """1 → 2: an entry's ``history`` held only edits and its ``struck`` the strike; now the
+    history is every change in order (edits came first: a struck entry could not be edited)."""
+    entries = data.get("entries")
+    if not isinstance(entries, list):
+        return data  # the model's check names it
+    data = dict(data, entries=[dict(e) if isinstance(e, dict) else e for e in entries])
+    for entry in data["entries"]:
+        if not isinstance(entry, dict):
+            continue
+        history = entry.get("history") or []
+        if not isinstance(history, list):
+            continue  # the model's check names it
+        history = [dict(h, event="edit") if isinstance(h, dict) else h for h in history]
+        struck = entry.pop("struck", None)
+        if struck:
+            history.append(dict(struck, event="strike") if isinstance(struck, dict) else struck)
+        entry["history"] = history
+    return data
+
+
+MIGRATIONS: dict[int, Callable[[dict[str, Any]], dict[str, Any]]] = {
+    1: _strikes_into_history,
+}
 
 
 def migrate(data: dict[str, Any]) -> tuple[dict[str, Any], bool]:

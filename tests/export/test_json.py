@@ -267,7 +267,9 @@ def test_a_future_schema_session_refuses_the_file(tmp_path: Path) -> None:
     (lambda s: s.update(client=""), "client"),
     (lambda s: s.update(outcomes={"phq9_pre": 99}), "phq9_pre"),
     (lambda s: s["entries"][2].update(text=SECRET * 2000), "entries[2].text"),
-    (lambda s: s["entries"][2]["struck"].update(reason=5), "entries[2].struck.reason"),
+    (lambda s: s["entries"][2]["history"][1].update(reason=5), "entries[2].history[1].reason"),
+    (lambda s: s["entries"][2]["history"][1].update(event="erase"),
+     "entries[2].history[1].event"),
     (lambda s: s.update(intention="x" * 60_000), "intention"),
     (lambda s: s["entries"][1]["values"].update(mg="lots"), "entries[1].values.mg"),
     (lambda s: s["entries"][4]["values"].update(systolic=400), "entries[4].values.systolic"),
@@ -281,7 +283,7 @@ def test_a_malformed_session_refuses_the_file_naming_the_field(
     session = doc["sessions"][0]
     # The text a message must never show.
     assert session["entries"][2]["history"][0]["text"] == SECRET
-    assert session["entries"][2]["struck"]["reason"] == SECRET
+    assert session["entries"][2]["history"][1]["reason"] == SECRET
     change(session)
     message = refused(tmp_path, orjson.dumps(doc))
     assert "session 1" in message

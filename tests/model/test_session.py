@@ -13,6 +13,7 @@ from kapsession.model import (
     ValidationError,
     Vitals,
 )
+from kapsession.model.session import UNDO_REASON, UNDO_WINDOW
 
 T0 = datetime(2026, 11, 3, 10, 0, tzinfo=timezone(timedelta(hours=1)))
 
@@ -117,7 +118,7 @@ def test_edit_keeps_history_and_strike_keeps_text() -> None:
     s.go_live(at(0))
     e = s.add_note(at(1), "tearfull")
     s.edit_entry(at(2), e.id, "tearful")
-    assert e.text == "tearful" and [h.text for h in e.history] == ["tearfull"]
+    assert e.text == "tearful" and [h.text for h in e.edits] == ["tearfull"]
     s.strike_entry(at(3), e.id, "wrong client")
     assert e.text == "tearful" and e.struck is not None and e.struck.reason == "wrong client"
     with pytest.raises(SessionStateError):
@@ -166,3 +167,59 @@ def test_from_dict_names_the_bad_field(breakage: dict[str, object]) -> None:
     with pytest.raises(ValueError) as err:
         Session.from_dict(data)
     assert str(err.value).startswith(next(iter(breakage)))
+
+
+def test_a_struck_entry_is_restored_and_the_strike_stays_in_its_history() -> None:
+    s = new()
+    s.go_live(at(0))
+    e = s.add_note(at(1), "key insight: the grief is love")
+    s.strike_entry(at(2), e.id, "miscounted arrow")
+    assert s.flagged_count == 0 and e.struck is not None
+    s.restore_entry(at(3), e.id, "struck by mistake")
+    assert e.struck is None and e.text == "key insight: the grief is love"
+    assert [(c.event, c.at) for c in e.history] == [("strike", at(2)), ("restore", at(3))]
+    with pytest.raises(SessionStateError, match="not struck"):
+        s.restore_entry(at(4), e.id)
+    s.strike_entry(at(5), e.id, "really wrong client")  # struck again: a third event
+    again = Session.from_dict(s.to_dict())
+    assert again.entry(e.id).struck.reason == "really wrong client"  # type: ignore[union-attr]
+    assert [c.event for c in again.entry(e.id).history] == ["strike", "restore", "strike"]
+
+
+def test_striking_and_restoring_a_dose_moves_t0_and_back() -> None:
+    s = new()
+    s.go_live(at(0))
+    dose = s.mark_dose(at(10))
+    booster = s.mark_dose(at(31), mg=25)
+    assert s.t0_without(dose.id) == at(31) and s.t0_without(booster.id) == at(10)
+    s.strike_entry(at(40), dose.id, "marked too early")
+    assert s.dosed == at(31)
+    s.restore_entry(at(41), dose.id)
+    assert s.dosed == at(10)
+    s.strike_entry(at(42), dose.id, "x")
+    s.strike_entry(at(43), booster.id, "x")
+    assert s.dosed is None and s.t0_without(None) is None
+
+
+def test_undo_is_a_new_event_for_each_kind_of_change() -> None:
+    s = new()
+    s.go_live(at(0))
+    assert s.last_change(at(0)) is None  # "Session started" is not the therapist's change
+    note = s.add_note(at(1), "eyes closed")
+    assert s.last_change(at(1)) is note
+    assert s.last_change(at(1) + UNDO_WINDOW + timedelta(seconds=1)) is None  # too late
+    s.undo_last(at(2), note.id)  # undo a new entry: it is struck, never removed
+    assert note.struck is not None and note.struck.reason == UNDO_REASON
+    s.undo_last(at(2.5), note.id)  # undo the undo: it stands again
+    assert note.struck is None
+    s.edit_entry(at(3), note.id, "eyes open")
+    s.undo_last(at(3.5), note.id)  # undo an edit: the earlier text comes back
+    assert note.text == "eyes closed"
+    assert [h.text for h in note.edits] == ["eyes closed", "eyes open"]
+    other = s.add_note(at(4), "later note")
+    with pytest.raises(SessionStateError):
+        s.undo_last(at(4.5), note.id)  # only the change the therapist was shown
+    assert other.struck is None and len(s.entries) == 3
+    s.finish(at(5))
+    s.sign(at(6))
+    assert s.last_change(at(6)) is None

@@ -12,7 +12,7 @@ import pytest
 from filelock import FileLock
 
 from kapsession import Archive, ArchiveReadOnly, StorageError, UnknownSession, ValidationError
-from kapsession.model import SignedSessionError
+from kapsession.model import SCHEMA_VERSION, SignedSessionError
 from kapsession.store import AmbiguousSessionId
 
 
@@ -94,7 +94,7 @@ def test_each_session_is_one_tinydb_document_in_its_own_file(archive: Archive) -
     data = orjson.loads((archive.path / "sessions" / f"{sid}.json").read_bytes())
     assert list(data) == ["session"] and list(data["session"]) == ["1"]
     doc = data["session"]["1"]
-    assert doc["id"] == sid and doc["schema"] == 1
+    assert doc["id"] == sid and doc["schema"] == SCHEMA_VERSION
     assert doc["created"].endswith("+01:00")  # ISO 8601 with the UTC offset
 
 
@@ -191,7 +191,7 @@ def test_future_schema_is_left_in_place(tmp_path: Path, clock) -> None:  # noqa:
         sid = a.new_session(client="C-7", route="oral").id
     path = tmp_path / "a" / "sessions" / f"{sid}.json"
     data = orjson.loads(path.read_bytes())
-    data["session"]["1"]["schema"] = 2
+    data["session"]["1"]["schema"] = SCHEMA_VERSION + 1
     path.write_bytes(orjson.dumps(data))
     with Archive.open(tmp_path / "a", clock=clock) as a:
         assert a.sessions() == [] and "newer kapsession" in a.problems[0]
@@ -333,3 +333,25 @@ def test_temp_files_of_a_killed_writer_are_removed_on_open(tmp_path: Path, clock
     with Archive.open(tmp_path / "a", clock=clock) as writer:
         assert not writer.read_only
     assert not any(p.exists() for p in leftovers)  # the writer removed them
+
+
+def test_a_schema_1_session_file_opens_with_its_edits_and_strikes_in_order(
+        tmp_path: Path, clock) -> None:  # noqa: ANN001
+    """The stored file of the first release (tests/store/fixtures) keeps opening: schema 1
+    kept a strike apart from the edits; schema 2 keeps both in one history."""
+    fixture = Path(__file__).parent / "fixtures" / "schema1-session.json"
+    sid = "3c0e8310488538dec1f91b298d5aec03"
+    sessions = tmp_path / "a" / "sessions"
+    sessions.mkdir(parents=True)
+    (sessions / f"{sid}.json").write_bytes(fixture.read_bytes())
+    with Archive.open(tmp_path / "a", clock=clock) as a:
+        s = a.get(sid)
+        assert a.problems == []
+    wrong = s.entry("e4")
+    assert [c.event for c in wrong.history] == ["edit", "strike"]
+    assert wrong.edits[0].text == "wrong client's note" and wrong.struck.reason == "wrong client"
+    assert s.entry("e3").struck is None and s.entry("e3").text == "settling, slower breathing"
+    assert s.entry("e5").struck is not None and s.total_dose_mg == 200
+    stored = orjson.loads((sessions / f"{sid}.json").read_bytes())["session"]["1"]
+    assert stored["schema"] == SCHEMA_VERSION  # rewritten in the new shape on open
+    assert "struck" not in stored["entries"][3]

@@ -65,10 +65,10 @@ def test_sigkill_at_random_moments_loses_nothing_acknowledged(tmp_path: Path) ->
         by_id = {e.id: e for e in session.entries}
         for entry_id, text in acked_notes.items():
             entry = by_id[entry_id]
-            assert text in [entry.text, *[h.text for h in entry.history]]
+            assert text in [entry.text, *[h.text for h in entry.edits]]
         for entry_id, text in acked_edits.items():
             entry = by_id[entry_id]
-            assert text in [entry.text, *[h.text for h in entry.history]]
+            assert text in [entry.text, *[h.text for h in entry.edits]]
         assert len(session.vitals_entries) >= acked_vitals
         if last_draft is not None:
             assert session.draft.startswith("draft-")

@@ -136,7 +136,7 @@ async def test_a_whole_session_by_keys(make_app, archive, clock) -> None:  # noq
     assert [(n.category, n.flagged) for n in notes] == [("somatic", False), ("quote", True),
                                                          (None, False)]
     assert notes[0].text == "shoulders dropped, hands open"
-    assert [h.text for h in notes[0].history] == ["shoulders dropped"]
+    assert [h.text for h in notes[0].edits] == ["shoulders dropped"]
     assert notes[2].struck is not None and notes[2].struck.reason == "wrong client"
     assert notes[2].text == "calm breathing"
     [vitals] = s.vitals_entries
