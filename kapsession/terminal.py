@@ -168,3 +168,12 @@ def render_session(session: Session, config: Config | None = None) -> Renderable
             add.add_row(local_time(a.at, "%Y-%m-%d %H:%M"), Text(a.text))
         parts += [Rule("Addenda"), add]
     return Group(*parts)
+
+
+def describe_entry(session: Session, entry: Entry, config: Config | None = None) -> Text:
+    """An entry named in full for a dialog that acts on it: its T+, time, kind, whole text
+    and history (a correction must show what it changes)."""
+    text = Text(f"{t_plus(session, entry.at)} · {local_time(entry.at)} · "
+                f"{'flagged ' if entry.flagged else ''}{kind_label(entry)}\n", style="bold")
+    text.append_text(entry_text(entry, config, full=True))
+    return text

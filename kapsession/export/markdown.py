@@ -22,9 +22,8 @@ has a dose, with ``T+`` (negative before the dose).
 
 from __future__ import annotations
 
-from collections.abc import Callable
-
 import re
+from collections.abc import Callable
 from datetime import date, datetime, timedelta, tzinfo
 
 from ..model import ChecklistItem, ClockSettings, Entry, Session, VitalsThresholds, format_offset

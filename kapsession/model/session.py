@@ -600,12 +600,25 @@ class Session:
     def _dose_changed(self, entry: Entry) -> None:
         if entry.kind in ("dose", "booster"):
             # T0 is the first dose still standing (or none): a struck dose was a mistake.
-            self.dosed = self.t0_without(None)
+            doses = self.doses
+            self.dosed = doses[0].at if doses else None
 
-    def t0_without(self, entry_id: str | None) -> datetime | None:
-        """T0 if the dose or booster ``entry_id`` were struck (``None``: as it stands)."""
+    def t0_if_toggled(self, entry_id: str) -> Entry | None:
+        """The dose T0 would stand on if the dose or booster ``entry_id`` were struck (or,
+        when it is struck, restored): what a correction must say before it moves the clock."""
+        entry = self.entry(entry_id)
         standing = [e for e in self.doses if e.id != entry_id]
-        return standing[0].at if standing else None
+        if entry.struck is not None:
+            standing.append(entry)
+        return min(standing, key=lambda e: e.at, default=None)
+
+    def undo_kind(self, entry: Entry) -> str:
+        """What undoing the last change to ``entry`` does: ``strike`` (it was new or
+        restored), ``restore`` (it was struck) or ``revert`` (it was edited)."""
+        change = entry.history[-1] if entry.history else None
+        if change is None or isinstance(change, Restore):
+            return "strike"
+        return "restore" if isinstance(change, Strike) else "revert"
 
     # ---- undo -----------------------------------------------------------------------------
 
@@ -630,14 +643,12 @@ class Session:
         last = self.last_change(now)
         if last is None or last.id != entry_id:
             raise SessionStateError("there is no recent change to this entry to undo")
-        if not last.history:
+        kind = self.undo_kind(last)
+        if kind == "strike":
             return self.strike_entry(now, entry_id, UNDO_REASON)
-        change = last.history[-1]
-        if isinstance(change, Strike):
+        if kind == "restore":
             return self.restore_entry(now, entry_id, UNDO_REASON)
-        if isinstance(change, Restore):
-            return self.strike_entry(now, entry_id, UNDO_REASON)
-        return self.edit_entry(now, entry_id, change.text)
+        return self.edit_entry(now, entry_id, last.edits[-1].text)
 
     def set_draft(self, text: object) -> None:
         """Keep the note being typed, so even unsent text survives a crash."""

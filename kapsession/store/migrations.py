@@ -13,7 +13,6 @@ from ..model import SCHEMA_VERSION
 from .errors import FutureSchema
 
 
-
 def _strikes_into_history(data: dict[str, Any]) -> dict[str, Any]:
     """1 → 2: an entry's ``history`` held only edits and its ``struck`` the strike; now the
     history is every change in order (edits came first: a struck entry could not be edited)."""

@@ -191,14 +191,14 @@ def test_striking_and_restoring_a_dose_moves_t0_and_back() -> None:
     s.go_live(at(0))
     dose = s.mark_dose(at(10))
     booster = s.mark_dose(at(31), mg=25)
-    assert s.t0_without(dose.id) == at(31) and s.t0_without(booster.id) == at(10)
+    assert s.t0_if_toggled(dose.id) is booster and s.t0_if_toggled(booster.id) is dose
     s.strike_entry(at(40), dose.id, "marked too early")
-    assert s.dosed == at(31)
+    assert s.dosed == at(31) and s.t0_if_toggled(dose.id) is dose  # a restore moves it back
     s.restore_entry(at(41), dose.id)
     assert s.dosed == at(10)
     s.strike_entry(at(42), dose.id, "x")
     s.strike_entry(at(43), booster.id, "x")
-    assert s.dosed is None and s.t0_without(None) is None
+    assert s.dosed is None and s.t0_if_toggled(booster.id) is booster
 
 
 def test_undo_is_a_new_event_for_each_kind_of_change() -> None:

@@ -24,3 +24,28 @@ def screen_text(screen: Widget) -> str:
             continue
         parts.append(visible_text(widget))
     return "\n".join(parts)
+
+
+def burst_events(keys: str | list[str]) -> list[object]:
+    """Key events for ``keys`` (a string types its characters; a list names keys such as
+    ``"escape"``), as the terminal driver makes them."""
+    from textual import events
+    from textual.keys import _character_to_key, key_to_character
+
+    out = []
+    for key in keys:
+        if len(key) == 1:
+            out.append(events.Key(key if key.isalnum() else _character_to_key(key), key))
+        else:
+            out.append(events.Key(key, key_to_character(key)))
+    return out
+
+
+async def burst(pilot, *parts: str | list[str]) -> None:  # noqa: ANN001
+    """Type as fast as a terminal delivers a burst: every key is queued before the app has
+    handled the first (Pilot.press waits for the app between keys; a person does not)."""
+    app = pilot.app
+    for event in [e for part in parts for e in burst_events(part)]:
+        app.post_message(event)
+    for _ in range(len(parts) + 3):  # each hop of a message up the tree is one more turn
+        await pilot.pause()

@@ -12,21 +12,32 @@ from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.containers import Horizontal
+from textual.containers import Horizontal, Vertical
 from textual.screen import Screen
 from textual.timer import Timer
-from textual.widgets import Footer, Input, Static
+from textual.widget import AwaitMount
+from textual.widgets import Footer, Input, OptionList, Static
+from textual.widgets.option_list import Option
 
-from ...model import ValidationError, Vitals, parse_note
+from ...model import Entry, ValidationError, Vitals, parse_note
 from ...model.clock import PHASE_SITUATION
 from ...model.errors import SessionStateError
+from ...model.session import UNDO_WINDOW
 from ...model.text import NOTE_MAX
 from ...model.times import format_duration
-from ...model.vocab import DISSOCIATION_LEVELS, MOAAS_LEVELS, PROMPT_SITUATIONS, SIDE_EFFECTS
+from ...model.vocab import (
+    DISSOCIATION_LEVELS,
+    ENTRY_KINDS,
+    MOAAS_LEVELS,
+    PROMPT_SITUATIONS,
+    SIDE_EFFECTS,
+)
 from ...store import ArchiveError, StorageError
+from ...terminal import describe_entry, kind_label, local_time
 from ..widgets.choice_dialog import ChoiceDialog
 from ..widgets.clock_panel import ClockPanel
 from ..widgets.confirm_dialog import ConfirmDialog
+from ..widgets.dialog import Dialog
 from ..widgets.dose_dialog import DoseDialog
 from ..widgets.note_input import NoteInput
 from ..widgets.prompt_panel import PromptPanel
@@ -51,7 +62,8 @@ class LiveScreen(Screen[None]):
                 tooltip="Log side effect or rating (MOAA/S, dissociation, rescue medication)"),
         Binding("ctrl+n", "next_prompt", "Next", id="next_prompt", priority=True,
                 tooltip="Next grounding prompt"),
-        Binding("ctrl+b", "previous_prompt", "Prev", id="previous_prompt", show=False,
+        # Not ctrl+b: that is tmux's prefix key and never arrives inside tmux.
+        Binding("ctrl+u", "previous_prompt", "Prev", id="previous_prompt", show=False,
                 priority=True, tooltip="Previous grounding prompt"),
         Binding("ctrl+g", "choose_situation", "Situation", id="choose_situation",
                 priority=True, tooltip="Choose prompt situation"),
@@ -61,8 +73,17 @@ class LiveScreen(Screen[None]):
                 tooltip="Privacy veil: hide all note text, keep the clock; again to show"),
         Binding("ctrl+f", "finish_session", "Finish", id="finish_session", priority=True,
                 tooltip="Finish session (asks to confirm), then discharge and integration"),
-        Binding("escape", "focus_timeline", "Timeline", id="focus_timeline", show=False,
-                tooltip="Move to the timeline: arrows select, e edit, d strike; typing returns"),
+        Binding("ctrl+z", "undo", "Undo", id="undo", priority=True,
+                tooltip="Undo the last change to the record (for 2 minutes; it is recorded)"),
+        Binding("f2", "step_out", "Archive", id="step_out",
+                tooltip="Back to the archive; the session stays live (r returns to it)"),
+        Binding("escape", "timeline", "Timeline", id="timeline", show=False,
+                tooltip="Select in the timeline: arrows move, enter acts on the entry; "
+                        "typing returns to the note"),
+        Binding("up", "select_entry(-1)", show=False),
+        Binding("down", "select_entry(1)", show=False),
+        Binding("pageup", "select_entry(-8)", show=False),
+        Binding("pagedown", "select_entry(8)", show=False),
         Binding("enter", "save_note", "Save", id="save_note",
                 tooltip="Save note (#tag sets the category, a leading ! flags it)"),
     ]
@@ -74,7 +95,8 @@ class LiveScreen(Screen[None]):
         "previous_prompt": "Previous grounding prompt",
         "choose_situation": "Choose prompt situation", "log_prompt": "Log prompt used",
         "toggle_veil": "Privacy veil", "finish_session": "Finish session",
-        "focus_timeline": "Go to the timeline",
+        "timeline": "Select in the timeline", "undo": "Undo the last change",
+        "step_out": "Back to the archive (the session stays live)",
     }
 
     def __init__(self, session_id: str) -> None:
@@ -82,9 +104,9 @@ class LiveScreen(Screen[None]):
         self.session_id = session_id
         self._draft_saved = ""
         self._retry: Timer | None = None
-        self._dialog_open = False
         self._storage_failed = False
         self.veiled = False
+        self._acting_on: Entry | None = None  # the entry the action list is for
 
     # ---- layout -------------------------------------------------------------------------
 
@@ -108,6 +130,9 @@ class LiveScreen(Screen[None]):
         yield Timeline(config, id="timeline")
         yield Static("Veiled: note text is hidden. ctrl+o shows it again.", id="veil",
                      markup=False)
+        with Vertical(id="entry-actions"):
+            yield Static(id="entry-shown", markup=False)
+            yield OptionList(id="action-list")
         yield NoteInput(placeholder="Type a note, enter saves · #tag sets the category · "
                         "! flags it", id="note", max_length=NOTE_MAX)
         yield Static(id="note-status", markup=False)
@@ -160,31 +185,39 @@ class LiveScreen(Screen[None]):
 
     # ---- notes --------------------------------------------------------------------------
 
-    def open_dialog(self, dialog, callback) -> None:  # noqa: ANN001
-        """Push a dialog; until it answers, enter in the note box does not save (a key
-        pressed while the dialog is still opening must not send the note)."""
-        self._dialog_open = True
+    def open_dialog(self, dialog, callback) -> AwaitMount:  # noqa: ANN001
+        """Push a dialog. Keys the note box held since an action was chosen go to the
+        dialog's field (or back into the note box, for a dialog with no field)."""
+        note = self._note
+        if note.mode == "handoff":
+            if isinstance(dialog, Dialog):
+                dialog.handoff = note.hand_off
+            else:
+                note.hand_off(None)
+        # Returned, so that an action run by a key binding makes the app wait for the dialog
+        # before it hands on the next key.
+        return self.app.push_screen(dialog, callback=callback)
 
-        def done(result: object) -> None:
-            self._dialog_open = False
-            callback(result)
+    @on(NoteInput.Submit)
+    def _submitted(self, event: NoteInput.Submit) -> None:
+        self.action_save_note(event.value)
 
-        self.app.push_screen(dialog, callback=done)
-
-    @on(Input.Submitted, "#note")
-    def action_save_note(self) -> None:
-        if self._dialog_open:
-            return
-        note = self.query_one("#note", Input)
-        raw = note.value
+    def action_save_note(self, raw: str | None = None) -> None:
+        """Save ``raw`` (what enter sent from the box; by default the whole box)."""
+        note = self._note
+        if raw is None:
+            raw = note.value
+            note.sent = len(raw)
         if not raw.strip():
             return
         try:
             parsed = parse_note(raw)
         except ValidationError as exc:
+            note.not_saved()
             self._status(exc.problem, error=True)
             return
         if not parsed.text.strip():
+            note.not_saved()
             self._status("The note is empty after its #tag and !.", error=True)
             return
 
@@ -193,15 +226,15 @@ class LiveScreen(Screen[None]):
                                   flagged=parsed.flagged)
 
         if self._run("Note", save):
-            # Saved durably: only now does the box clear.
-            if note.value == raw:
-                note.value = ""
-            self.save_draft()  # the box is empty now: so is the stored draft
+            note.saved(raw)  # on disk: only now does it leave the box
+            self.save_draft()  # the stored draft follows the box
             tag = f" as {parsed.category}" if parsed.category else ""
             self._status(f"Saved{tag}{' and flagged' if parsed.flagged else ''}.")
             self._stop_retry()
-        elif self._storage_failed:
-            self._start_retry(raw)  # a full disk may clear; a refused note will not
+        else:
+            note.not_saved()
+            if self._storage_failed:
+                self._start_retry(raw)  # a full disk may clear; a refused note will not
 
     def _start_retry(self, raw: str) -> None:
         if self._retry is None and not isinstance(self.app.screen, ConfirmDialog):
@@ -234,67 +267,208 @@ class LiveScreen(Screen[None]):
         return True
 
     # ---- timeline -----------------------------------------------------------------------
+    #
+    # The note box keeps the focus: escape (or an arrow) only marks an entry as selected, and
+    # the first key that changes the note box ends the selection. So a burst of typing after
+    # escape lands in the note box in order, and no printable key ever acts on an entry.
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
-        if self.veiled and action == "focus_timeline":
-            return False  # the hidden timeline must not be reachable (its edit shows text)
+        if self.veiled and action == "undo":
+            return False  # the hidden timeline must not be reachable (its dialogs show text)
         return True
 
-    def action_focus_timeline(self) -> None:
+    @property
+    def _note(self) -> NoteInput:
+        return self.query_one("#note", NoteInput)
+
+    def action_timeline(self) -> None:
+        """escape from the palette: the same as escape in the note box."""
         if not self.veiled:
-            self.query_one("#timeline", Timeline).focus()
+            self._note.set_mode("timeline" if self._note.mode == "note" else "note")
 
-    @on(Timeline.TypeAhead)
-    def _type_ahead(self, event: Timeline.TypeAhead) -> None:
-        note = self.query_one("#note", Input)
-        note.focus()
-        note.insert_text_at_cursor(event.character)
+    @on(NoteInput.ModeChanged)
+    def _mode_changed(self, event: NoteInput.ModeChanged) -> None:
+        timeline = self.query_one("#timeline", Timeline)
+        timeline.set_class(event.mode in ("timeline", "actions"), "selecting")
+        panel = self.query_one("#entry-actions")
+        if event.mode == "actions":
+            entry = timeline.selected_entry
+            if entry is None:
+                self._note.set_mode("note")
+                return
+            self._show_actions(entry)
+        panel.display = event.mode == "actions"
+        self._status({
+            "timeline": "Timeline: ↑↓ select · enter: what to do with it · ctrl+z undo · "
+                        "typing returns to the note",
+            "actions": "↑↓ choose · enter do it · escape back · typing returns to the note",
+        }.get(event.mode, ""))
 
-    @on(Timeline.EditRequested)
-    def _edit(self, event: Timeline.EditRequested) -> None:
-        entry = self.session.entry(event.entry_id)
-        if entry.kind != "note":
-            self.notify("Only notes can be edited; strike this entry (d) and record it again.")
-            return
+    def _show_actions(self, entry: Entry) -> None:
+        actions: list[tuple[str, str]] = []
+        if entry.kind == "note" and entry.struck is None:
+            actions.append(("edit", "Edit the text (the earlier text is kept)"))
+        if entry.struck is None and entry.kind != "system":
+            actions.append(("strike", "Strike through, with a reason (it stays readable)"))
+        if entry.struck is not None:
+            actions.append(("restore", "Restore it (the strike stays in its history)"))
+        actions.append(("back", "Back to the note"))
+        self.query_one("#entry-shown", Static).update(self._describe(entry))
+        options = self.query_one("#action-list", OptionList)
+        options.clear_options()
+        options.add_options([Option(Text(label), id=key) for key, label in actions])
+        options.highlighted = 0
+        self._acting_on = entry
 
+    @on(NoteInput.Move)
+    def _move(self, event: NoteInput.Move) -> None:
+        if event.mode == "actions":
+            options = self.query_one("#action-list", OptionList)
+            last = options.option_count - 1
+            options.highlighted = max(0, min(last, (options.highlighted or 0) + event.delta))
+        else:
+            self.query_one("#timeline", Timeline).move(event.delta)
+
+    @on(NoteInput.Choose)
+    def _choose(self) -> None:
+        option = self.query_one("#action-list", OptionList).highlighted_option
+        entry = self._acting_on
+        action = option.id if option is not None and entry is not None else "back"
+        self.query_one("#entry-actions").display = False
+        if action == "edit":
+            self._edit(entry)
+        elif action == "strike":
+            self._strike(entry)
+        elif action == "restore":
+            self._note.hand_off(None)
+            self._restore(entry)
+        else:
+            self._note.hand_off(None)
+
+    def _describe(self, entry: Entry) -> Text:
+        return describe_entry(self.session, entry, self.app.config)  # type: ignore[attr-defined]
+
+    def _edit(self, entry: Entry) -> None:
         def ask(initial: str) -> None:
-            self.open_dialog(TextDialog("Edit entry", "The earlier text is kept in the "
-                                        "entry's history.", initial=initial), callback=done)
+            self.open_dialog(TextDialog("Edit entry", self._with_entry(
+                entry, "The earlier text is kept in the entry's history."),
+                initial=initial), callback=done)
 
         def done(text: str | None) -> None:
-            if text is not None:
-                if self._run("Edit", lambda: self.archive.edit_entry(
-                        self.session_id, entry.id, text)):
-                    self._status("Edited; the earlier text is kept in the entry's history.")
-                else:
-                    ask(text)  # not saved: the dialog comes back with what was typed
-                    return
-            self.query_one("#timeline", Timeline).focus()
+            if text is None:
+                return
+            if self._run("Edit", lambda: self.archive.edit_entry(self.session_id, entry.id,
+                                                                 text)):
+                self._status("Edited; the earlier text is kept in the entry's history. "
+                             "ctrl+z undoes it.")
+            else:
+                ask(text)  # not saved: the dialog comes back with what was typed
 
         ask(entry.text)
 
-    @on(Timeline.StrikeRequested)
-    def _strike(self, event: Timeline.StrikeRequested) -> None:
-        def ask(initial: str) -> None:
-            self.open_dialog(TextDialog("Strike entry", "Why? (e.g. wrong client, typo). "
-                                        "The entry stays, struck through.", initial=initial,
-                                        max_length=500), callback=done)
+    def _with_entry(self, entry: Entry, instruction: str) -> Text:
+        text = self._describe(entry)
+        text.append(f"\n\n{instruction}")
+        return text
 
-        def done(reason: str | None) -> None:
-            if reason is not None:
-                if self._run("Strike", lambda: self.archive.strike_entry(
-                        self.session_id, event.entry_id, reason)):
-                    self._status("Struck through; the entry and the reason stay in the record.")
-                else:
-                    ask(reason)
-                    return
-            self.query_one("#timeline", Timeline).focus()
+    def _dose_consequence(self, entry: Entry) -> str | None:
+        """What striking (or restoring) a dose or booster does to the clock, in words;
+        ``None`` for any other entry."""
+        if entry.kind not in ("dose", "booster"):
+            return None
+        then = self.session.t0_if_toggled(entry.id)
+        if then is None:
+            return ("No dose will be left standing: the clock goes back to the time since "
+                    "arrival until a dose is marked.")
+        if then.at == self.session.dosed:
+            return (f"T0 stays at {local_time(then.at)}; the total dose changes.")
+        return (f"T0 moves to the {ENTRY_KINDS[then.kind]} at {local_time(then.at)}; the "
+                "clock, the phases, the check-ins and the observation time follow.")
+
+    def _strike(self, entry: Entry) -> None:
+        consequence = self._dose_consequence(entry)
+
+        def ask(initial: str) -> None:
+            instruction = ("Why? (e.g. wrong client, typo). The entry stays, struck through, "
+                           "and can be restored.")
+            if consequence:
+                instruction += f"\n{consequence}"
+            self.open_dialog(TextDialog("Strike entry", self._with_entry(entry, instruction),
+                                        initial=initial, max_length=500), callback=answered)
+
+        def answered(reason: str | None) -> None:
+            if reason is None:
+                return
+            if consequence is None:
+                save(reason)
+                return
+            self.open_dialog(ConfirmDialog(
+                f"Strike the {kind_label(entry)}?", self._with_entry(entry, consequence),
+                yes="Strike it", irreversible=True),
+                callback=lambda yes: save(reason) if yes else None)
+
+        def save(reason: str) -> None:
+            if self._run("Strike", lambda: self.archive.strike_entry(
+                    self.session_id, entry.id, reason)):
+                self._status("Struck through; the entry and the reason stay in the record. "
+                             "ctrl+z undoes it.")
+            else:
+                ask(reason)
 
         ask("")
 
+    def _restore(self, entry: Entry) -> None:
+        detail = "It stands again; the strike stays in its history."
+        consequence = self._dose_consequence(entry)
+        if consequence:
+            detail += f"\n{consequence}"
+
+        def confirmed(yes: bool | None) -> None:
+            if yes and self._run("Restore", lambda: self.archive.restore_entry(
+                    self.session_id, entry.id)):
+                self._status("Restored; the strike stays in the entry's history.")
+
+        self.open_dialog(ConfirmDialog(f"Restore this {kind_label(entry)}?",
+                                       self._with_entry(entry, detail), yes="Restore",
+                                       irreversible=consequence is not None),
+                         callback=confirmed)
+
+    def action_undo(self) -> AwaitMount | None:
+        entry = self.session.last_change(self.app.clock())  # type: ignore[attr-defined]
+        if entry is None:
+            self._status("Nothing to undo: a change can be undone for "
+                         f"{format_duration(UNDO_WINDOW)} after it.")
+            return
+        kind = self.session.undo_kind(entry)
+        label = kind_label(entry)
+        what = {"strike": f"strike the {label} just recorded",
+                "restore": f"restore the {label} just struck",
+                "revert": f"bring back the {label}'s earlier text"}[kind]
+        if kind == "strike" and entry.history:
+            what = f"strike the {label} just restored"
+        consequence = self._dose_consequence(entry) if kind != "revert" else None
+
+        def confirmed(yes: bool | None) -> None:
+            if yes and self._run("Undo", lambda: self.archive.undo_last(self.session_id,
+                                                                        entry.id)):
+                self._status("Undone; both the change and its undo stay in the entry's "
+                             "history.")
+
+        return self.open_dialog(ConfirmDialog(f"Undo: {what}?", self._with_entry(
+            entry, consequence or "The undo is recorded in the entry's history."),
+            yes="Undo", irreversible=consequence is not None), callback=confirmed)
+
+    def action_step_out(self) -> None:
+        """Back to the archive; the session stays live and its clock keeps counting."""
+        if not self.save_draft():
+            self._status("The unsent note could not be saved; it stays here. Try again.",
+                         error=True)
+            return
+        self.app.pop_screen()
+
     # ---- live actions -------------------------------------------------------------------
 
-    def action_mark_dose(self) -> None:
+    def action_mark_dose(self) -> AwaitMount | None:
         booster = self.session.dosed is not None
 
         def done(mg: float | None) -> None:
@@ -302,10 +476,10 @@ class LiveScreen(Screen[None]):
                 if self._run("Dose", lambda: self.archive.mark_dose(self.session_id, mg)):
                     self._status(f"{'Booster' if booster else 'Dose'} {mg:g} mg marked.")
 
-        self.open_dialog(DoseDialog(booster=booster,
+        return self.open_dialog(DoseDialog(booster=booster,
                                         planned_mg=self.session.planned_dose_mg), callback=done)
 
-    def action_record_vitals(self) -> None:
+    def action_record_vitals(self) -> AwaitMount | None:
         def done(v: Vitals | None) -> None:
             if v is None:
                 return
@@ -317,9 +491,9 @@ class LiveScreen(Screen[None]):
                 self._status("Vitals saved" + (f" — flagged: {', '.join(flags)}." if flags
                                                else "."), error=bool(flags))
 
-        self.open_dialog(VitalsDialog(self.app.config.thresholds), callback=done)  # type: ignore[attr-defined]
+        return self.open_dialog(VitalsDialog(self.app.config.thresholds), callback=done)  # type: ignore[attr-defined]
 
-    def action_log_effect(self) -> None:
+    def action_log_effect(self) -> AwaitMount | None:
         options = [(key, label) for key, label in SIDE_EFFECTS.items()]
         options[0:0] = [("rating:moaas", "Sedation — MOAA/S 0–5"),
                         ("rating:dissociation", "Dissociation 0–4")]
@@ -349,7 +523,7 @@ class LiveScreen(Screen[None]):
                     self.session_id, key)):
                 self._status(f"Side effect logged: {SIDE_EFFECTS[key]}.")
 
-        self.open_dialog(ChoiceDialog("Side effect or rating", options), callback=chosen)
+        return self.open_dialog(ChoiceDialog("Side effect or rating", options), callback=chosen)
 
     def action_next_prompt(self) -> None:
         self.query_one("#prompt", PromptPanel).step(1)
@@ -357,7 +531,7 @@ class LiveScreen(Screen[None]):
     def action_previous_prompt(self) -> None:
         self.query_one("#prompt", PromptPanel).step(-1)
 
-    def action_choose_situation(self) -> None:
+    def action_choose_situation(self) -> AwaitMount | None:
         panel = self.query_one("#prompt", PromptPanel)
 
         def chosen(key: str | None) -> None:
@@ -365,7 +539,7 @@ class LiveScreen(Screen[None]):
                 panel.choose(key)
 
         options = [(k, PROMPT_SITUATIONS[k]) for k in panel.library.situations()]
-        self.open_dialog(ChoiceDialog("Prompt situation", options,
+        return self.open_dialog(ChoiceDialog("Prompt situation", options,
                                           selected=panel.situation), callback=chosen)
 
     def action_log_prompt(self) -> None:
@@ -386,13 +560,16 @@ class LiveScreen(Screen[None]):
     def action_toggle_veil(self) -> None:
         self.veiled = not self.veiled
         self.set_class(self.veiled, "veiled")
-        note = self.query_one("#note", Input)
+        note = self._note
+        note.note_only = self.veiled
+        if self.veiled:
+            note.set_mode("note")
         note.password = self.veiled
         if self.veiled:
             note.focus()
         self.refresh_bindings()
 
-    def action_finish_session(self) -> None:
+    def action_finish_session(self) -> AwaitMount | None:
         unsent = self.query_one("#note", Input).value.strip()
 
         def confirmed(yes: bool | None) -> None:
@@ -418,5 +595,5 @@ class LiveScreen(Screen[None]):
             detail += " No vitals were recorded since the dose."
         if unsent:
             detail += " The text in the note box will be saved as a note first."
-        self.open_dialog(ConfirmDialog("Finish this session?", detail, yes="Finish"),
+        return self.open_dialog(ConfirmDialog("Finish this session?", detail, yes="Finish"),
                              callback=confirmed)

@@ -17,7 +17,7 @@ class ConfirmDialog(ModalScreen[bool]):
         Binding("n,escape", "answer(False)", "No", id="confirm_no"),
     ]
 
-    def __init__(self, question: str, detail: str = "", yes: str = "Yes", *,
+    def __init__(self, question: str, detail: str | Text = "", yes: str = "Yes", *,
                  irreversible: bool = False) -> None:
         super().__init__()
         self.question = question
@@ -29,7 +29,9 @@ class ConfirmDialog(ModalScreen[bool]):
         with Vertical(classes="dialog"):
             yield Static(Text(self.question, style="bold"), classes="dialog-title")
             if self.detail:
-                yield Static(Text(self.detail), classes="dialog-help")
+                detail = self.detail
+                yield Static(detail if isinstance(detail, Text) else Text(detail),
+                             classes="dialog-help")
             keys = "y" if self.irreversible else "y / enter"
             yield Static(Text(f"{keys}: {self.yes} · n / escape: cancel"),
                          classes="dialog-hint")

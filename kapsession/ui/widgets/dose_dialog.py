@@ -7,13 +7,13 @@ from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
-from textual.screen import ModalScreen
 from textual.widgets import Input, Label, Static
 
 from ...model import ValidationError, validate_dose
+from .dialog import Dialog
 
 
-class DoseDialog(ModalScreen[float | None]):
+class DoseDialog(Dialog[float | None]):
     """Returns the mg, or ``None`` when cancelled. The first dose starts the T+ clock."""
 
     BINDINGS = [Binding("escape", "cancel", "Cancel", id="cancel_dose")]
@@ -36,7 +36,7 @@ class DoseDialog(ModalScreen[float | None]):
             yield Static(Text("enter confirm · escape cancel"), classes="dialog-hint")
 
     def on_mount(self) -> None:
-        self.query_one("#mg", Input).focus()
+        self.focus_first(self.query_one("#mg", Input))
 
     @on(Input.Submitted, "#mg")
     def _submit(self) -> None:

@@ -7,13 +7,13 @@ from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
-from textual.screen import ModalScreen
 from textual.widgets import Input, Static, TextArea
 
 from ...model.text import NOTE_MAX
+from .dialog import Dialog
 
 
-class TextDialog(ModalScreen[str | None]):
+class TextDialog(Dialog[str | None]):
     """Returns the text typed (stripped), or ``None`` when cancelled with escape."""
 
     BINDINGS = [
@@ -21,7 +21,7 @@ class TextDialog(ModalScreen[str | None]):
         Binding("ctrl+s", "save", "Save", id="save_dialog", priority=True),
     ]
 
-    def __init__(self, title: str, help_text: str = "", *, initial: str = "",
+    def __init__(self, title: str, help_text: str | Text = "", *, initial: str = "",
                  multiline: bool = False, max_length: int = NOTE_MAX) -> None:
         super().__init__()
         self.title_text = title
@@ -35,7 +35,9 @@ class TextDialog(ModalScreen[str | None]):
         with Vertical(classes="dialog"):
             yield Static(Text(self.title_text, style="bold"), classes="dialog-title")
             if self.help_text:
-                yield Static(Text(self.help_text), classes="dialog-help")
+                help_text = self.help_text
+                yield Static(help_text if isinstance(help_text, Text) else Text(help_text),
+                             classes="dialog-help")
             if self.multiline:
                 yield TextArea(self.initial, id="text", soft_wrap=True, show_line_numbers=False)
                 hint = "ctrl+s save · escape cancel"
@@ -46,6 +48,9 @@ class TextDialog(ModalScreen[str | None]):
                 hint = "enter save · escape cancel"
             yield Static(id="error", classes="error-message", markup=False)
             yield Static(hint, classes="dialog-hint", markup=False)
+
+    def on_mount(self) -> None:
+        self.focus_first(self.query_one("#text"))
 
     def _value(self) -> str:
         widget = self.query_one("#text")

@@ -1,16 +1,9 @@
-"""The session timeline: every entry with its T+ time, newest at the bottom.
-
-Arrows select; `e` edits and `d` strikes the selected entry (the screen decides how); any other
-printable key is handed back to the note box, so typing never gets lost here.
-"""
+"""The session timeline: every entry with its T+ time, newest at the bottom."""
 
 from __future__ import annotations
 
 from rich.table import Table
 from rich.text import Text
-from textual import events
-from textual.binding import Binding
-from textual.message import Message
 from textual.widgets import OptionList
 from textual.widgets.option_list import Option
 
@@ -38,38 +31,15 @@ def entry_row(session: Session, entry: Entry, config: Config | None) -> Table:
 
 
 class Timeline(OptionList):
-    """Entries of one session; posts :class:`EditRequested`, :class:`StrikeRequested`,
-    :class:`TypeAhead`."""
+    """Entries of one session. It never takes focus: the note box keeps every key, and the
+    screen moves the selection here (so a burst of typing can never land in the timeline)."""
 
-    BINDINGS = [
-        Binding("e", "edit_entry", "Edit", id="edit_entry", tooltip="Edit the selected entry "
-                "(the original text is kept in its history)"),
-        Binding("d", "strike_entry", "Strike", id="strike_entry", tooltip="Strike the selected "
-                "entry through, with a reason (never deleted)"),
-    ]
-
-    class EditRequested(Message):
-        def __init__(self, entry_id: str) -> None:
-            super().__init__()
-            self.entry_id = entry_id
-
-    class StrikeRequested(Message):
-        def __init__(self, entry_id: str) -> None:
-            super().__init__()
-            self.entry_id = entry_id
-
-    class TypeAhead(Message):
-        """A printable key was pressed here: the note box should take it."""
-
-        def __init__(self, character: str) -> None:
-            super().__init__()
-            self.character = character
+    can_focus = False
 
     def __init__(self, config: Config | None = None, *, id: str | None = None) -> None:
         super().__init__(id=id)
         self.config = config
         self.session: Session | None = None
-        self._forwarding = False
 
     def show_session(self, session: Session) -> None:
         """Show every entry; keeps the selection and scrolls to the end if it was there."""
@@ -96,30 +66,19 @@ class Timeline(OptionList):
             self.highlighted = self.option_count - 1
             self.scroll_end(animate=False)
 
-    def _selected(self) -> str | None:
+    @property
+    def selected_entry(self) -> Entry | None:
         option = self.highlighted_option
-        return option.id if option is not None else None
+        if option is None or self.session is None or option.id is None:
+            return None
+        return self.session.entry(option.id)
 
-    def action_edit_entry(self) -> None:
-        entry_id = self._selected()
-        if entry_id:
-            self.post_message(self.EditRequested(entry_id))
-
-    def action_strike_entry(self) -> None:
-        entry_id = self._selected()
-        if entry_id:
-            self.post_message(self.StrikeRequested(entry_id))
-
-    def on_key(self, event: events.Key) -> None:
-        if not (event.is_printable and event.character) or event.key == "question_mark":
+    def move(self, delta: int) -> None:
+        """Move the selection by ``delta`` rows (clamped at either end)."""
+        if not self.option_count:
             return
-        # Once typing has begun, every key goes to the note box (an "e" inside a word must not
-        # open the edit dialog) until the note box has focus.
-        if self._forwarding or event.key not in ("e", "d"):
-            self._forwarding = True
-            event.stop()
-            event.prevent_default()
-            self.post_message(self.TypeAhead(event.character))
+        current = self.option_count - 1 if self.highlighted is None else self.highlighted
+        self.highlighted = max(0, min(self.option_count - 1, current + delta))
 
-    def on_blur(self) -> None:
-        self._forwarding = False
+    def select_entry(self, entry_id: str) -> None:
+        self.highlighted = self.get_option_index(entry_id)

@@ -10,10 +10,10 @@ from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
-from textual.screen import ModalScreen
 from textual.widgets import Input, Label, Static
 
 from ...model import ValidationError, Vitals, VitalsThresholds
+from .dialog import Dialog
 
 FIELDS = (
     ("systolic", "Systolic BP", "mmHg"),
@@ -24,7 +24,7 @@ FIELDS = (
 )
 
 
-class VitalsDialog(ModalScreen[Vitals | None]):
+class VitalsDialog(Dialog[Vitals | None]):
     """Returns validated :class:`Vitals`, or ``None`` when cancelled."""
 
     BINDINGS = [
@@ -51,7 +51,7 @@ class VitalsDialog(ModalScreen[Vitals | None]):
                           classes="dialog-hint")
 
     def on_mount(self) -> None:
-        self.query_one("#systolic", Input).focus()
+        self.focus_first(self.query_one("#systolic", Input))
 
     def _values(self) -> dict[str, str]:
         return {key: self.query_one(f"#{key}", Input).value for key, _, _ in FIELDS}
