@@ -116,6 +116,14 @@ class KapsessionApp(App[None]):
             self.notify(self.prompts_problem, title="Your prompts file was not loaded",
                         severity="warning", timeout=15, markup=False)
 
+    # ---- screens ------------------------------------------------------------------------
+
+    def open_live(self, session_id: str) -> None:
+        """The live screen of a session, over the archive (F2 steps back out of it)."""
+        from .screens.live import LiveScreen
+
+        self.push_screen(LiveScreen(session_id))
+
     # ---- actions ------------------------------------------------------------------------
 
     def action_help(self) -> None:

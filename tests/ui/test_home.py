@@ -12,6 +12,8 @@ from kapsession.ui.screens.detail import DetailScreen
 from kapsession.ui.screens.help import HelpScreen
 from kapsession.ui.screens.history import HistoryScreen
 
+from .helpers import screen_text
+
 
 def fill(archive, clock) -> dict[str, str]:  # noqa: ANN001
     ids = {}
@@ -82,8 +84,9 @@ async def test_open_detail_history_and_help_by_keys(archive, clock) -> None:  # 
         await pilot.press("question_mark")
         await pilot.pause()
         assert isinstance(app.screen, HelpScreen)
-        text = str(app.screen.query_one("#help-box").query("Static").last().render())
-        assert "ctrl+p" in text
+        text = screen_text(app.screen)
+        assert "ctrl+p opens the command palette" in text
+        assert "Prepare a new session" in text and "(new_session)" not in text
 
 
 async def test_welcome_on_an_empty_archive(archive, clock) -> None:  # noqa: ANN001

@@ -94,26 +94,28 @@ async def test_a_whole_session_by_keys(make_app, archive, clock) -> None:  # noq
 
         # Edit the first note from the timeline, then strike the plain one.
         await pilot.press("escape")
+        note = app.screen.query_one("#note", Input)
+        assert app.focused is note  # the note box keeps the keys; an entry is selected
         timeline = app.screen.query_one("#timeline", OptionList)
-        assert app.focused is timeline
         timeline.highlighted = timeline.get_option_index("e3")
-        await pilot.press("e")
+        await pilot.press("enter", "enter")  # the action list, then "Edit the text"
         await pilot.pause()
         edit = app.screen.query_one("#text", Input)
         edit.value = "shoulders dropped, hands open"
         await pilot.press("enter")
         await pilot.pause()
+        await pilot.press("escape")
         timeline = app.screen.query_one("#timeline", OptionList)
         timeline.highlighted = timeline.get_option_index("e5")
-        await pilot.press("d")
+        await pilot.press("enter", "down", "enter")  # "Strike through"
         await pilot.pause()
         app.screen.query_one("#text", Input).value = "wrong client"
         await pilot.press("enter")
         await pilot.pause()
-        await pilot.press("x")  # any printable key goes back to the note box
-        assert app.focused is app.screen.query_one("#note", Input)
-        assert app.screen.query_one("#note", Input).value == "x"
-        app.screen.query_one("#note", Input).value = ""
+        await pilot.press("escape", "x")  # any printable key goes back to the note box
+        assert app.focused is note and note.value == "x"
+        assert note.mode == "note"
+        note.value = ""
 
         await pilot.press("ctrl+o")
         assert app.screen.has_class("veiled")

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import string
 
-import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from textual.widgets import Input
@@ -240,3 +239,19 @@ async def test_step_out_to_the_archive_and_back_with_two_live_sessions(archive, 
         assert isinstance(app.screen, LiveScreen) and app.screen.session_id != opened
     assert {archive.get(first).status, archive.get(second).status} == {"live"}
     assert archive.get(opened).draft == "half a thought"
+
+
+async def test_live_help_names_keys_that_work_there_in_plain_words(archive, clock) -> None:  # noqa: ANN001
+    live_with_notes(archive, clock)
+    app = KapsessionApp(archive, config=Config(), clock=clock)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await resume(app, pilot)
+        await pilot.press("f1")
+        await pilot.pause()
+        text = screen_text(app.screen)
+        rows = text.split("Keymap:")[0]
+        assert "Record vitals" in rows and "Previous grounding prompt" in rows
+        assert "(record_vitals)" not in rows and "mark_dose" not in rows  # ids: keymap only
+        assert "?" not in rows.replace("?)", "")  # "?" types into the note box there
+        assert "ctrl+b" not in text and "^b" not in text  # tmux's prefix never arrives
+        assert "record_vitals" in text.split("Keymap:")[1]

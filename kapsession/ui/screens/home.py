@@ -13,13 +13,16 @@ from textual.worker import get_current_worker
 
 from ...model import SessionSummary, ValidationError
 from ...model.filter import Filter, parse_filter, summary_haystack
-from ...model.times import format_minutes
+from ...model.times import format_minutes, format_offset
 from ...model.vocab import route_label
+from ..widgets.choice_dialog import ChoiceDialog
 
 # Rows are added to the table a page at a time (more when the cursor reaches the end).
 PAGE = 100
 # A read-only window re-reads the archive this often (seconds).
 READ_ONLY_REFRESH_S = 30.0
+# The live sessions' T+ in the banner is redrawn this often (seconds), while any is live.
+BANNER_REFRESH_S = 15.0
 # Notes are searched once typing pauses this long (seconds).
 SEARCH_PAUSE_S = 0.3
 COLUMNS = ("date", "client", "#", "route and dose", "duration", "status", "entries")
@@ -92,6 +95,12 @@ class HomeScreen(Screen[None]):
         if self.archive.read_only:
             # The other window keeps writing: show its changes every so often.
             self.set_interval(READ_ONLY_REFRESH_S, self._reread)
+        # The banner's T+ of a session still live keeps counting (a minute at a time).
+        self.set_interval(BANNER_REFRESH_S, self._tick_banner)
+
+    def _tick_banner(self) -> None:
+        if self.app.screen is self and self.archive.live_sessions():
+            self._update_banner()
 
     def _reread(self) -> None:
         if self.app.screen is self:
@@ -247,17 +256,28 @@ class HomeScreen(Screen[None]):
         self._rows = matches
         self._show_rows()
 
+    def _live_line(self, s: SessionSummary) -> str:
+        """``C-0042 session 3 · IM · T+00:41`` (before the dose: since arrival)."""
+        now = self.app.clock()  # type: ignore[attr-defined]
+        if s.dosed is not None:
+            clock = format_offset(now - s.dosed, seconds=False)
+        elif s.started is not None:
+            clock = f"arrived {s.started.astimezone().strftime('%H:%M')}, no dose yet"
+        else:
+            clock = "not started"
+        return f"{s.client} session {s.session_no} · {route_label(s.route)} · {clock}"
+
     def _update_banner(self) -> None:
         lines = []
         archive = self.archive
         if archive.read_only:
             lines.append("Read-only: this archive is open in another kapsession window. "
                          "You can review and export here.")
-        for s in archive.live_sessions():
-            since = s.started.astimezone().strftime("%H:%M") if s.started else "?"
+        live = archive.live_sessions()
+        for s in live:
             how = ("open it with enter to read it" if archive.read_only
-                   else "press r to resume")
-            lines.append(f"Live: {s.client} session {s.session_no}, started {since} — {how}")
+                   else "r returns to it" if len(live) == 1 else "r chooses one to return to")
+            lines.append(f"Live: {self._live_line(s)} — {how}")
         for problem in archive.problems[:3]:
             lines.append(f"Damaged file set aside: {problem}")
         banner = self.query_one("#banner", Static)
@@ -333,6 +353,8 @@ class HomeScreen(Screen[None]):
         self.app.push_screen(DetailScreen(sid))
 
     def action_resume(self, sid: str | None = None) -> None:
+        """Return to a live session: the one given, the only one, or the one chosen from
+        all of them (two rooms, or a small group), each with its clock."""
         live = self.archive.live_sessions()
         if self.archive.read_only:
             self.notify("This window is read-only: the session is live in the other window.")
@@ -340,9 +362,13 @@ class HomeScreen(Screen[None]):
         if not live:
             self.notify("No live session to resume.")
             return
-        from .live import LiveScreen
-
-        self.app.push_screen(LiveScreen(sid or live[0].id))
+        if sid is None and len(live) > 1:
+            self.app.push_screen(
+                ChoiceDialog("Return to which live session?",
+                             [(s.id, self._live_line(s)) for s in live]),
+                callback=lambda chosen: chosen and self.app.open_live(chosen))  # type: ignore[attr-defined]
+            return
+        self.app.open_live(sid or live[0].id)  # type: ignore[attr-defined]
 
     def action_export_session(self) -> None:
         sid = self.selected_id()
