@@ -16,7 +16,7 @@ from rich.text import Text
 from .config import Config
 from .model import Entry, Session
 from .model.outcomes import ITEM9_REMINDER, OUTCOME_LABELS, outcome_band
-from .model.times import format_offset
+from .model.times import format_t_plus
 from .model.vocab import ENTRY_KINDS, MEDICINES, SCALES, SIDE_EFFECTS, route_label
 
 
@@ -25,8 +25,8 @@ def local_time(dt: datetime | None, fmt: str = "%H:%M") -> str:
 
 
 def t_plus(session: Session, at: datetime) -> str:
-    offset = session.offset(at)
-    return format_offset(offset, seconds=False) if offset is not None else "pre"
+    """``at`` against the session's dose, in the one T+ format (the screen timeline uses it)."""
+    return format_t_plus(session.offset(at))
 
 
 def entry_text(entry: Entry, config: Config | None = None, *, full: bool = False) -> Text:
@@ -125,7 +125,9 @@ def render_session(session: Session, config: Config | None = None) -> Renderable
         for e in vitals:
             v = e.vitals
             assert v is not None
-            flags = ", ".join(thresholds.flags(v)) if thresholds else ("!" if e.flagged else "")
+            flags = ", ".join(thresholds.flags(v)) if thresholds else ""
+            if e.flagged and not flags:
+                flags = "flagged"  # a word, as in the export: the flag must read without colour
             table.add_row(t_plus(s, e.at), local_time(e.at),
                           f"{v.systolic}/{v.diastolic}" if v.systolic else "—",
                           str(v.heart_rate or "—"), f"{v.spo2}%" if v.spo2 else "—",

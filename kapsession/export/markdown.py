@@ -17,7 +17,8 @@ letters, digits, space and ``-`` written as a ``\\u`` escape, so no client code 
 front matter or mean anything to a renderer that shows it as text.
 
 Times are shown in local time with their UTC offset (``14:05 (+01:00)``) and, once the session
-has a dose, with ``T+`` (negative before the dose).
+has a dose, with ``T+`` (``T−5 min`` before the dose), rounded by the one rule of
+:mod:`kapsession.model.times`, so they read as in the app and in ``kapsession show``.
 """
 
 from __future__ import annotations
@@ -26,9 +27,10 @@ import re
 from collections.abc import Callable
 from datetime import date, datetime, timedelta, tzinfo
 
-from ..model import ChecklistItem, ClockSettings, Entry, Session, VitalsThresholds, format_offset
+from ..model import ChecklistItem, ClockSettings, Entry, Session, VitalsThresholds
 from ..model.session import OUTCOME_LIMITS
 from ..model.text import clean_text
+from ..model.times import format_duration, format_t_plus
 from ..model.vitals import Vitals
 from ..model.vocab import (
     ENTRY_KINDS,
@@ -192,16 +194,8 @@ class _Times:
                f"({_offset_text(local)})"
 
     def t_plus(self, at: datetime) -> str:
-        """``T+00:37`` after the dose, ``T-00:05`` before it, ``pre-dose`` with no dose."""
-        if self.dosed is None:
-            return "pre-dose"
-        return format_offset(at - self.dosed, seconds=False)
-
-
-def _duration(delta: timedelta) -> str:
-    minutes = max(0, int(delta.total_seconds()) // 60)
-    h, m = divmod(minutes, 60)
-    return f"{h} h {m:02d} min" if h else f"{m} min"
+        """``T+00:37`` after the dose, ``T−5 min`` before it, ``pre-dose`` with no dose."""
+        return format_t_plus(at - self.dosed if self.dosed is not None else None)
 
 
 def _mg(value: object) -> str:
@@ -388,7 +382,10 @@ def render_markdown(session: Session, *, clock_settings: ClockSettings | None = 
             add(f"- {what}: {times.t_plus(e.at)} · {times.clock(e.at)} · {_mg(e.values.get('mg'))}")
         add(f"- Total given: {_mg(total) if total is not None else '—'}")
         if s.started is not None and s.dosed is not None:
-            add(f"- From arrival to the dose: {_duration(s.dosed - s.started)}")
+            # Counted as the time still to go from arrival, so it is the number the
+            # timeline's T− shows for the arrival (T−12 min: 12 min).
+            wait = format_duration(s.dosed - s.started, seconds=False, until=True)
+            add(f"- From arrival to the dose: {wait}")
     add("")
 
     # Timeline
@@ -525,4 +522,5 @@ def _observation_line(s: Session, settings: ClockSettings) -> str:
         return f"- [ ] {label}: the session has not finished)"
     observed = s.ended - s.dosed
     done = observed >= timedelta(minutes=minimum)
-    return f"- [{'x' if done else ' '}] {label}: observed {_duration(observed)})"
+    observed_text = format_duration(observed, seconds=False)
+    return f"- [{'x' if done else ' '}] {label}: observed {observed_text})"

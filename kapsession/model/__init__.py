@@ -17,7 +17,7 @@ from .session import (
 )
 from .summary import SessionSummary
 from .tags import CATEGORIES, ParsedNote, parse_note
-from .times import Clock, format_duration, format_offset, system_clock
+from .times import Clock, format_duration, format_t_plus, system_clock
 from .vitals import Vitals, VitalsThresholds
 
 __all__ = [
@@ -43,7 +43,7 @@ __all__ = [
     "checklist_from_texts",
     "clock_state",
     "format_duration",
-    "format_offset",
+    "format_t_plus",
     "parse_note",
     "system_clock",
     "validate_client_code",

@@ -1,4 +1,5 @@
-"""Time helpers: the injectable clock, ISO 8601 with offset, and ``T+`` formatting."""
+"""Time helpers: the injectable clock, ISO 8601 with offset, and how times are shown (``T+``,
+the big clock, durations), all rounded by one rule."""
 
 from __future__ import annotations
 
@@ -46,30 +47,73 @@ def date_from_iso(field: str, value: object) -> date | None:
         raise ValueError(f"{field}: {value[:20]!r} is not a date YYYY-MM-DD") from None
 
 
-def format_offset(delta: timedelta, *, seconds: bool = True, sign: str = "T") -> str:
-    """``T+01:02:03`` (or ``T+01:02``); before the dose ``T-00:05:00``."""
-    total = int(delta.total_seconds())
-    prefix = f"{sign}+" if total >= 0 else f"{sign}-"
-    total = abs(total)
-    h, rem = divmod(total, 3600)
-    m, s = divmod(rem, 60)
-    return f"{prefix}{h:02d}:{m:02d}:{s:02d}" if seconds else f"{prefix}{h:02d}:{m:02d}"
+# One rounding rule for every time shown, wherever it is shown: a clock's reading. A clock
+# shows the whole seconds (or minutes) that have passed, so a time is rounded down (floor):
+# after the dose that is truncation toward it (T+00:37:59.9 reads T+00:37), and a moment just
+# before the dose still reads as before it (0.4 s before is 1 s before, never "-0"). A time
+# still to go (a countdown) is the same reading seen from the other side, so it rounds up: at
+# T+00:39:59.3 the clock reads 00:39:59 and the check-in due at T+00:40 is "due in 1 s".
+SECOND = timedelta(seconds=1)
+MINUTE = timedelta(minutes=1)
+
+NO_DOSE = "pre-dose"
+"""What the T+ column shows in a session that has no dose yet."""
 
 
-def format_duration(delta: timedelta) -> str:
-    """``1:05`` for one hour five minutes; used for countdowns and durations."""
-    total = max(0, int(delta.total_seconds()))
+def whole(delta: timedelta, unit: timedelta = SECOND, *, until: bool = False) -> int:
+    """``delta`` in whole ``unit``s: rounded down, or up for a time still to go (``until``).
+
+    Exact integer arithmetic on timedeltas, so no float ever turns -0.4 s into -0.
+    """
+    return -(-delta // unit) if until else delta // unit
+
+
+def format_t_plus(offset: timedelta | None) -> str:
+    """How a moment reads against the dose, to the minute; the one T+ format everywhere.
+
+    ``T+00:37`` at or after the dose (``T+00:00`` at the dose itself), ``T−5 min`` before it
+    (the minus sign; at least ``T−1 min``, since nothing before the dose reads as zero), and
+    :data:`NO_DOSE` when the session has no dose (``offset`` is ``None``).
+    """
+    if offset is None:
+        return NO_DOSE
+    minutes = whole(offset, MINUTE)
+    if minutes >= 0:
+        h, m = divmod(minutes, 60)
+        return f"T+{h:02d}:{m:02d}"
+    return f"T\u2212{-minutes} min"
+
+
+def format_clock(elapsed: timedelta | None) -> str:
+    """The big clock's ``HH:MM:SS`` for a time since an event (``00:00:00`` before it)."""
+    total = max(0, whole(elapsed)) if elapsed is not None else 0
     h, rem = divmod(total, 3600)
     m, s = divmod(rem, 60)
-    return f"{h}:{m:02d}:{s:02d}" if h else f"{m}:{s:02d}"
+    return f"{h:02d}:{m:02d}:{s:02d}"
+
+
+def format_duration(delta: timedelta, *, seconds: bool = True, until: bool = False) -> str:
+    """A duration with its units: ``42 s``, ``1 min 07 s``, ``1 h 08 min``.
+
+    Under an hour it counts seconds unless ``seconds`` is false (``12 min``); from an hour on,
+    minutes. ``until`` marks a time still to go, which rounds up (see the rule above), so a
+    countdown never reads ``0 s`` while there is time left. Negative durations read as zero.
+    """
+    delta = max(delta, timedelta(0))
+    total = whole(delta, until=until)
+    if seconds and total < 3600:
+        m, s = divmod(total, 60)
+        return f"{m} min {s:02d} s" if m else f"{s} s"
+    h, m = divmod(whole(delta, MINUTE, until=until), 60)
+    return f"{h} h {m:02d} min" if h else f"{m} min"
 
 
 def format_minutes(minutes: int | None) -> str:
-    """A duration in whole minutes as ``h:mm`` (``0:03``, ``2:11``); ``—`` when unknown."""
+    """A duration in whole minutes with its units (``3 min``, ``2 h 11 min``); ``—`` when
+    unknown."""
     if minutes is None:
         return "—"
-    h, m = divmod(max(0, minutes), 60)
-    return f"{h}:{m:02d}"
+    return format_duration(timedelta(minutes=minutes), seconds=False)
 
 
 def local(value: datetime) -> datetime:

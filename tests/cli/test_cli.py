@@ -167,3 +167,19 @@ def test_show_prints_ticked_boxes_literally(tmp_path: Path, capsys) -> None:  # 
         a.update_preparation(s.id, prep_checklist=[ChecklistItem("Consent reviewed", True)])
     code, out, _ = run(capsys, "show", s.id, "--archive", str(tmp_path / "a"))
     assert code == 0 and "[x]" in out and "Consent reviewed" in out
+
+
+def test_show_keeps_a_stored_vitals_flag_as_a_word(tmp_path: Path, capsys) -> None:  # noqa: ANN001,E501
+    # Flagged when recorded (150/95 > 140/90); the clinic has since raised its limits. The
+    # stored flag is part of the record, so `show` still says so, in a word (as the export).
+    with Archive.open(tmp_path / "a") as a:
+        s = a.new_session(client="C-1", route="im", dose_mg=50, live=True)
+        a.mark_dose(s.id)
+        a.record_vitals(s.id, systolic=150, diastolic=95, heart_rate=72, spo2=98)
+    cfg = tmp_path / "wider.toml"
+    cfg.write_text("[thresholds]\nsystolic_high = 160\ndiastolic_high = 100\n")
+    code, out, _ = run(capsys, "show", s.id, "--archive", str(tmp_path / "a"),
+                       "--config", str(cfg))
+    vitals_row = next(line for line in out.split("Vitals", 1)[1].splitlines()
+                      if "150/95" in line)  # the vitals table, not the timeline
+    assert code == 0 and "flagged" in vitals_row

@@ -282,8 +282,9 @@ def test_sections_in_order_with_front_matter_and_title() -> None:
 
 def test_times_are_local_with_offset_and_t_plus() -> None:
     text = sections(render(build_session()))["Timeline"]
-    assert "T-00:12 · 10:00 (+01:00) · system — Session started" in text
-    assert "T-00:07 · 10:05 (+01:00) · note · behaviour — Arrived calm" in text
+    # Before the dose a time reads as before it, in minutes (never a T-00:00 clock reading).
+    assert "T\u221212 min · 10:00 (+01:00) · system — Session started" in text
+    assert "T\u22127 min · 10:05 (+01:00) · note · behaviour — Arrived calm" in text
     assert "T+00:00 · 10:12 (+01:00) · dose — 50 mg" in text
     assert "T+00:31 · 10:43 (+01:00) · booster — 25 mg" in text
 

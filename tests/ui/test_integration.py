@@ -36,7 +36,7 @@ async def test_observation_time_is_computed_not_ticked(archive, clock) -> None: 
     async with app.run_test(size=(120, 50)) as pilot:
         screen = await open_integration(app, pilot, early)
         text = str(screen.query_one("#observation").render())
-        assert "not yet passed" in text and "30:00 left of 120 min" in text
+        assert "not yet passed" in text and "30 min left of 120 min" in text
         labels = [str(o.prompt) for o in screen.query_one("#discharge", SelectionList)._options]
         assert not any("observation" in label.lower() for label in labels)
         clock.advance(minutes=40)

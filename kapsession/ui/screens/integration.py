@@ -16,7 +16,7 @@ from textual.binding import Binding
 from textual.containers import Horizontal
 from textual.screen import Screen
 from textual.timer import Timer
-from textual.widgets import Footer, Input, Label, SelectionList, Static, TextArea
+from textual.widgets import Footer, Input, Label, Static, TextArea
 
 from ...model import ValidationError, checklist_from_texts, clock_state
 from ...model.errors import SessionStateError
@@ -24,6 +24,7 @@ from ...model.outcomes import ITEM9_REMINDER, OUTCOME_LABELS, outcome_band
 from ...model.session import OUTCOME_LIMITS, ChecklistItem
 from ...model.times import format_duration
 from ...store import ArchiveError
+from ..widgets.checklist import Checklist
 from ..widgets.confirm_dialog import ConfirmDialog
 from ..widgets.form import Form
 
@@ -65,12 +66,11 @@ class IntegrationScreen(Screen[None]):
             yield Label("Discharge readiness (space ticks)", classes="section-label")
             yield Static(id="observation", markup=False)
             yield Static(id="vitals-compare", markup=False)
-            yield SelectionList[int](*[(Text(c.text), i, c.done)
-                                       for i, c in enumerate(self.discharge)], id="discharge")
+            yield Checklist(*[(Text(c.text), i, c.done) for i, c in enumerate(self.discharge)],
+                            id="discharge")
             yield Label("Integration", classes="section-label")
-            yield SelectionList[int](*[(Text(c.text), i, c.done)
-                                       for i, c in enumerate(self.integration)],
-                                     id="integration")
+            yield Checklist(*[(Text(c.text), i, c.done) for i, c in enumerate(self.integration)],
+                            id="integration")
             with Horizontal(classes="field-row"):
                 yield Label("Integration on", classes="field-label")
                 yield Input(s.integration_date.isoformat() if s.integration_date else "",
@@ -110,14 +110,16 @@ class IntegrationScreen(Screen[None]):
         now = self.app.clock()  # type: ignore[attr-defined]
         state = clock_state(s, now, config.clock)
         minimum = config["observation.min_minutes"]
+        # This line is refreshed every 15 s, so it counts whole minutes, not seconds.
         if s.dosed is None:
             obs = "[ ] Minimum observation time: no dose was marked"
         elif state.observation_met:
             obs = (f"[x] Minimum observation time passed ({minimum} min; now "
-                   f"{format_duration(now - s.dosed)} after the dose)")
+                   f"{format_duration(now - s.dosed, seconds=False)} after the dose)")
         else:
             obs = (f"[ ] Minimum observation time not yet passed: "
-                   f"{format_duration(state.observation_left)} left of {minimum} min")
+                   f"{format_duration(state.observation_left, seconds=False, until=True)} left "
+                   f"of {minimum} min")
         self.query_one("#observation", Static).update(Text(obs))
         last = s.vitals_entries[-1].vitals if s.vitals_entries else None
         self.query_one("#vitals-compare", Static).update(Text(
@@ -160,8 +162,8 @@ class IntegrationScreen(Screen[None]):
         if integration_date is not ...:
             error.update("")
             error.remove_class("shown")
-        d_sel = set(self.query_one("#discharge", SelectionList).selected)
-        i_sel = set(self.query_one("#integration", SelectionList).selected)
+        d_sel = set(self.query_one("#discharge", Checklist).selected)
+        i_sel = set(self.query_one("#integration", Checklist).selected)
         outcomes = {k: self.query_one(f"#{k}", Input).value.strip() or None
                     for k in OUTCOME_LABELS}
         return {
@@ -201,7 +203,7 @@ class IntegrationScreen(Screen[None]):
 
     @on(Input.Changed)
     @on(TextArea.Changed)
-    @on(SelectionList.SelectedChanged)
+    @on(Checklist.SelectedChanged)
     def _changed(self) -> None:
         self._update_outcomes()
         self._fields()  # shows or clears the date message at once

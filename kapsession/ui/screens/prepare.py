@@ -13,13 +13,14 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal
 from textual.screen import Screen
-from textual.widgets import Footer, Input, Label, Select, SelectionList, Static, TextArea
+from textual.widgets import Footer, Input, Label, Select, Static, TextArea
 
 from ...model import ValidationError, Vitals, checklist_from_texts, validate_client_code
 from ...model.session import CLIENT_CODE_MAX, ChecklistItem, validate_dose
 from ...model.text import NOTE_MAX
 from ...model.vocab import MEDICINES, ROUTES
 from ...store import ArchiveError
+from ..widgets.checklist import Checklist
 from ..widgets.form import Form
 
 BASELINE = (("systolic", "Systolic BP", "mmHg"), ("diastolic", "Diastolic BP", "mmHg"),
@@ -88,8 +89,8 @@ class PrepareScreen(Screen[None]):
                          markup=False)
             yield Label("Preparation checklist (↑↓ move · space ticks)",
                         classes="section-label")
-            yield SelectionList[int](*[(Text(c.text), i, c.done) for i, c in
-                                       enumerate(checklist)], id="checklist")
+            yield Checklist(*[(Text(c.text), i, c.done) for i, c in enumerate(checklist)],
+                            id="checklist")
             yield Label("Baseline vitals", classes="section-label")
             base = existing.baseline if existing else None
             for key, label, unit in BASELINE:
@@ -150,7 +151,7 @@ class PrepareScreen(Screen[None]):
 
     @on(TextArea.Changed)
     @on(Select.Changed)
-    @on(SelectionList.SelectedChanged)
+    @on(Checklist.SelectedChanged)
     def _other_changed(self) -> None:
         self._discard_armed = False
 
@@ -220,7 +221,7 @@ class PrepareScreen(Screen[None]):
                         f"{NOTE_MAX:,}")
             return None
         self._error("intention", "")
-        selected = set(self.query_one("#checklist", SelectionList).selected)
+        selected = set(self.query_one("#checklist", Checklist).selected)
         values.update(
             client=self._value("client"),
             therapist=self._value("therapist"),

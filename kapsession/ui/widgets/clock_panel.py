@@ -15,7 +15,7 @@ from textual.message import Message
 from textual.widgets import Digits, Static
 
 from ...model import Clock, ClockSettings, ClockState, Session, VitalsThresholds, clock_state
-from ...model.times import format_duration
+from ...model.times import format_clock, format_duration, format_t_plus
 from ...model.vocab import route_label
 
 BAR_WIDTH = 20
@@ -24,13 +24,6 @@ BAR_WIDTH = 20
 def course_bar(progress: float, width: int = BAR_WIDTH) -> str:
     filled = round(progress * width)
     return "█" * filled + "░" * (width - filled)
-
-
-def hms(delta: timedelta | None) -> str:
-    total = int(delta.total_seconds()) if delta else 0
-    h, rem = divmod(max(total, 0), 3600)
-    m, s = divmod(rem, 60)
-    return f"{h:02d}:{m:02d}:{s:02d}"
 
 
 class ClockPanel(Vertical):
@@ -93,10 +86,10 @@ class ClockPanel(Vertical):
         self.state = state
         if state.since_dose is not None:
             self._show("clock-label", "T+ since the dose")
-            self._show("elapsed", hms(state.since_dose))
+            self._show("elapsed", format_clock(state.since_dose))
         elif state.since_arrival is not None:
             self._show("clock-label", "Since arrival · ctrl+t marks the dose")
-            self._show("elapsed", hms(state.since_arrival))
+            self._show("elapsed", format_clock(state.since_arrival))
         else:
             self._show("clock-label", "Not started")
             self._show("elapsed", "00:00:00")
@@ -109,7 +102,8 @@ class ClockPanel(Vertical):
         if s.status != "live":
             self._show("checkin", f"Session {s.status}")
         elif state.next_checkin is None:
-            self._show("checkin", f"Vitals: first at T+{self.settings.first_checkin_min} min")
+            self._show("checkin", "Vitals: first at " + format_t_plus(
+                timedelta(minutes=self.settings.first_checkin_min)))
         else:
             left = state.next_checkin - self.clock()
             if state.checkin_overdue:
@@ -119,7 +113,7 @@ class ClockPanel(Vertical):
                     self._announced_due = state.next_checkin
                     self.post_message(self.CheckinDue())
             else:
-                self._show("checkin", f"Vitals due in {format_duration(left)}")
+                self._show("checkin", f"Vitals due in {format_duration(left, until=True)}")
         last = s.vitals_entries[-1].vitals if s.vitals_entries else s.baseline
         if last is None:
             self._show("last-vitals", "Last vitals: none yet")
@@ -135,7 +129,8 @@ class ClockPanel(Vertical):
             self._show("observation", "Minimum observation time passed", classes="met")
         else:
             self._show("observation",
-                       f"Observation: {format_duration(state.observation_left)} to go")
+                       f"Observation: {format_duration(state.observation_left, until=True)}"
+                       " to go")
         if state.phase != self._phase:
             first = self._phase is None
             self._phase = state.phase
