@@ -5,7 +5,8 @@ Layout of an archive folder (0700; every file 0600)::
     sessions/<id>.json   one TinyDB file per session (table "session", document 1)
     index.json           TinyDB table "sessions": a summary of each session, for the list
     damaged/             files that could not be read, set aside and never overwritten
-    archive.lock         held by the one process that may write
+    archive.lock         locked, with the folder itself, by the one process that may write
+                         (see :mod:`.lock`)
 
 Every change rewrites only that session's file (atomically, durably), so its cost does not
 grow with the archive. The index is a cache, rewritten on close (and after bulk loads): on
@@ -27,7 +28,6 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any, TypeVar
 
-from filelock import FileLock, Timeout
 from tinydb import TinyDB
 from tinydb.table import Document
 
@@ -51,6 +51,7 @@ from .errors import (
     UnknownSession,
 )
 from .fsutil import ensure_private_dir, fsync_dir, remove_stale_temp, remove_stale_temps
+from .lock import ArchiveHeld, ArchiveLock, LockLost
 from .migrations import migrate
 from .storage import AtomicJSONStorage, Codec, DamagedFile, read_json_file
 
@@ -143,7 +144,7 @@ class Archive:
     """
 
     def __init__(self, path: Path, *, clock: Clock, thresholds: VitalsThresholds,
-                 read_only: bool, lock: FileLock | None, codec: Codec | None = None) -> None:
+                 read_only: bool, lock: ArchiveLock | None, codec: Codec | None = None) -> None:
         self.path = path
         #: How files are sealed on disk (``None``: plain JSON; see :mod:`.crypto`).
         self.codec = codec
@@ -187,15 +188,13 @@ class Archive:
         An encrypted archive needs its ``passphrase``.
         """
         root = Path(path).expanduser()
-        lock: FileLock | None = None
+        lock: ArchiveLock | None = None
         if not read_only:
             ensure_private_dir(root)
             ensure_private_dir(root / "sessions")
-            lock = FileLock(root / "archive.lock", timeout=0, mode=0o600)
             try:
-                lock.acquire()
-            except Timeout:
-                lock = None
+                lock = ArchiveLock.acquire(root)
+            except ArchiveHeld:
                 read_only = True
         elif not root.is_dir():
             raise FileNotFoundError(f"no archive at {root}")
@@ -236,7 +235,10 @@ class Archive:
         self._closed = True
         try:
             if not self.read_only and self._index_dirty:
-                self.flush_index()
+                try:
+                    self.flush_index()
+                except LockLost:
+                    pass  # the index is a cache: the next open rebuilds what it lacks
         finally:
             for db in self._files.values():
                 db.close()
@@ -366,6 +368,7 @@ class Archive:
         # going through Table.truncate/insert would read the old file back first.
         storage = self._index.storage
         storage.durable = self._durable  # type: ignore[attr-defined]
+        self._check_lock()
         try:
             storage.write({INDEX_TABLE: {"1": {"fields": list(INDEX_FIELDS), "rows": rows}}})
         except OSError as exc:
@@ -474,8 +477,13 @@ class Archive:
         if self._closed:
             raise ValueError("the archive is closed")
 
+    def _check_lock(self) -> None:
+        if self._lock is not None:
+            self._lock.check()  # LockLost: another window may hold the archive now
+
     def _write(self, session: Session) -> None:
         data = session.to_dict()
+        self._check_lock()
         try:
             self._db(session.id).table(SESSION_TABLE).upsert(Document(data, doc_id=1))
         except OSError as exc:

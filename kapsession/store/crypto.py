@@ -38,14 +38,13 @@ import orjson
 from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from cryptography.hazmat.primitives.kdf.scrypt import Scrypt
-from filelock import FileLock, Timeout
 
 from .errors import ArchiveError, FutureSchema
 from .fsutil import atomic_write, ensure_private_dir, fsync_dir, remove_stale_temps
+from .lock import ArchiveLock
 from .storage import DamagedFile, read_json_file
 
 ENCRYPTION_FILE = "encryption.json"
-LOCK_FILE = "archive.lock"
 INDEX_FILE = "index.json"
 SESSIONS_DIR = "sessions"
 DAMAGED_DIR = "damaged"
@@ -324,12 +323,7 @@ def _exclusive(root: Path) -> Iterator[None]:
     """Hold the archive lock, as a writing :class:`~kapsession.store.archive.Archive` does."""
     if not root.is_dir():
         raise ArchiveError(f"no archive at {root}")
-    lock = FileLock(root / LOCK_FILE, timeout=0, mode=0o600)
-    try:
-        lock.acquire()
-    except Timeout:
-        raise ArchiveError(f"the archive {root} is open in another kapsession window: close "
-                           "it and try again") from None
+    lock = ArchiveLock.acquire(root)  # ArchiveHeld: open in another window
     try:
         yield
     finally:
