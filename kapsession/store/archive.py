@@ -44,16 +44,23 @@ from ..model.session import Addendum
 from ..model.times import Clock, system_clock
 from .errors import (
     AmbiguousSessionId,
-    ArchiveError,
     ArchiveReadOnly,
     FutureSchema,
+    MissingHeader,
     StorageError,
     UnknownSession,
 )
 from .fsutil import ensure_private_dir, fsync_dir, remove_stale_temp, remove_stale_temps
 from .lock import ArchiveHeld, ArchiveLock, LockLost
 from .migrations import migrate
-from .storage import AtomicJSONStorage, Codec, DamagedFile, read_json_file
+from .storage import (
+    SEALED_MAGIC,
+    AtomicJSONStorage,
+    Codec,
+    DamagedFile,
+    SealedFile,
+    read_json_file,
+)
 
 log = logging.getLogger(__name__)
 
@@ -72,8 +79,22 @@ def _starts_with(path: Path, magic: bytes) -> bool:
     try:
         with open(path, "rb") as fh:
             return fh.read(len(magic)) == magic
+    except (FileNotFoundError, IsADirectoryError):
+        return False
+
+
+def _holds_sealed_files(root: Path) -> bool:
+    """Whether the (header-less) archive at ``root`` holds sealed files. The index's first
+    bytes tell; without an index, every session file is about to be read anyway."""
+    index = root / "index.json"
+    if index.exists():
+        return _starts_with(index, SEALED_MAGIC)
+    try:
+        names = os.listdir(root / "sessions")
     except FileNotFoundError:
         return False
+    return any(_starts_with(root / "sessions" / name, SEALED_MAGIC) for name in names
+               if name.endswith(".json") and not name.startswith("."))
 
 
 def load_session_file(path: Path, codec: Codec | None = None) -> tuple[Session, bool]:
@@ -203,12 +224,14 @@ class Archive:
             if (root / ENCRYPTION_FILE).exists():
                 from .crypto import codec_for
 
-                # Raises WrongPassphrase / PassphraseRequired with one clear message.
-                codec = codec_for(root, passphrase)
-            elif _starts_with(root / "index.json", b"KAPX1"):
-                # Sealed files without their header can never be opened: touch nothing.
-                raise ArchiveError(f"{root} holds encrypted files but no {ENCRYPTION_FILE}: "
-                                   "restore it from a backup; nothing was changed")
+                # Raises WrongPassphrase / PassphraseRequired with one clear message; the
+                # writer brings an old header up to date.
+                codec = codec_for(root, passphrase, writer=lock is not None)
+            elif _holds_sealed_files(root):
+                # Sealed files without their header: nothing may be set aside as damaged, and
+                # nothing written in plain text beside them. (Files that changed since the
+                # index was written are checked as they are read: see _read_session.)
+                raise MissingHeader(root)
         except BaseException:
             if lock is not None:
                 lock.release()
@@ -265,6 +288,8 @@ class Archive:
             indexed, current = _index_rows(self._index.storage.read() or {})
             if not current:
                 self._index_dirty = True  # rewrite it in today's layout
+        except SealedFile:
+            raise MissingHeader(self.path) from None
         except DamagedFile as exc:
             self._set_aside(self.path / "index.json", exc.problem, note="it will be rebuilt")
             self._index_dirty = True
@@ -327,6 +352,8 @@ class Archive:
         except FutureSchema as exc:
             self.problems.append(f"{path.name}: {exc} (left in place)")
             return None
+        except SealedFile:
+            raise MissingHeader(self.path) from None
         except DamagedFile as exc:
             self._set_aside(path, exc.problem)
             return None
@@ -368,7 +395,7 @@ class Archive:
         # going through Table.truncate/insert would read the old file back first.
         storage = self._index.storage
         storage.durable = self._durable  # type: ignore[attr-defined]
-        self._check_lock()
+        self._before_write()
         try:
             storage.write({INDEX_TABLE: {"1": {"fields": list(INDEX_FIELDS), "rows": rows}}})
         except OSError as exc:
@@ -477,13 +504,18 @@ class Archive:
         if self._closed:
             raise ValueError("the archive is closed")
 
-    def _check_lock(self) -> None:
+    def _before_write(self) -> None:
         if self._lock is not None:
             self._lock.check()  # LockLost: another window may hold the archive now
+        if self.codec is not None:
+            try:
+                self.codec.keep_header(self.path)
+            except OSError as exc:
+                raise StorageError("the encryption header", exc) from exc
 
     def _write(self, session: Session) -> None:
         data = session.to_dict()
-        self._check_lock()
+        self._before_write()
         try:
             self._db(session.id).table(SESSION_TABLE).upsert(Document(data, doc_id=1))
         except OSError as exc:

@@ -65,12 +65,16 @@ def _identity(st: os.stat_result) -> tuple[int, int]:
 class ArchiveLock:
     """The lock of the archive folder ``root``, held until :meth:`release`."""
 
-    __slots__ = ("root", "_dir_fd", "_file_fd")
+    __slots__ = ("root", "_dir_fd", "_file_fd", "_dir_id", "_file_id", "_file_path")
 
     def __init__(self, root: Path, dir_fd: int, file_fd: int) -> None:
         self.root = root
         self._dir_fd = dir_fd
         self._file_fd = file_fd
+        # What the descriptors are never changes: fstat them once, not before every write.
+        self._dir_id = _identity(os.fstat(dir_fd))
+        self._file_id = _identity(os.fstat(file_fd))
+        self._file_path = root / LOCK_FILE
 
     @classmethod
     def acquire(cls, root: Path) -> ArchiveLock:
@@ -91,16 +95,16 @@ class ArchiveLock:
         return cls(root, dir_fd, file_fd)
 
     def check(self) -> None:
-        """Raise :class:`LockLost` unless ``root`` still names the folder this lock holds."""
+        """Before a write: raise :class:`LockLost` unless ``root`` still names the folder
+        this lock holds; lock ``archive.lock`` again if it was deleted or replaced."""
         try:
             here = _identity(os.stat(self.root))
         except OSError:
             here = None
-        if here != _identity(os.fstat(self._dir_fd)):
+        if here != self._dir_id:
             raise LockLost(self.root, "the archive folder was moved or replaced")
         try:
-            same_file = _identity(os.stat(self.root / LOCK_FILE)) == _identity(
-                os.fstat(self._file_fd))
+            same_file = _identity(os.stat(self._file_path)) == self._file_id
         except FileNotFoundError:
             same_file = False
         if not same_file:
@@ -118,6 +122,7 @@ class ArchiveLock:
             raise StorageError(LOCK_FILE, exc) from exc
         os.close(self._file_fd)
         self._file_fd = fd
+        self._file_id = _identity(os.fstat(fd))
 
     def release(self) -> None:
         """Release both locks. Safe to call twice."""
