@@ -39,6 +39,7 @@ if TYPE_CHECKING:
 
 EXIT_USER_ERROR = 1
 PASSPHRASE_ENV = "KAPSESSION_PASSPHRASE"
+NEW_PASSPHRASE_ENV = "KAPSESSION_NEW_PASSPHRASE"
 
 
 class UserError(Exception):
@@ -123,6 +124,9 @@ def build_parser() -> argparse.ArgumentParser:
                    help="encrypt an existing archive in place (crash-safe)")
     sub.add_parser("decrypt", parents=[common],
                    help="decrypt an encrypted archive in place (crash-safe)")
+    sub.add_parser("passphrase", parents=[common],
+                   help="change the passphrase of an encrypted archive (rewrites only "
+                   "encryption.json; crash-safe)")
 
     p = sub.add_parser("config", parents=[common], help="where the config file is; write one")
     group = p.add_mutually_exclusive_group(required=True)
@@ -138,15 +142,17 @@ def _config(args: argparse.Namespace) -> Config:
     return load_config(paths.config_file(getattr(args, "config", None)))
 
 
-def ask_passphrase(*, twice: bool = False) -> str:
-    """``$KAPSESSION_PASSPHRASE`` if set (for scripts), else asked on the terminal."""
-    env = os.environ.get(PASSPHRASE_ENV)
+def ask_passphrase(*, twice: bool = False, new: bool = False) -> str:
+    """``$KAPSESSION_PASSPHRASE`` (``$KAPSESSION_NEW_PASSPHRASE`` for ``new``) if set, for
+    scripts; else asked on the terminal."""
+    name = NEW_PASSPHRASE_ENV if new else PASSPHRASE_ENV
+    env = os.environ.get(name)
     if env is not None:
         return env
+    what = "the new passphrase" if new else "the archive's passphrase"
     if not sys.stdin.isatty():
-        raise UserError(f"this needs the archive's passphrase: run it in a terminal, or set "
-                        f"{PASSPHRASE_ENV}")
-    first = getpass.getpass("Archive passphrase: ")
+        raise UserError(f"this needs {what}: run it in a terminal, or set {name}")
+    first = getpass.getpass("New passphrase: " if new else "Archive passphrase: ")
     if twice and getpass.getpass("The same passphrase again: ") != first:
         raise UserError("the two passphrases differ; nothing was changed")
     return first
@@ -341,6 +347,21 @@ def cmd_decrypt(args: argparse.Namespace, out: Console, err: Console) -> int:
     return 0
 
 
+def cmd_passphrase(args: argparse.Namespace, out: Console, err: Console) -> int:
+    from .store.crypto import change_passphrase, codec_for, require_header
+
+    root = paths.archive_dir(getattr(args, "archive", None))
+    require_header(root)
+    current = ask_passphrase()
+    codec_for(root, current)  # a wrong one is told before the new one is asked for
+    change_passphrase(root, current, ask_passphrase(twice=True, new=True))
+    out.print(Text(f"changed the passphrase of {root}: only {ENCRYPTION_FILE} was rewritten"))
+    err.print(Text(f"note: an older copy of {ENCRYPTION_FILE} (in a backup) still opens the "
+                   "archive with the old passphrase; if that passphrase leaked, decrypt and "
+                   "encrypt again instead", style="yellow"))
+    return 0
+
+
 def cmd_config(args: argparse.Namespace, out: Console, err: Console) -> int:
     path = paths.config_file(getattr(args, "config", None))
     if args.path:
@@ -402,15 +423,10 @@ def run_app(args: argparse.Namespace) -> int:
     archive = _open_archive(args, config)
     check = None
     if archive.codec is not None:
-        from .store.crypto import codec_for
-        from .store.errors import ArchiveError as _ArchiveError
+        from .store.crypto import SealedCodec
 
-        def check(passphrase: str) -> bool:  # the idle lock asks for the passphrase
-            try:
-                codec_for(archive.path, passphrase)
-            except _ArchiveError:
-                return False
-            return True
+        if isinstance(archive.codec, SealedCodec):
+            check = archive.codec.opens_with  # the idle lock asks for the passphrase
     try:
         _run(KapsessionApp(archive, config=config, clock=system_clock,
                            check_passphrase=check))
@@ -447,6 +463,7 @@ COMMANDS = {
     "init": cmd_init,
     "encrypt": cmd_encrypt,
     "decrypt": cmd_decrypt,
+    "passphrase": cmd_passphrase,
     "config": cmd_config,
 }
 

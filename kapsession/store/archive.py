@@ -5,7 +5,8 @@ Layout of an archive folder (0700; every file 0600)::
     sessions/<id>.json   one TinyDB file per session (table "session", document 1)
     index.json           TinyDB table "sessions": a summary of each session, for the list
     damaged/             files that could not be read, set aside and never overwritten
-    archive.lock         held by the one process that may write
+    archive.lock         locked, with the folder itself, by the one process that may write
+                         (see :mod:`.lock`)
 
 Every change rewrites only that session's file (atomically, durably), so its cost does not
 grow with the archive. The index is a cache, rewritten on close (and after bulk loads): on
@@ -27,7 +28,6 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any, TypeVar
 
-from filelock import FileLock, Timeout
 from tinydb import TinyDB
 from tinydb.table import Document
 
@@ -44,15 +44,23 @@ from ..model.session import Addendum
 from ..model.times import Clock, system_clock
 from .errors import (
     AmbiguousSessionId,
-    ArchiveError,
     ArchiveReadOnly,
     FutureSchema,
+    MissingHeader,
     StorageError,
     UnknownSession,
 )
 from .fsutil import ensure_private_dir, fsync_dir, remove_stale_temp, remove_stale_temps
+from .lock import ArchiveHeld, ArchiveLock, LockLost
 from .migrations import migrate
-from .storage import AtomicJSONStorage, Codec, DamagedFile, read_json_file
+from .storage import (
+    SEALED_MAGIC,
+    AtomicJSONStorage,
+    Codec,
+    DamagedFile,
+    SealedFile,
+    read_json_file,
+)
 
 log = logging.getLogger(__name__)
 
@@ -71,8 +79,22 @@ def _starts_with(path: Path, magic: bytes) -> bool:
     try:
         with open(path, "rb") as fh:
             return fh.read(len(magic)) == magic
+    except (FileNotFoundError, IsADirectoryError):
+        return False
+
+
+def _holds_sealed_files(root: Path) -> bool:
+    """Whether the (header-less) archive at ``root`` holds sealed files. The index's first
+    bytes tell; without an index, every session file is about to be read anyway."""
+    index = root / "index.json"
+    if index.exists():
+        return _starts_with(index, SEALED_MAGIC)
+    try:
+        names = os.listdir(root / "sessions")
     except FileNotFoundError:
         return False
+    return any(_starts_with(root / "sessions" / name, SEALED_MAGIC) for name in names
+               if name.endswith(".json") and not name.startswith("."))
 
 
 def load_session_file(path: Path, codec: Codec | None = None) -> tuple[Session, bool]:
@@ -143,7 +165,7 @@ class Archive:
     """
 
     def __init__(self, path: Path, *, clock: Clock, thresholds: VitalsThresholds,
-                 read_only: bool, lock: FileLock | None, codec: Codec | None = None) -> None:
+                 read_only: bool, lock: ArchiveLock | None, codec: Codec | None = None) -> None:
         self.path = path
         #: How files are sealed on disk (``None``: plain JSON; see :mod:`.crypto`).
         self.codec = codec
@@ -187,15 +209,13 @@ class Archive:
         An encrypted archive needs its ``passphrase``.
         """
         root = Path(path).expanduser()
-        lock: FileLock | None = None
+        lock: ArchiveLock | None = None
         if not read_only:
             ensure_private_dir(root)
             ensure_private_dir(root / "sessions")
-            lock = FileLock(root / "archive.lock", timeout=0, mode=0o600)
             try:
-                lock.acquire()
-            except Timeout:
-                lock = None
+                lock = ArchiveLock.acquire(root)
+            except ArchiveHeld:
                 read_only = True
         elif not root.is_dir():
             raise FileNotFoundError(f"no archive at {root}")
@@ -204,12 +224,14 @@ class Archive:
             if (root / ENCRYPTION_FILE).exists():
                 from .crypto import codec_for
 
-                # Raises WrongPassphrase / PassphraseRequired with one clear message.
-                codec = codec_for(root, passphrase)
-            elif _starts_with(root / "index.json", b"KAPX1"):
-                # Sealed files without their header can never be opened: touch nothing.
-                raise ArchiveError(f"{root} holds encrypted files but no {ENCRYPTION_FILE}: "
-                                   "restore it from a backup; nothing was changed")
+                # Raises WrongPassphrase / PassphraseRequired with one clear message; the
+                # writer brings an old header up to date.
+                codec = codec_for(root, passphrase, writer=lock is not None)
+            elif _holds_sealed_files(root):
+                # Sealed files without their header: nothing may be set aside as damaged, and
+                # nothing written in plain text beside them. (Files that changed since the
+                # index was written are checked as they are read: see _read_session.)
+                raise MissingHeader(root)
         except BaseException:
             if lock is not None:
                 lock.release()
@@ -236,7 +258,10 @@ class Archive:
         self._closed = True
         try:
             if not self.read_only and self._index_dirty:
-                self.flush_index()
+                try:
+                    self.flush_index()
+                except LockLost:
+                    pass  # the index is a cache: the next open rebuilds what it lacks
         finally:
             for db in self._files.values():
                 db.close()
@@ -263,6 +288,8 @@ class Archive:
             indexed, current = _index_rows(self._index.storage.read() or {})
             if not current:
                 self._index_dirty = True  # rewrite it in today's layout
+        except SealedFile:
+            raise MissingHeader(self.path) from None
         except DamagedFile as exc:
             self._set_aside(self.path / "index.json", exc.problem, note="it will be rebuilt")
             self._index_dirty = True
@@ -325,6 +352,8 @@ class Archive:
         except FutureSchema as exc:
             self.problems.append(f"{path.name}: {exc} (left in place)")
             return None
+        except SealedFile:
+            raise MissingHeader(self.path) from None
         except DamagedFile as exc:
             self._set_aside(path, exc.problem)
             return None
@@ -366,6 +395,7 @@ class Archive:
         # going through Table.truncate/insert would read the old file back first.
         storage = self._index.storage
         storage.durable = self._durable  # type: ignore[attr-defined]
+        self._before_write()
         try:
             storage.write({INDEX_TABLE: {"1": {"fields": list(INDEX_FIELDS), "rows": rows}}})
         except OSError as exc:
@@ -474,8 +504,18 @@ class Archive:
         if self._closed:
             raise ValueError("the archive is closed")
 
+    def _before_write(self) -> None:
+        if self._lock is not None:
+            self._lock.check()  # LockLost: another window may hold the archive now
+        if self.codec is not None:
+            try:
+                self.codec.keep_header(self.path)
+            except OSError as exc:
+                raise StorageError("the encryption header", exc) from exc
+
     def _write(self, session: Session) -> None:
         data = session.to_dict()
+        self._before_write()
         try:
             self._db(session.id).table(SESSION_TABLE).upsert(Document(data, doc_id=1))
         except OSError as exc:

@@ -1,36 +1,55 @@
-"""Encryption at rest: every file of an archive sealed with a key derived from a passphrase.
+"""Encryption at rest: every file of an archive sealed with a random *data key*, which the
+passphrase unlocks.
 
-An encrypted archive holds ``encryption.json`` beside ``index.json``. It is plain JSON (0600)
-and holds no secret: the key derivation (scrypt, its parameters and a random 16-byte salt)
-and a *verifier*, a known constant sealed with the key, so a wrong passphrase is told apart
-from a damaged file::
+An encrypted archive holds ``encryption.json`` beside ``index.json``, plain JSON (0600) that
+holds nothing readable without the passphrase: the key derivation (scrypt, its parameters
+and a random 16-byte salt) and the data key *wrapped* (AES-256-GCM) under the key scrypt
+derives from the passphrase::
 
-    {"format": "kapsession-encryption", "version": 1, "cipher": "AES-256-GCM",
+    {"format": "kapsession-encryption", "version": 2, "cipher": "AES-256-GCM",
      "kdf": {"name": "scrypt", "n": 32768, "r": 8, "p": 1, "salt": "<base64>"},
-     "verifier": "<base64>", "state": "encrypted"}
+     "state": "encrypted", "data_key": "<base64: nonce | wrapped key and tag>"}
+
+Every other field of the header is associated data of the wrap, so none of them (the state,
+the cost, the salt) can be changed without the passphrase failing to unwrap the key. The
+scrypt parameters must be ones kapsession writes (:data:`ALLOWED_N`, r = 8, p = 1); they are
+checked before anything is derived, so a changed header costs at most 128 MiB and half a
+second before it is reported, never gigabytes and minutes.
 
 ``state`` is ``"encrypted"``, or ``"encrypting"`` / ``"decrypting"`` while
-:func:`encrypt_archive` / :func:`decrypt_archive` convert the archive in place. The state is
-bound into the verifier, so it cannot be flipped without the key.
+:func:`encrypt_archive` / :func:`decrypt_archive` convert the archive in place.
+
+A new passphrase (:func:`change_passphrase`) wraps the same data key again: only the header
+is rewritten, atomically, and no file changes. So a copy of the old header (in a backup)
+still opens the archive with the old passphrase; if a passphrase leaked, decrypt and encrypt
+again, which makes a new data key.
+
+Format 1 headers (kapsession 0.1) held a *verifier* instead of a wrapped key, and files were
+sealed with the passphrase key itself. That key becomes the data key: the first writable
+open rewrites the header as format 2 (one atomic write; no file changes), and until then a
+format 1 header opens as it is.
 
 Every session file and the index are *sealed*: ``MAGIC | nonce (12 bytes) | AES-256-GCM
-ciphertext and tag``, with a fresh random nonce per write and ``MAGIC`` plus the file's name
-as associated data, so a sealed file put in place of another session's fails to open.
+ciphertext and tag`` under the data key, with a fresh random nonce per write and ``MAGIC``
+plus the file's name as associated data, so a sealed file put in place of another session's
+fails to open.
 
 What this does not hide: file names (random session ids), sizes and times; note text that an
 earlier plain archive left in free disk blocks or in ``damaged/``; exports, which are written
-only when asked. Nor can it tell an older copy of the same file from the current one.
+only when asked. Nor can it tell an older copy of the same file from the current one. And
+without ``encryption.json`` nothing can be opened: keep it in your backups.
 """
 
 from __future__ import annotations
 
 import base64
+import logging
 import os
 import secrets
 import unicodedata
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -38,36 +57,40 @@ import orjson
 from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from cryptography.hazmat.primitives.kdf.scrypt import Scrypt
-from filelock import FileLock, Timeout
 
-from .errors import ArchiveError, FutureSchema
+from .errors import ArchiveError, FutureSchema, MissingHeader
 from .fsutil import atomic_write, ensure_private_dir, fsync_dir, remove_stale_temps
-from .storage import DamagedFile, read_json_file
+from .lock import ArchiveLock
+from .storage import SEALED_MAGIC, DamagedFile, read_json_file
+
+log = logging.getLogger(__name__)
 
 ENCRYPTION_FILE = "encryption.json"
-LOCK_FILE = "archive.lock"
 INDEX_FILE = "index.json"
 SESSIONS_DIR = "sessions"
 DAMAGED_DIR = "damaged"
 
-#: Every sealed file starts with these bytes (format 1).
-MAGIC = b"KAPX1"
+#: Every sealed file starts with these bytes (the same in both header formats).
+MAGIC = SEALED_MAGIC
 FORMAT = "kapsession-encryption"
-VERSION = 1
+#: The header format this version writes; format 1 is still read.
+VERSION = 2
 CIPHER = "AES-256-GCM"
 NONCE_SIZE = 12
 TAG_SIZE = 16
 KEY_SIZE = 32
 SALT_SIZE = 16
+WRAPPED_SIZE = NONCE_SIZE + KEY_SIZE + TAG_SIZE
 
 #: scrypt cost: 2**15 × 8 × 128 bytes = 32 MiB and a few tens of milliseconds per open.
 DEFAULT_N = 2**15
-DEFAULT_R = 8
-DEFAULT_P = 1
-#: What a header may ask for. The low end lets tests run fast; the high end keeps a changed
-#: header from asking for gigabytes of memory.
-MIN_N, MAX_N = 2**10, 2**20
-MAX_R, MAX_P = 32, 16
+#: The only scrypt parameters a header may hold. The low end lets tests run fast (a header
+#: with a lower cost than it was written with does not open: the wrap is bound to it); the
+#: high end, 128 MiB, keeps a changed header from asking for gigabytes.
+MIN_N, MAX_N = 2**10, 2**17
+ALLOWED_N = frozenset(2**k for k in range(MIN_N.bit_length() - 1, MAX_N.bit_length()))
+SCRYPT_R = 8
+SCRYPT_P = 1
 
 MIN_PASSPHRASE = 8
 
@@ -76,8 +99,9 @@ ENCRYPTING = "encrypting"
 DECRYPTING = "decrypting"
 STATES = (ENCRYPTED, ENCRYPTING, DECRYPTING)
 
-_VERIFIER_TEXT = b"kapsession archive key check"
-_VERIFIER_AAD = MAGIC + b" verifier "
+_WRAP_AAD = b"kapsession data key\0"
+_V1_VERIFIER_TEXT = b"kapsession archive key check"
+_V1_VERIFIER_AAD = MAGIC + b" verifier "
 _TAMPERED = "was changed or damaged (authentication failed)"
 
 
@@ -100,8 +124,9 @@ class DamagedHeader(ArchiveError):
     """``encryption.json`` cannot be used; without it the archive cannot be opened."""
 
     def __init__(self, root: Path, problem: str) -> None:
-        super().__init__(f"{root / ENCRYPTION_FILE} {problem}: without it the archive cannot "
-                         "be opened; restore encryption.json from a backup of this archive")
+        super().__init__(f"the encryption header {root / ENCRYPTION_FILE} is damaged or was "
+                         f"changed: {problem}. Without it the archive cannot be opened; "
+                         "restore encryption.json from a backup of this archive")
 
 
 def check_passphrase(passphrase: str) -> None:
@@ -133,14 +158,38 @@ class SealedCodec:
     are refused as damaged once the archive is ``"encrypted"``.
     """
 
-    __slots__ = ("_aead", "state")
+    __slots__ = ("_aead", "state", "_header", "_header_bytes")
 
-    def __init__(self, key: bytes, state: str = ENCRYPTED) -> None:
+    def __init__(self, key: bytes, state: str = ENCRYPTED, *,
+                 header: _Header | _HeaderV1 | None = None,
+                 header_bytes: bytes | None = None) -> None:
         self._aead = AESGCM(key)
         self.state = state
+        self._header = header
+        self._header_bytes = header_bytes
 
     def __repr__(self) -> str:  # never show the key
         return f"SealedCodec(state={self.state!r})"
+
+    def opens_with(self, passphrase: str) -> bool:
+        """Whether ``passphrase`` opens this archive (for the idle lock). Uses the header as
+        it was when the archive opened, so it works even if the file went missing since."""
+        if self._header is None or not passphrase:
+            return False
+        kek = self._header.kdf.derive(passphrase)
+        return self._header.unwrap(kek, self._header.state) is not None
+
+    def keep_header(self, root: Path) -> None:
+        """Put ``encryption.json`` back, as the writer opened it, if it went missing.
+
+        The archive's writer calls this before each write: without the header nothing
+        sealed can ever be opened again, and the writer is the one process that knows it.
+        """
+        path = root / ENCRYPTION_FILE
+        if self._header_bytes is not None and not path.exists():
+            atomic_write(path, self._header_bytes, durable=True)
+            log.warning("%s was missing: put back as it was when the archive opened",
+                        ENCRYPTION_FILE)
 
     def encode(self, data: bytes, path: Path) -> bytes:
         return _seal(self._aead, data, path.name)
@@ -153,9 +202,12 @@ class SealedCodec:
         raise DamagedFile(path, _TAMPERED)
 
 
-def codec_for(root: Path, passphrase: str | None) -> SealedCodec:
+def codec_for(root: Path, passphrase: str | None, *, writer: bool = False) -> SealedCodec:
     """The codec of the encrypted archive at ``root``, unlocked with ``passphrase``.
 
+    A ``writer`` (the caller holds the archive lock) brings a format 1 header up to date
+    (if that write fails the archive still opens with the old header), and gets a codec that
+    can put the header back if it goes missing (:meth:`SealedCodec.keep_header`).
     Raises :class:`PassphraseRequired`, :class:`WrongPassphrase`, :class:`DamagedHeader`,
     or :class:`~kapsession.store.errors.FutureSchema` for a newer kapsession's header.
     """
@@ -163,7 +215,18 @@ def codec_for(root: Path, passphrase: str | None) -> SealedCodec:
     header = _read_header(root)
     if header is None:
         raise ArchiveError(f"the archive {root} is not encrypted")
-    return SealedCodec(_unlock(root, header, passphrase), header.state)
+    keys = _unlock(root, header, passphrase)
+    header_bytes = None
+    if writer:
+        if isinstance(header, _HeaderV1):
+            try:
+                keys = _current(root, keys, passphrase or "")
+            except OSError as exc:
+                log.warning("could not rewrite %s in the current format (%s); it still opens",
+                            ENCRYPTION_FILE, exc.strerror or type(exc).__name__)
+        header_bytes = (root / ENCRYPTION_FILE).read_bytes()
+    return SealedCodec(keys.data_key, keys.header.state, header=keys.header,
+                       header_bytes=header_bytes)
 
 
 def _seal(aead: AESGCM, data: bytes, name: str) -> bytes:
@@ -185,135 +248,201 @@ def _unseal(aead: AESGCM, blob: bytes, path: Path) -> bytes:
 # ---- the header -------------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class _Header:
-    n: int
-    r: int
-    p: int
-    salt: bytes
-    verifier: bytes
-    state: str
-
-    def to_json(self) -> bytes:
-        data = {
-            "format": FORMAT,
-            "version": VERSION,
-            "cipher": CIPHER,
-            "kdf": {"name": "scrypt", "n": self.n, "r": self.r, "p": self.p,
-                    "salt": base64.b64encode(self.salt).decode("ascii")},
-            "verifier": base64.b64encode(self.verifier).decode("ascii"),
-            "state": self.state,
-        }
-        return orjson.dumps(data, option=orjson.OPT_INDENT_2) + b"\n"
-
-
 def _normalise(passphrase: str) -> str:
     # The same passphrase typed on another system may arrive in another Unicode form.
     return unicodedata.normalize("NFC", passphrase)
 
 
-def _check_kdf(n: object, r: object, p: object) -> str | None:
-    """What is wrong with these scrypt parameters, or ``None``."""
-    # type(), not isinstance(): JSON true is not a number here.
-    if not (type(n) is int and type(r) is int and type(p) is int) or min(n, r, p) < 1:
-        return "scrypt n, r and p must be positive whole numbers"
-    if n & (n - 1) or not MIN_N <= n <= MAX_N:
-        return f"scrypt n must be a power of two from {MIN_N} to {MAX_N}"
-    if r > MAX_R or p > MAX_P:
-        return f"scrypt r must be at most {MAX_R} and p at most {MAX_P}"
-    return None
+def _b64(data: bytes) -> str:
+    return base64.b64encode(data).decode("ascii")
 
 
-def _derive(passphrase: str, header: _Header) -> bytes:
-    kdf = Scrypt(salt=header.salt, length=KEY_SIZE, n=header.n, r=header.r, p=header.p)
-    try:
-        # surrogateescape: a passphrase from the environment that is not valid UTF-8 arrives
-        # with its bytes escaped; turn them back into those same bytes.
-        return kdf.derive(_normalise(passphrase).encode("utf-8", "surrogateescape"))
-    except MemoryError:
-        raise ArchiveError("not enough memory to derive the archive key") from None
+@dataclass(frozen=True)
+class _Kdf:
+    """scrypt with the parameters of one header."""
+
+    n: int
+    salt: bytes
+
+    @classmethod
+    def new(cls, n: int) -> _Kdf:
+        if n not in ALLOWED_N:
+            raise ValueError(f"scrypt n must be a power of two from {MIN_N} to {MAX_N}")
+        return cls(n=n, salt=secrets.token_bytes(SALT_SIZE))
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"name": "scrypt", "n": self.n, "r": SCRYPT_R, "p": SCRYPT_P,
+                "salt": _b64(self.salt)}
+
+    def derive(self, passphrase: str) -> bytes:
+        kdf = Scrypt(salt=self.salt, length=KEY_SIZE, n=self.n, r=SCRYPT_R, p=SCRYPT_P)
+        try:
+            # surrogateescape: a passphrase from the environment that is not valid UTF-8
+            # arrives with its bytes escaped; turn them back into those same bytes.
+            return kdf.derive(_normalise(passphrase).encode("utf-8", "surrogateescape"))
+        except MemoryError:
+            raise ArchiveError("not enough memory to derive the archive key") from None
 
 
-def _verifier(key: bytes, state: str) -> bytes:
-    nonce = os.urandom(NONCE_SIZE)
-    return nonce + AESGCM(key).encrypt(nonce, _VERIFIER_TEXT, _VERIFIER_AAD + state.encode())
+@dataclass(frozen=True)
+class _Header:
+    """A format 2 header: the data key wrapped under the passphrase key."""
+
+    kdf: _Kdf
+    state: str
+    wrapped: bytes
+
+    @classmethod
+    def wrap(cls, kdf: _Kdf, state: str, kek: bytes, data_key: bytes) -> _Header:
+        nonce = os.urandom(NONCE_SIZE)
+        aad = cls(kdf, state, b"").associated_data()
+        return cls(kdf, state, nonce + AESGCM(kek).encrypt(nonce, data_key, aad))
+
+    def fields(self) -> dict[str, Any]:
+        """Everything but the wrapped key: what the wrap authenticates."""
+        return {"format": FORMAT, "version": 2, "cipher": CIPHER, "kdf": self.kdf.to_dict(),
+                "state": self.state}
+
+    def associated_data(self) -> bytes:
+        return _WRAP_AAD + orjson.dumps(self.fields(), option=orjson.OPT_SORT_KEYS)
+
+    def unwrap(self, kek: bytes, state: str) -> bytes | None:
+        """The data key, if ``kek`` wrapped it in a header whose state was ``state``."""
+        aad = _Header(self.kdf, state, b"").associated_data()
+        try:
+            return AESGCM(kek).decrypt(self.wrapped[:NONCE_SIZE], self.wrapped[NONCE_SIZE:], aad)
+        except InvalidTag:
+            return None
+
+    def to_json(self) -> bytes:
+        data = {**self.fields(), "data_key": _b64(self.wrapped)}
+        return orjson.dumps(data, option=orjson.OPT_INDENT_2) + b"\n"
 
 
-def _verifies(key: bytes, verifier: bytes, state: str) -> bool:
-    try:
-        text = AESGCM(key).decrypt(verifier[:NONCE_SIZE], verifier[NONCE_SIZE:],
-                                   _VERIFIER_AAD + state.encode())
-    except InvalidTag:
-        return False
-    return text == _VERIFIER_TEXT
+@dataclass(frozen=True)
+class _HeaderV1:
+    """A format 1 header, read only: files sealed with the passphrase key itself, and a
+    verifier (a known text sealed with that key, bound to the state)."""
+
+    kdf: _Kdf
+    state: str
+    verifier: bytes
+
+    def unwrap(self, key: bytes, state: str) -> bytes | None:
+        try:
+            text = AESGCM(key).decrypt(self.verifier[:NONCE_SIZE], self.verifier[NONCE_SIZE:],
+                                       _V1_VERIFIER_AAD + state.encode())
+        except InvalidTag:
+            return None
+        return key if text == _V1_VERIFIER_TEXT else None
 
 
-def _new_header(passphrase: str, *, n: int, state: str) -> tuple[_Header, bytes]:
+@dataclass(frozen=True)
+class _Keys:
+    """An unlocked header: the key from the passphrase and the data key it unwraps."""
+
+    header: _Header | _HeaderV1
+    kek: bytes
+    data_key: bytes
+
+    def __repr__(self) -> str:  # never show a key
+        return f"_Keys(state={self.header.state!r})"
+
+
+def _new_keys(passphrase: str, *, n: int, state: str) -> _Keys:
     check_passphrase(passphrase)
-    problem = _check_kdf(n, DEFAULT_R, DEFAULT_P)
-    if problem:
-        raise ValueError(problem)
-    header = _Header(n=n, r=DEFAULT_R, p=DEFAULT_P, salt=secrets.token_bytes(SALT_SIZE),
-                     verifier=b"", state=state)
-    key = _derive(passphrase, header)
-    return replace(header, verifier=_verifier(key, state)), key
+    kdf = _Kdf.new(n)
+    kek = kdf.derive(passphrase)
+    data_key = secrets.token_bytes(KEY_SIZE)
+    return _Keys(_Header.wrap(kdf, state, kek, data_key), kek, data_key)
 
 
-def _restate(header: _Header, key: bytes, state: str) -> _Header:
-    return replace(header, state=state, verifier=_verifier(key, state))
-
-
-def _unlock(root: Path, header: _Header, passphrase: str | None) -> bytes:
-    """The key, if ``passphrase`` is the archive's; raises otherwise."""
+def _unlock(root: Path, header: _Header | _HeaderV1, passphrase: str | None) -> _Keys:
+    """The keys, if ``passphrase`` is the archive's; raises otherwise."""
     if not passphrase:
         raise PassphraseRequired()
-    key = _derive(passphrase, header)
-    if _verifies(key, header.verifier, header.state):
-        return key
-    if any(_verifies(key, header.verifier, s) for s in STATES if s != header.state):
-        raise DamagedHeader(root, "was changed (its state does not match its check)")
+    kek = header.kdf.derive(passphrase)
+    data_key = header.unwrap(kek, header.state)
+    if data_key is not None:
+        return _Keys(header, kek, data_key)
+    if any(header.unwrap(kek, s) is not None for s in STATES if s != header.state):
+        raise DamagedHeader(root, "its state was changed")
     raise WrongPassphrase()
 
 
-def _read_header(root: Path) -> _Header | None:
+def _rewrap(root: Path, keys: _Keys, kdf: _Kdf, kek: bytes, state: str) -> _Keys:
+    """Write a format 2 header for the same data key; atomic, so crash-safe."""
+    header = _Header.wrap(kdf, state, kek, keys.data_key)
+    atomic_write(root / ENCRYPTION_FILE, header.to_json(), durable=True)
+    return _Keys(header, kek, keys.data_key)
+
+
+def _current(root: Path, keys: _Keys, passphrase: str) -> _Keys:
+    """``keys`` under a format 2 header: a format 1 header is rewritten (a fresh salt, the
+    same cost); its key, which sealed every file, becomes the data key."""
+    if isinstance(keys.header, _Header):
+        return keys
+    kdf = _Kdf.new(keys.header.kdf.n)
+    return _rewrap(root, keys, kdf, kdf.derive(passphrase), keys.header.state)
+
+
+def _restate(root: Path, keys: _Keys, state: str) -> _Keys:
+    """Write the (format 2) header of ``keys`` with another state."""
+    assert isinstance(keys.header, _Header)
+    return _rewrap(root, keys, keys.header.kdf, keys.kek, state)
+
+
+def _read_header(root: Path) -> _Header | _HeaderV1 | None:
     try:
         data = read_json_file(root / ENCRYPTION_FILE)
     except DamagedFile as exc:
-        raise DamagedHeader(root, exc.problem) from None
+        raise DamagedHeader(root, f"it {exc.problem}") from None
     return None if data is None else _parse_header(root, data)
 
 
-def _parse_header(root: Path, data: Any) -> _Header:
+_V2_KEYS = {"format", "version", "cipher", "kdf", "state", "data_key"}
+_V1_KEYS = {"format", "version", "cipher", "kdf", "state", "verifier"}
+_KDF_KEYS = {"name", "n", "r", "p", "salt"}
+
+
+def _parse_header(root: Path, data: Any) -> _Header | _HeaderV1:
+    """The header in ``data``, checked before any key is derived from it."""
     if not isinstance(data, dict) or data.get("format") != FORMAT:
-        raise DamagedHeader(root, "is not a kapsession encryption header")
+        raise DamagedHeader(root, "it is not a kapsession encryption header")
     version = data.get("version")
-    if not isinstance(version, int) or version < 1:
-        raise DamagedHeader(root, "has a bad version")
+    if type(version) is not int or version < 1:
+        raise DamagedHeader(root, "it has a bad version")
     if version > VERSION:
         raise FutureSchema(f"{ENCRYPTION_FILE} was written by a newer kapsession (format "
                            f"{version}); update kapsession to open this archive")
-    kdf = data.get("kdf")
-    if data.get("cipher") != CIPHER or not isinstance(kdf, dict) or kdf.get("name") != "scrypt":
-        raise DamagedHeader(root, "names a cipher or key derivation this version does not know")
-    problem = _check_kdf(kdf.get("n"), kdf.get("r"), kdf.get("p"))
-    if problem:
-        raise DamagedHeader(root, f"has bad key derivation parameters ({problem})")
+    if set(data) != (_V2_KEYS if version == 2 else _V1_KEYS):
+        raise DamagedHeader(root, "it has missing or unknown fields")
+    kdf = data["kdf"]
+    if data["cipher"] != CIPHER or not isinstance(kdf, dict) or kdf.get("name") != "scrypt":
+        raise DamagedHeader(root, "it names a cipher or key derivation this version does "
+                            "not know")
+    # type(), not isinstance(): JSON true is not a number here.
+    n, r, p = kdf.get("n"), kdf.get("r"), kdf.get("p")
+    if (set(kdf) != _KDF_KEYS or type(n) is not int or n not in ALLOWED_N
+            or type(r) is not int or r != SCRYPT_R or type(p) is not int or p != SCRYPT_P):
+        raise DamagedHeader(root, f"its key derivation parameters are not ones kapsession "
+                            f"writes (scrypt n a power of two from {MIN_N} to {MAX_N}, "
+                            f"r = {SCRYPT_R}, p = {SCRYPT_P})")
+    secret = data["data_key" if version == 2 else "verifier"]
     try:
-        salt = base64.b64decode(kdf.get("salt", ""), validate=True)
-        verifier = base64.b64decode(data.get("verifier", ""), validate=True)
+        salt = base64.b64decode(kdf["salt"], validate=True)
+        blob = base64.b64decode(secret, validate=True)
     except (ValueError, TypeError):
-        raise DamagedHeader(root, "has a bad salt or verifier") from None
-    if len(salt) < SALT_SIZE or len(verifier) < NONCE_SIZE + TAG_SIZE:
-        raise DamagedHeader(root, "has a bad salt or verifier")
-    state = data.get("state")
+        raise DamagedHeader(root, "its salt or key is not base64") from None
+    if len(salt) != SALT_SIZE or len(blob) != (WRAPPED_SIZE if version == 2 else
+                                               NONCE_SIZE + len(_V1_VERIFIER_TEXT) + TAG_SIZE):
+        raise DamagedHeader(root, "its salt or key has the wrong length")
+    state = data["state"]
     if state not in STATES:
-        raise DamagedHeader(root, "has an unknown state")
-    return _Header(n=kdf["n"], r=kdf["r"], p=kdf["p"], salt=salt, verifier=verifier,
-                   state=state)
-
-
-def _write_header(root: Path, header: _Header) -> None:
-    atomic_write(root / ENCRYPTION_FILE, header.to_json(), durable=True)
+        raise DamagedHeader(root, "it has an unknown state")
+    if version == 1:
+        return _HeaderV1(_Kdf(n, salt), state, blob)
+    return _Header(_Kdf(n, salt), state, blob)
 
 
 # ---- creating and converting archives ---------------------------------------------------
@@ -324,16 +453,35 @@ def _exclusive(root: Path) -> Iterator[None]:
     """Hold the archive lock, as a writing :class:`~kapsession.store.archive.Archive` does."""
     if not root.is_dir():
         raise ArchiveError(f"no archive at {root}")
-    lock = FileLock(root / LOCK_FILE, timeout=0, mode=0o600)
-    try:
-        lock.acquire()
-    except Timeout:
-        raise ArchiveError(f"the archive {root} is open in another kapsession window: close "
-                           "it and try again") from None
+    lock = ArchiveLock.acquire(root)  # ArchiveHeld: open in another window
     try:
         yield
     finally:
         lock.release()
+
+
+def require_header(root: Path) -> None:
+    """Raise unless the archive at ``root`` has a usable encryption header:
+    :class:`MissingHeader` if it holds sealed files without one, :class:`ArchiveError` (not
+    encrypted) if it holds none, :class:`DamagedHeader` if the header cannot be used."""
+    _existing_header(root)
+
+
+def _existing_header(root: Path) -> _Header | _HeaderV1:
+    header = _read_header(root)
+    if header is None:
+        if _holds_sealed_files(root):
+            raise MissingHeader(root)
+        raise ArchiveError(f"the archive {root} is not encrypted")
+    return header
+
+
+def _holds_sealed_files(root: Path) -> bool:
+    for path in _archive_files(root):
+        with open(path, "rb") as fh:
+            if is_sealed(fh.read(len(MAGIC))):
+                return True
+    return False
 
 
 def _archive_files(root: Path) -> list[Path]:
@@ -375,15 +523,15 @@ def init_encrypted(root: Path, passphrase: str, *, n: int = DEFAULT_N) -> None:
         if (root / INDEX_FILE).exists() or _archive_files(root):
             raise ArchiveError(f"{root} already holds an archive: encrypt it instead of "
                                "creating a new one")
-        header, _ = _new_header(passphrase, n=n, state=ENCRYPTED)
-        _write_header(root, header)
+        keys = _new_keys(passphrase, n=n, state=ENCRYPTED)
+        atomic_write(root / ENCRYPTION_FILE, keys.header.to_json(), durable=True)
 
 
 def encrypt_archive(root: Path, passphrase: str, *, n: int = DEFAULT_N) -> int:
     """Encrypt the plain archive at ``root`` in place; returns how many files were sealed.
 
-    Crash-safe: the header is written first (state ``"encrypting"``), then each file is
-    replaced atomically and durably by its sealed form, then the state becomes
+    Crash-safe: the header is written first (state ``"encrypting"``, a new data key), then
+    each file is replaced atomically and durably by its sealed form, then the state becomes
     ``"encrypted"``. Killed at any moment, the archive still opens with ``passphrase`` (or
     without one, if killed before the header was written), and running this again finishes
     the job; it also turns an unfinished decryption back around.
@@ -391,24 +539,27 @@ def encrypt_archive(root: Path, passphrase: str, *, n: int = DEFAULT_N) -> int:
     Files in ``damaged/`` are left alone: they stay plain, so review and delete them (see
     :func:`plain_files_in_damaged`). Text the plain files held may remain in free disk blocks.
     Raises ``ValueError`` for a passphrase that is too short, :class:`WrongPassphrase` when
-    resuming with another passphrase, and :class:`ArchiveError` if the archive is already
+    resuming with another passphrase, :class:`~kapsession.store.errors.MissingHeader` for
+    sealed files without their header, and :class:`ArchiveError` if the archive is already
     encrypted or open in another process. ``n`` is the scrypt cost for a new header.
     """
     root = Path(root).expanduser()
     with _exclusive(root):
         header = _read_header(root)
         if header is None:
-            header, key = _new_header(passphrase, n=n, state=ENCRYPTING)
-            _write_header(root, header)
+            if _holds_sealed_files(root):
+                # A new key would leave them unreadable for ever: touch nothing.
+                raise MissingHeader(root)
+            keys = _new_keys(passphrase, n=n, state=ENCRYPTING)
+            atomic_write(root / ENCRYPTION_FILE, keys.header.to_json(), durable=True)
         elif header.state == ENCRYPTED:
             raise ArchiveError(f"the archive {root} is already encrypted")
         else:
-            key = _unlock(root, header, passphrase)
-            if header.state != ENCRYPTING:
-                header = _restate(header, key, ENCRYPTING)
-                _write_header(root, header)
+            keys = _current(root, _unlock(root, header, passphrase), passphrase)
+            if keys.header.state != ENCRYPTING:
+                keys = _restate(root, keys, ENCRYPTING)
         _remove_temps(root)
-        aead = AESGCM(key)
+        aead = AESGCM(keys.data_key)
         count = 0
         for path in _archive_files(root):
             blob = path.read_bytes()
@@ -416,7 +567,7 @@ def encrypt_archive(root: Path, passphrase: str, *, n: int = DEFAULT_N) -> int:
                 continue  # sealed by an earlier, interrupted run
             atomic_write(path, _seal(aead, blob, path.name), durable=True)
             count += 1
-        _write_header(root, _restate(header, key, ENCRYPTED))
+        _restate(root, keys, ENCRYPTED)
     return count
 
 
@@ -435,11 +586,9 @@ def decrypt_archive(root: Path, passphrase: str) -> int:
     """
     root = Path(root).expanduser()
     with _exclusive(root):
-        header = _read_header(root)
-        if header is None:
-            raise ArchiveError(f"the archive {root} is not encrypted")
-        key = _unlock(root, header, passphrase)
-        codec = SealedCodec(key, header.state)
+        header = _existing_header(root)
+        keys = _unlock(root, header, passphrase)
+        codec = SealedCodec(keys.data_key, header.state)
         if header.state == ENCRYPTED:
             # Check every file first, so a damaged one stops us before anything changed.
             bad = []
@@ -450,11 +599,9 @@ def decrypt_archive(root: Path, passphrase: str) -> int:
                     bad.append(path.name)
             if bad:
                 raise _cannot_decrypt(bad, changed=False)
-            header = _restate(header, key, DECRYPTING)
-            _write_header(root, header)
-        elif header.state == ENCRYPTING:
-            header = _restate(header, key, DECRYPTING)
-            _write_header(root, header)
+        keys = _current(root, keys, passphrase)
+        if header.state != DECRYPTING:
+            keys = _restate(root, keys, DECRYPTING)
         codec.state = DECRYPTING
         _remove_temps(root)
         count = 0
@@ -475,6 +622,27 @@ def decrypt_archive(root: Path, passphrase: str) -> int:
         (root / ENCRYPTION_FILE).unlink()
         fsync_dir(root)
     return count
+
+
+def change_passphrase(root: Path, passphrase: str, new_passphrase: str, *,
+                      n: int = DEFAULT_N) -> None:
+    """Give the encrypted archive at ``root`` a new passphrase.
+
+    Only ``encryption.json`` is rewritten (the same data key, wrapped under a key derived
+    from ``new_passphrase`` with a fresh salt and the cost ``n``), in one atomic, durable
+    write: killed at any moment, the archive opens with exactly one of the two passphrases,
+    and running this again finishes the job. Works in any state, so an unfinished conversion
+    carries on with the new passphrase. Raises ``ValueError`` for a new passphrase that is
+    too short, :class:`WrongPassphrase`, and :class:`ArchiveError` if the archive is not
+    encrypted or is open in another process.
+    """
+    check_passphrase(new_passphrase)
+    root = Path(root).expanduser()
+    with _exclusive(root):
+        header = _existing_header(root)
+        keys = _unlock(root, header, passphrase)
+        kdf = _Kdf.new(n)
+        _rewrap(root, keys, kdf, kdf.derive(new_passphrase), header.state)
 
 
 def _cannot_decrypt(names: list[str], *, changed: bool) -> ArchiveError:

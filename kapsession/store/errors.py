@@ -46,3 +46,15 @@ class StorageError(ArchiveError):
 
 class FutureSchema(ArchiveError):
     """A file written by a newer kapsession; left untouched."""
+
+
+class MissingHeader(ArchiveError):
+    """Sealed (encrypted) files without the ``encryption.json`` that opens them.
+
+    Nothing is opened, set aside or written: a new key or plain files there would leave the
+    sealed ones unreadable for ever."""
+
+    def __init__(self, root: object) -> None:
+        super().__init__(f"{root} holds encrypted files but its encryption.json is missing, and "
+                         "without it they cannot be opened: restore encryption.json from a "
+                         "backup of this archive. Nothing was changed")

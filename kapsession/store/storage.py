@@ -28,6 +28,17 @@ class DamagedFile(Exception):
         super().__init__(f"{path.name}: {problem}")
 
 
+#: Every sealed (encrypted) file starts with these bytes; see :mod:`.crypto`.
+SEALED_MAGIC = b"KAPX1"
+
+
+class SealedFile(DamagedFile):
+    """A sealed file read without a key: its archive's ``encryption.json`` is missing."""
+
+    def __init__(self, path: Path) -> None:
+        super().__init__(path, "is encrypted, and its archive has no encryption.json")
+
+
 class Codec(Protocol):
     """Turns the JSON bytes of a file into what is stored on disk and back (encryption)."""
 
@@ -35,6 +46,11 @@ class Codec(Protocol):
 
     def decode(self, blob: bytes, path: Path) -> bytes:
         """Raise :class:`DamagedFile` naming ``path`` when ``blob`` cannot be opened."""
+        ...
+
+    def keep_header(self, root: Path) -> None:
+        """Called by the archive's writer before each write: make sure whatever the codec
+        needs to open the archive again is still on disk (see :mod:`.crypto`)."""
         ...
 
 
@@ -50,6 +66,8 @@ def read_json_file(path: Path, codec: Codec | None = None) -> Any:
         raise DamagedFile(path, "is empty")
     if codec is not None:
         raw = codec.decode(raw, path)
+    elif raw.startswith(SEALED_MAGIC):
+        raise SealedFile(path)
     try:
         return orjson.loads(raw)
     except orjson.JSONDecodeError:

@@ -1,9 +1,10 @@
 """Child process for the conversion kill tests.
 
-    crypto_convert_child.py encrypt|decrypt ARCHIVE N [DIE_AT]
+    crypto_convert_child.py encrypt|decrypt|passphrase ARCHIVE N [DIE_AT]
 
-Runs ``encrypt_archive`` (scrypt cost ``N``) or ``decrypt_archive`` on ARCHIVE with the
-passphrase in ``KAPSESSION_TEST_PASSPHRASE``. Prints ``ready`` just before the conversion
+Runs ``encrypt_archive`` (scrypt cost ``N``), ``decrypt_archive`` or ``change_passphrase``
+(to ``KAPSESSION_TEST_NEW_PASSPHRASE``, cost ``N``) on ARCHIVE with the passphrase in
+``KAPSESSION_TEST_PASSPHRASE``. Prints ``ready`` just before the conversion
 starts and ``done <files> <seconds> <steps>`` after it; the parent kills it with SIGKILL in
 between. With DIE_AT, it sends itself SIGKILL just before its DIE_AT-th file-system step
 (``os.write``, ``os.fsync``, ``os.replace`` or ``os.unlink``), so the parent can reach every
@@ -20,7 +21,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from kapsession.store.crypto import decrypt_archive, encrypt_archive
+from kapsession.store.crypto import change_passphrase, decrypt_archive, encrypt_archive
 
 STEPS = ("write", "fsync", "replace", "unlink")
 steps = 0
@@ -47,8 +48,12 @@ def main(direction: str, root: str, n: int, die_at: int | None) -> None:
     started = time.perf_counter()
     if direction == "encrypt":
         files = encrypt_archive(Path(root), passphrase, n=n)
-    else:
+    elif direction == "decrypt":
         files = decrypt_archive(Path(root), passphrase)
+    else:
+        change_passphrase(Path(root), passphrase, os.environ["KAPSESSION_TEST_NEW_PASSPHRASE"],
+                          n=n)
+        files = 0
     print("done", files, f"{time.perf_counter() - started:.4f}", steps, flush=True)
 
 

@@ -9,11 +9,11 @@ from pathlib import Path
 
 import orjson
 import pytest
-from filelock import FileLock
 
 from kapsession import Archive, ArchiveReadOnly, StorageError, UnknownSession, ValidationError
 from kapsession.model import SCHEMA_VERSION, SignedSessionError
 from kapsession.store import AmbiguousSessionId
+from kapsession.store.lock import ArchiveLock
 
 
 def live_session(archive: Archive) -> str:
@@ -323,8 +323,7 @@ def test_temp_files_of_a_killed_writer_are_removed_on_open(tmp_path: Path, clock
                  tmp_path / "a" / ".index.json.abcd1234.tmp"]
     for path in leftovers:
         path.write_bytes(b"half a note")
-    other_window = FileLock(tmp_path / "a" / "archive.lock", timeout=0)
-    other_window.acquire()
+    other_window = ArchiveLock.acquire(tmp_path / "a")
     try:
         with Archive.open(tmp_path / "a", clock=clock) as reader:  # read-only: touches nothing
             assert reader.read_only and all(p.exists() for p in leftovers)

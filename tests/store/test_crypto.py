@@ -14,6 +14,7 @@ import signal
 import subprocess
 import sys
 import time
+from base64 import b64decode, b64encode
 from pathlib import Path
 from typing import Any
 
@@ -28,6 +29,7 @@ from kapsession.store.crypto import (
     DamagedHeader,
     PassphraseRequired,
     WrongPassphrase,
+    change_passphrase,
     check_passphrase,
     codec_for,
     decrypt_archive,
@@ -35,11 +37,12 @@ from kapsession.store.crypto import (
     init_encrypted,
     plain_files_in_damaged,
 )
-from kapsession.store.errors import ArchiveError
+from kapsession.store.errors import ArchiveError, MissingHeader
 from kapsession.store.storage import DamagedFile
 from tests.conftest import FrozenClock
 
 PASSPHRASE = "correct horse battery"
+NEW_PASSPHRASE = "staple of the new key"
 FAST_N = 2**10  # the KDF cost for tests; the default is checked on its own below
 MARKER = "ZZCRYPT7731"
 KILLS = int(os.environ.get("KAPSESSION_KILLS", "20"))
@@ -152,7 +155,8 @@ def test_default_key_derivation_is_scrypt_2_15_with_a_salt_per_archive(tmp_path:
         assert header["state"] == "encrypted"
         assert PASSPHRASE not in str(header)
     assert headers[0]["kdf"]["salt"] != headers[1]["kdf"]["salt"]
-    assert headers[0]["verifier"] != headers[1]["verifier"]
+    assert headers[0]["data_key"] != headers[1]["data_key"]
+    assert all(h["version"] == 2 and len(b64decode(h["data_key"])) == 60 for h in headers)
     # The stored parameters are the ones used: the archive opens with its passphrase.
     with Archive.open(tmp_path / "a", passphrase=PASSPHRASE) as archive:
         assert len(archive) == 0
@@ -418,7 +422,8 @@ def templates(tmp_path_factory: pytest.TempPathFactory) -> tuple[
 
 
 def start_child(direction: str, root: Path, die_at: int | None = None) -> subprocess.Popen[str]:
-    env = {**os.environ, "PYTHONPATH": str(REPO), "KAPSESSION_TEST_PASSPHRASE": PASSPHRASE}
+    env = {**os.environ, "PYTHONPATH": str(REPO), "KAPSESSION_TEST_PASSPHRASE": PASSPHRASE,
+           "KAPSESSION_TEST_NEW_PASSPHRASE": NEW_PASSPHRASE}
     args = [sys.executable, str(CHILD), direction, str(root), str(FAST_N)]
     if die_at is not None:
         args.append(str(die_at))
@@ -549,3 +554,293 @@ def test_an_unfinished_conversion_can_be_turned_around(
         assert state(root) == f"{back}ing"
         assert check_after_kill(back, root, original, writable=False) == "halfway"
         finish_and_check(back, root, original)
+
+
+# ---- the header: bounded, authenticated, and the passphrase only wraps the data key -----
+
+
+def encrypted_archive(root: Path, clock: FrozenClock, count: int) -> dict[str, dict[str, Any]]:
+    init_encrypted(root, PASSPHRASE, n=FAST_N)
+    with Archive.open(root, clock=clock, passphrase=PASSPHRASE) as archive:
+        fill(archive, clock, count)
+        return snapshot(archive)
+
+
+def header(root: Path) -> dict[str, Any]:
+    return orjson.loads((root / ENCRYPTION_FILE).read_bytes())
+
+
+def write_header(root: Path, data: dict[str, Any]) -> None:
+    (root / ENCRYPTION_FILE).write_bytes(orjson.dumps(data))
+
+
+def file_bytes(root: Path) -> dict[str, bytes]:
+    return {str(p.relative_to(root)): p.read_bytes() for p in data_files(root)}
+
+
+@pytest.mark.parametrize("kdf", [
+    {"n": 2**20, "r": 8, "p": 1},  # 1 GiB
+    {"n": 2**20, "r": 32, "p": 16},  # what the first format allowed: 4 GiB, minutes
+    {"n": 2**18, "r": 8, "p": 1},
+    {"n": 2**15, "r": 9, "p": 1},
+    {"n": 2**15, "r": 8, "p": 2},
+    {"n": 2**9, "r": 8, "p": 1},
+    {"n": 3 * 2**12, "r": 8, "p": 1},
+    {"n": True, "r": 8, "p": 1},
+])
+def test_a_header_asking_for_other_scrypt_costs_is_refused_before_deriving(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, kdf: dict[str, Any]) -> None:
+    from kapsession.store import crypto
+
+    root = tmp_path / "enc"
+    init_encrypted(root, PASSPHRASE, n=FAST_N)
+    data = header(root)
+    data["kdf"].update(kdf)
+    write_header(root, data)
+    derived: list[int] = []
+
+    class NoScrypt:  # records a derivation instead of spending memory and minutes on it
+        def __init__(self, *, n: int, **kw: Any) -> None:
+            derived.append(n)
+
+        def derive(self, secret: bytes) -> bytes:
+            return bytes(32)
+
+    monkeypatch.setattr(crypto, "Scrypt", NoScrypt)
+    for read_only in (False, True):
+        with pytest.raises(DamagedHeader, match="damaged or was changed") as err:
+            Archive.open(root, passphrase=PASSPHRASE, read_only=read_only)
+        assert "key derivation parameters" in str(err.value)
+        assert "wrong passphrase" not in str(err.value)
+    assert derived == []
+    with Archive.open(tmp_path / "other") as archive:  # the lock was released
+        assert not archive.read_only
+
+
+def test_every_field_of_the_header_is_bound_to_the_data_key(tmp_path: Path,
+                                                            clock: FrozenClock) -> None:
+    root = tmp_path / "enc"
+    before = encrypted_archive(root, clock, 2)
+    original = header(root)
+    assert original["version"] == 2 and "verifier" not in original
+
+    def changed(**fields: Any) -> dict[str, Any]:
+        data = orjson.loads(orjson.dumps(original))
+        for key, value in fields.items():
+            if key.startswith("kdf_"):
+                data["kdf"][key[4:]] = value
+            else:
+                data[key] = value
+        return data
+
+    other_salt = b64encode(bytes(16)).decode()
+    flipped = bytearray(b64decode(original["data_key"]))
+    flipped[-1] ^= 1
+    for data, error, words in [
+        (changed(state="encrypting"), DamagedHeader, "state"),  # would let plain files in
+        (changed(state="decrypting"), DamagedHeader, "state"),
+        (changed(kdf_n=FAST_N * 2), WrongPassphrase, None),  # another key: cannot tell
+        (changed(kdf_salt=other_salt), WrongPassphrase, None),
+        (changed(data_key=b64encode(bytes(flipped)).decode()), WrongPassphrase, None),
+        (changed(cipher="AES-128-GCM"), DamagedHeader, "cipher"),
+        (changed(version=1), DamagedHeader, "fields"),
+        (changed(comment="x"), DamagedHeader, "fields"),
+        (changed(kdf_salt="not base64!"), DamagedHeader, "base64"),
+        (changed(kdf_salt=b64encode(bytes(8)).decode()), DamagedHeader, "length"),
+    ]:
+        write_header(root, data)
+        with pytest.raises(error, match=words):
+            Archive.open(root, passphrase=PASSPHRASE)
+    write_header(root, original)
+    assert reopen(root) == (before, [])
+
+
+def test_changing_the_passphrase_rewrites_only_the_header(tmp_path: Path,
+                                                          clock: FrozenClock) -> None:
+    root = tmp_path / "enc"
+    before = encrypted_archive(root, clock, 3)
+    files = file_bytes(root)
+    old_header = header(root)
+    with pytest.raises(ValueError, match="at least 8"):
+        change_passphrase(root, PASSPHRASE, "short", n=FAST_N)
+    with pytest.raises(WrongPassphrase):
+        change_passphrase(root, "not the passphrase", NEW_PASSPHRASE, n=FAST_N)
+    with Archive.open(root, passphrase=PASSPHRASE):  # another window holds it
+        with pytest.raises(ArchiveError, match="open in another"):
+            change_passphrase(root, PASSPHRASE, NEW_PASSPHRASE, n=FAST_N)
+    assert header(root) == old_header
+    change_passphrase(root, PASSPHRASE, NEW_PASSPHRASE, n=FAST_N)
+    assert file_bytes(root) == files  # not one sealed file was touched
+    new_header = header(root)
+    assert new_header["kdf"]["salt"] != old_header["kdf"]["salt"]
+    assert new_header["data_key"] != old_header["data_key"]
+    with pytest.raises(WrongPassphrase):
+        Archive.open(root, passphrase=PASSPHRASE)
+    assert reopen(root, NEW_PASSPHRASE) == (before, [])
+    # A copy of the old header still opens the archive with the old passphrase (documented).
+    write_header(root, old_header)
+    assert reopen(root, PASSPHRASE) == (before, [])
+    plain_archive(tmp_path / "plain", clock, 1)
+    with pytest.raises(ArchiveError, match="not encrypted"):
+        change_passphrase(tmp_path / "plain", PASSPHRASE, NEW_PASSPHRASE, n=FAST_N)
+
+
+@pytest.mark.crash
+def test_sigkill_at_every_step_of_a_passphrase_change_leaves_one_passphrase_that_opens(
+        templates: tuple[Path, Path, dict[str, dict[str, Any]]], tmp_path: Path) -> None:
+    _, encrypted, original = templates
+    _, steps = calibrate("passphrase", encrypted, tmp_path / "calibrate")
+    assert steps >= 2  # at least the write and its fsync
+    opened_with = []
+    for die_at in range(1, steps + 1):
+        root = tmp_path / f"step-{die_at}"
+        shutil.copytree(encrypted, root)
+        child = start_child("passphrase", root, die_at)
+        assert finish_child(child) == [] and child.returncode == -signal.SIGKILL
+        works = []
+        for passphrase in (PASSPHRASE, NEW_PASSPHRASE):
+            try:
+                works.append((passphrase, reopen(root, passphrase, read_only=True)))
+            except WrongPassphrase:
+                pass
+        assert [result for _, result in works] == [(original, [])], die_at
+        opened_with.append(works[0][0])
+        if works[0][0] == PASSPHRASE:  # running it again finishes the job
+            change_passphrase(root, PASSPHRASE, NEW_PASSPHRASE, n=FAST_N)
+        assert reopen(root, NEW_PASSPHRASE) == (original, [])
+        assert not list(root.glob(".*.tmp"))
+        shutil.rmtree(root)
+    assert opened_with[0] == PASSPHRASE and opened_with[-1] == NEW_PASSPHRASE
+
+
+# ---- archives encrypted by kapsession 0.1 (header format 1) -----------------------------
+
+FIXTURES = Path(__file__).with_name("fixtures")
+#: The throwaway passphrase the fixtures were made with (scrypt n = 2**15, as in 0.1).
+V1_PASSPHRASE = "v1 fixture passphrase"
+
+
+def v1_contents(root: Path, passphrase: str = V1_PASSPHRASE, **kw: Any) -> dict[str, Any]:
+    with Archive.open(root, passphrase=passphrase, **kw) as archive:
+        assert archive.problems == []
+        return {s.client: (s.status, [e.text for e in archive.get(s.id).entries
+                                      if e.kind == "note"], archive.get(s.id).draft)
+                for s in archive.sessions()}
+
+
+V1_SESSIONS = {
+    "C-0101": ("signed", ["breathing slows, hands open"], ""),
+    "C-0102": ("live", ['"it feels like floating"'], "unsent: asks for water"),
+}
+
+
+def test_a_v1_archive_opens_and_its_first_writable_open_upgrades_only_the_header(
+        tmp_path: Path) -> None:
+    root = tmp_path / "v1"
+    shutil.copytree(FIXTURES / "v1-encrypted", root)
+    assert header(root)["version"] == 1
+    files = file_bytes(root)
+    assert v1_contents(root, read_only=True) == V1_SESSIONS
+    assert header(root)["version"] == 1  # a read-only open changes nothing
+    with pytest.raises(WrongPassphrase):
+        Archive.open(root, passphrase=PASSPHRASE)
+    assert v1_contents(root) == V1_SESSIONS
+    upgraded = header(root)
+    assert upgraded["version"] == 2 and upgraded["state"] == "encrypted"
+    assert upgraded["kdf"]["n"] == 2**15
+    assert file_bytes(root) == files  # the files stay sealed with the same (data) key
+    assert v1_contents(root) == V1_SESSIONS
+    # New notes go under the data key, and the passphrase can change like any other's.
+    with Archive.open(root, passphrase=V1_PASSPHRASE) as archive:
+        live = archive.live_sessions()[0].id
+        archive.add_note(live, f"note {MARKER}")
+    change_passphrase(root, V1_PASSPHRASE, NEW_PASSPHRASE, n=FAST_N)
+    assert v1_contents(root, NEW_PASSPHRASE)["C-0102"][1][-1] == f"note {MARKER}"
+    assert files_with(root, MARKER) == []
+
+
+def test_a_v1_archive_can_change_its_passphrase_and_be_decrypted(tmp_path: Path) -> None:
+    root = tmp_path / "v1"
+    shutil.copytree(FIXTURES / "v1-encrypted", root)
+    change_passphrase(root, V1_PASSPHRASE, NEW_PASSPHRASE, n=FAST_N)
+    assert v1_contents(root, NEW_PASSPHRASE, read_only=True) == V1_SESSIONS
+    shutil.rmtree(root)
+    shutil.copytree(FIXTURES / "v1-encrypted", root)
+    assert decrypt_archive(root, V1_PASSPHRASE) == 3
+    assert v1_contents(root, None) == V1_SESSIONS
+
+
+def test_a_v1_encryption_killed_halfway_opens_and_finishes(tmp_path: Path) -> None:
+    root = tmp_path / "v1"
+    shutil.copytree(FIXTURES / "v1-encrypting", root)
+    assert (header(root)["version"], header(root)["state"]) == (1, "encrypting")
+    expected = {"C-0201": ("live", ["first of two sessions"], ""),
+                "C-0202": ("live", ["second of two sessions"], "")}
+    assert v1_contents(root, read_only=True) == expected
+    assert encrypt_archive(root, V1_PASSPHRASE, n=FAST_N) == 2  # one session and the index
+    assert (header(root)["version"], header(root)["state"]) == (2, "encrypted")
+    assert all(p.read_bytes().startswith(MAGIC) for p in data_files(root))
+    assert v1_contents(root) == expected
+
+
+# ---- a missing header -------------------------------------------------------------------
+
+
+def test_sealed_files_without_their_header_are_never_set_aside_or_joined_by_plain_ones(
+        tmp_path: Path, clock: FrozenClock) -> None:
+    root = tmp_path / "enc"
+    before = encrypted_archive(root, clock, 3)
+    saved_header = (root / ENCRYPTION_FILE).read_bytes()
+    (root / ENCRYPTION_FILE).unlink()
+    (root / "index.json").unlink()  # "tidying up" two files that look like settings
+    files = file_bytes(root)
+    messages = []
+    for attempt in (lambda: Archive.open(root, clock=clock),
+                    lambda: Archive.open(root, clock=clock, read_only=True),
+                    lambda: Archive.open(root, clock=clock, passphrase=PASSPHRASE),
+                    lambda: encrypt_archive(root, PASSPHRASE, n=FAST_N),
+                    lambda: decrypt_archive(root, PASSPHRASE),
+                    lambda: change_passphrase(root, PASSPHRASE, NEW_PASSPHRASE, n=FAST_N)):
+        with pytest.raises(MissingHeader, match="encryption.json is missing") as err:
+            attempt()
+        messages.append(str(err.value))
+    assert all("backup" in m and MARKER not in m for m in messages)
+    assert file_bytes(root) == files
+    assert sorted(p.name for p in root.iterdir()) == ["archive.lock", "sessions"]
+    (root / ENCRYPTION_FILE).write_bytes(saved_header)
+    assert reopen(root) == (before, [])
+
+
+def test_a_header_deleted_while_the_archive_is_open_is_put_back_before_the_next_write(
+        tmp_path: Path, clock: FrozenClock) -> None:
+    root = tmp_path / "enc"
+    encrypted_archive(root, clock, 2)
+    saved = (root / ENCRYPTION_FILE).read_bytes()
+    with Archive.open(root, clock=clock, passphrase=PASSPHRASE) as archive:
+        sid = archive.live_sessions()[0].id
+        (root / ENCRYPTION_FILE).unlink()
+        # The idle lock still knows the passphrase: it does not need the file.
+        assert archive.codec.opens_with(PASSPHRASE)
+        assert not archive.codec.opens_with("not the passphrase")
+        archive.add_note(sid, "after the header went")
+        assert (root / ENCRYPTION_FILE).read_bytes() == saved
+        (root / ENCRYPTION_FILE).unlink()
+    assert (root / ENCRYPTION_FILE).read_bytes() == saved  # closing wrote the index
+    with Archive.open(root, passphrase=PASSPHRASE, read_only=True) as archive:
+        assert archive.get(sid).entries[-1].text == "after the header went"
+
+
+def test_a_sealed_file_that_appears_in_a_plain_archive_stops_the_open(
+        tmp_path: Path, clock: FrozenClock) -> None:
+    sealed = tmp_path / "enc"
+    (sid,) = encrypted_archive(sealed, clock, 1)
+    root = tmp_path / "plain"
+    before = plain_archive(root, clock, 2)
+    stray = root / "sessions" / f"{sid}.json"
+    shutil.copyfile(sealed / "sessions" / f"{sid}.json", stray)
+    files = file_bytes(root)
+    with pytest.raises(MissingHeader):
+        Archive.open(root, clock=clock)
+    assert file_bytes(root) == files and not (root / "damaged").exists()
+    stray.unlink()
+    assert reopen(root, None) == (before, [])
