@@ -13,7 +13,7 @@ from textual.worker import get_current_worker
 
 from ...model import SessionSummary, ValidationError
 from ...model.filter import Filter, parse_filter, summary_haystack
-from ...model.times import format_minutes, format_offset
+from ...model.times import format_minutes, format_t_plus
 from ...model.vocab import route_label
 from ..widgets.choice_dialog import ChoiceDialog
 
@@ -260,7 +260,7 @@ class HomeScreen(Screen[None]):
         """``C-0042 session 3 · IM · T+00:41`` (before the dose: since arrival)."""
         now = self.app.clock()  # type: ignore[attr-defined]
         if s.dosed is not None:
-            clock = format_offset(now - s.dosed, seconds=False)
+            clock = format_t_plus(now - s.dosed)
         elif s.started is not None:
             clock = f"arrived {s.started.astimezone().strftime('%H:%M')}, no dose yet"
         else:
@@ -276,7 +276,8 @@ class HomeScreen(Screen[None]):
         live = archive.live_sessions()
         for s in live:
             how = ("open it with enter to read it" if archive.read_only
-                   else "r returns to it" if len(live) == 1 else "r chooses one to return to")
+                   else "press r to return to it" if len(live) == 1
+                   else "press r to choose one")
             lines.append(f"Live: {self._live_line(s)} — {how}")
         for problem in archive.problems[:3]:
             lines.append(f"Damaged file set aside: {problem}")

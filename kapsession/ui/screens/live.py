@@ -587,7 +587,7 @@ class LiveScreen(Screen[None]):
         detail = "Discharge and integration come next."
         state = self.query_one("#clock", ClockPanel).state
         if state is not None and state.observation_left:
-            left = format_duration(state.observation_left)
+            left = format_duration(state.observation_left, until=True)
             detail += (f" The minimum observation time has {left} to go; it keeps counting on "
                        "the integration screen.")
         s = self.session
