@@ -22,6 +22,7 @@ from typing import TYPE_CHECKING
 
 import orjson
 from rich.console import Console
+from rich.measure import Measurement
 from rich.table import Table
 from rich.text import Text
 
@@ -217,10 +218,14 @@ def cmd_list(args: argparse.Namespace, out: Console, err: Console) -> int:
     config = _config(args)
     with _open_archive(args, config, read_only=True, must_exist=True) as archive:
         _report_problems(err, archive)
+        total = len(archive)
         rows = _select(archive.sessions(), args.client, args.since)
     if args.json:
         sys.stdout.buffer.write(orjson.dumps([summary_json(s) for s in rows],
                                              option=orjson.OPT_INDENT_2) + b"\n")
+        return 0
+    if not rows:
+        out.print(Text("No sessions match." if total else "The archive holds no sessions yet."))
         return 0
     table = Table(title=plural(len(rows), "session"), box=None,
                   header_style="bold")
@@ -233,6 +238,10 @@ def cmd_list(args: argparse.Namespace, out: Console, err: Console) -> int:
             f"{s.dose_mg:g} mg" if s.dose_mg else "—",
             format_minutes(s.duration_min), s.status, str(s.entries),
         )
+    if not out.is_terminal:
+        # A pipe or a file has no width to fit: every value is printed whole.
+        natural = Measurement.get(out, out.options.update_width(1_000_000), table).maximum
+        out.width = max(out.width, natural)
     out.print(table)
     return 0
 

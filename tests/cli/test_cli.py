@@ -69,6 +69,42 @@ def test_list_table_and_show_by_prefix(filled: Path, capsys) -> None:  # noqa: A
     assert code == 0 and sid in out and "Timeline" in out
 
 
+def test_list_into_a_pipe_prints_every_value_whole(tmp_path: Path, capsys) -> None:  # noqa: ANN001,E501
+    from datetime import UTC, datetime, timedelta
+
+    now = [datetime(2020, 1, 6, 9, 0, tzinfo=UTC)]
+    wide = "C-" + "Ｗ" * 30  # 32 characters, 62 columns: the widest client code there is
+    with Archive.open(tmp_path / "a", clock=lambda: now[0]) as a:
+        s = a.new_session(client=wide, route="sublingual", dose_mg=999.5, live=True)
+        a.mark_dose(s.id)
+        now[0] += timedelta(days=2000)  # a session never ended for years: the longest duration
+        a.end_session(s.id)
+        a.new_session(client="C-2", route="intranasal", dose_mg=84)
+    code, out, _ = run(capsys, "list", "--archive", str(tmp_path / "a"))
+    assert code == 0
+    for value in (wide, "sublingual-buccal", "999.5 mg", "48000:00", "ended", "planned",
+                  "2020-01-06 10:00", s.id[:8]):
+        assert value in out, value
+    assert "…" not in out and "..." not in out
+
+
+@pytest.mark.parametrize("argv", [
+    ("--client", "NOBODY"),
+    ("--since", "2999-01-01"),
+])
+def test_list_says_when_nothing_matches(filled: Path, capsys, argv) -> None:  # noqa: ANN001
+    code, out, err = run(capsys, "list", *argv, "--archive", str(filled))
+    assert code == 0 and out.strip() == "No sessions match." and not err
+    code, out, _ = run(capsys, "list", "--json", *argv, "--archive", str(filled))
+    assert code == 0 and json.loads(out) == []
+
+
+def test_list_of_an_empty_archive_says_so(tmp_path: Path, capsys) -> None:  # noqa: ANN001
+    assert run(capsys, "init", "--archive", str(tmp_path / "a"))[0] == 0
+    code, out, err = run(capsys, "list", "--archive", str(tmp_path / "a"))
+    assert code == 0 and out.strip() == "The archive holds no sessions yet." and not err
+
+
 def test_show_prints_markup_and_escapes_literally(tmp_path: Path, capsys) -> None:  # noqa: ANN001
     with Archive.open(tmp_path / "a") as a:
         s = a.new_session(client="[bold]C-1[/]", route="im", dose_mg=50, live=True)
