@@ -29,6 +29,7 @@ from rich.text import Text
 from . import __version__, paths
 from .config import Config, ConfigError, default_config_text, load_config
 from .model import SessionSummary
+from .model.ids import short_ids
 from .model.times import Clock, format_minutes, system_clock
 from .model.vocab import route_label
 from .store import Archive, ArchiveError, ArchiveReadOnly
@@ -218,15 +219,17 @@ def cmd_list(args: argparse.Namespace, out: Console, err: Console) -> int:
     config = _config(args)
     with _open_archive(args, config, read_only=True, must_exist=True) as archive:
         _report_problems(err, archive)
-        total = len(archive)
-        rows = _select(archive.sessions(), args.client, args.since)
+        everything = archive.sessions()
+        rows = _select(everything, args.client, args.since)
     if args.json:
         sys.stdout.buffer.write(orjson.dumps([summary_json(s) for s in rows],
                                              option=orjson.OPT_INDENT_2) + b"\n")
         return 0
     if not rows:
-        out.print(Text("No sessions match." if total else "The archive holds no sessions yet."))
+        out.print(Text("No sessions match." if everything
+                       else "The archive holds no sessions yet."))
         return 0
+    shown = short_ids(s.id for s in everything)  # 8 characters, more where two would agree
     table = Table(title=plural(len(rows), "session"), box=None,
                   header_style="bold")
     for col in ("id", "date", "client", "#", "route", "dose", "duration", "status", "entries"):
@@ -234,7 +237,7 @@ def cmd_list(args: argparse.Namespace, out: Console, err: Console) -> int:
                          no_wrap=col in ("id", "date", "client", "dose"))
     for s in rows:
         table.add_row(
-            s.id[:8], _local(s.date), Text(s.client), str(s.session_no), route_label(s.route),
+            shown[s.id], _local(s.date), Text(s.client), str(s.session_no), route_label(s.route),
             f"{s.dose_mg:g} mg" if s.dose_mg else "—",
             format_minutes(s.duration_min), s.status, str(s.entries),
         )

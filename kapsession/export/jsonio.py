@@ -32,7 +32,7 @@ MAX_IMPORT_BYTES = 200 * 1024 * 1024
 # The longest text the model accepts anywhere (integration notes); an import may not exceed it.
 TEXT_MAX = NOTE_MAX * 5
 
-_ID_RE = re.compile(r"^[0-9a-f]{32}$")
+_ID_RE = re.compile(r"[0-9a-f]{32}")  # used with fullmatch: "$" would let a final newline by
 # What the model's clean_text removes where text enters: C0 and C1 controls except newline.
 _CONTROL = re.compile(r"[\x00-\x09\x0b-\x1f\x7f-\x9f]")
 
@@ -94,7 +94,7 @@ def parse_import(data: bytes, name: str) -> list[Session]:
     out = []
     for number, raw in enumerate(raw_sessions, 1):
         what = f"session {number}"
-        if isinstance(raw, dict) and isinstance(raw.get("id"), str) and _ID_RE.match(raw["id"]):
+        if isinstance(raw, dict) and isinstance(raw.get("id"), str) and _ID_RE.fullmatch(raw["id"]):
             what += f" (id {raw['id'][:8]})"
         if not isinstance(raw, dict):
             raise ImportFileError(f"{name}: {what}: expected an object")

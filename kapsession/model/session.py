@@ -27,7 +27,7 @@ INITIALS_MAX = 8
 REASON_MAX = 500
 DRAFT_MAX = NOTE_MAX
 
-_ID_RE = re.compile(r"^[0-9a-f]{32}$")
+_ID_RE = re.compile(r"[0-9a-f]{32}\Z")  # \Z, not $: "$" also matches before a final newline
 
 
 def validate_client_code(value: object) -> str:

@@ -88,6 +88,22 @@ def test_list_into_a_pipe_prints_every_value_whole(tmp_path: Path, capsys) -> No
     assert "…" not in out and "..." not in out
 
 
+def test_list_shows_ids_long_enough_to_tell_apart(tmp_path: Path, capsys) -> None:  # noqa: ANN001
+    from kapsession.model import Session
+
+    with Archive.open(tmp_path / "a") as a:
+        for tail in "01":
+            s = Session.create(id="abcdef0123" + tail * 22, now=a.clock(), client="C-1",
+                               session_no=int(tail) + 1, route="im")
+            a.add_existing(s)
+        other = a.new_session(client="C-2", route="oral").id
+    code, out, _ = run(capsys, "list", "--archive", str(tmp_path / "a"))
+    assert code == 0 and "abcdef01230 " in out and "abcdef01231 " in out
+    assert f"{other[:8]} " in out and other[:9] not in out
+    code, out, _ = run(capsys, "show", "abcdef01231", "--archive", str(tmp_path / "a"))
+    assert code == 0 and "abcdef0123" + "1" * 22 in out
+
+
 @pytest.mark.parametrize("argv", [
     ("--client", "NOBODY"),
     ("--since", "2999-01-01"),

@@ -255,6 +255,7 @@ def test_a_future_schema_session_refuses_the_file(tmp_path: Path) -> None:
     (lambda s: s.update(route="teleport"), "route"),
     (lambda s: s.update(schema=None), "schema"),
     (lambda s: s.update(id="not-an-id"), "id"),
+    (lambda s: s.update(id=s["id"] + "\n"), "id"),
     (lambda s: s.update(created="yesterday"), "created"),
     (lambda s: s.update(session_no=0), "session_no"),
     (lambda s: s.update(entries="nope"), "entries"),
