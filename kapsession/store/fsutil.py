@@ -16,8 +16,23 @@ DIR_MODE = 0o700
 
 
 def ensure_private_dir(path: Path) -> Path:
-    """Create ``path`` (and parents) if needed and make it readable by the owner only."""
-    path.mkdir(parents=True, exist_ok=True, mode=DIR_MODE)
+    """Create ``path`` if needed and make it readable by the owner only (0700).
+
+    Every missing parent is created 0700 too, whatever the umask (``mkdir(parents=True)``
+    would give them the umask's default, 0777 under ``umask 000``); parents that exist
+    already are left as they are.
+    """
+    missing = []
+    folder = path
+    while not os.path.lexists(folder) and folder.parent != folder:
+        missing.append(folder)
+        folder = folder.parent
+    for folder in reversed(missing):
+        try:
+            folder.mkdir(mode=DIR_MODE)
+        except FileExistsError:
+            continue  # made meanwhile by someone else: not ours to change (unless it is path)
+        os.chmod(folder, DIR_MODE)  # the umask may have narrowed it
     if (path.stat().st_mode & 0o777) != DIR_MODE:
         os.chmod(path, DIR_MODE)
     return path
