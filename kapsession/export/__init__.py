@@ -34,7 +34,15 @@ from typing import TYPE_CHECKING
 
 from ..model import ClockSettings, Session, VitalsThresholds
 from ..model.ids import short_ids
-from ..store.fsutil import atomic_write, ensure_private_dir, fsync_dir
+from ..store.fsutil import (
+    FileTooLarge,
+    NotARegularFile,
+    atomic_write,
+    ensure_private_dir,
+    fsync_dir,
+    read_limited,
+    shown_path,
+)
 from .jsonio import (
     MAX_IMPORT_BYTES,
     ImportFileError,
@@ -199,15 +207,21 @@ def import_file(archive: Archive, path: Path) -> ImportReport:
 
     The whole file is checked first (:func:`parse_import`); then each session is added unless
     its id is already in the archive, which is never changed (skipped: "already in the
-    archive"). Raises :class:`ImportFileError` naming the file if it is refused.
+    archive"). Raises :class:`ImportFileError` naming the file if it is refused: also when it
+    is not a regular file (``/dev/zero``, a pipe) or holds more than 200 MB, before reading
+    more than that.
     """
     path = Path(path)
-    name = str(path)
-    size = path.stat().st_size
-    if size > MAX_IMPORT_BYTES:
-        raise ImportFileError(f"{name}: is {size / 1e6:,.0f} MB; an import file may be at most "
-                              f"{MAX_IMPORT_BYTES // (1024 * 1024)} MB")
-    sessions = parse_import(path.read_bytes(), name)
+    name = shown_path(path)
+    try:
+        data = read_limited(path, MAX_IMPORT_BYTES)
+    except NotARegularFile:
+        raise ImportFileError(f"{name}: is not a regular file (a folder, device or pipe cannot "
+                              "be imported)") from None
+    except FileTooLarge as exc:
+        raise ImportFileError(f"{name}: is {exc.size / 1e6:,.0f} MB; an import file may be at "
+                              f"most {MAX_IMPORT_BYTES // (1024 * 1024)} MB") from None
+    sessions = parse_import(data, name)
     report = ImportReport()
     if len(sessions) > 1:
         with archive.bulk():

@@ -9,10 +9,59 @@ from __future__ import annotations
 
 import os
 import secrets
+import stat
 from pathlib import Path
+
+from ..model.text import printable_line
 
 FILE_MODE = 0o600
 DIR_MODE = 0o700
+
+
+def shown_path(path: str | os.PathLike[str]) -> str:
+    """A path as a message may show it: a file name may hold any character but ``/``, ESC
+    and newlines included (see :func:`~kapsession.model.text.printable_line`)."""
+    return printable_line(os.fspath(path))
+
+
+class NotARegularFile(ValueError):
+    """A device, pipe, socket or folder where a file to read was expected."""
+
+
+class FileTooLarge(ValueError):
+    """A file over the size limit of what reads it; ``size`` is what was seen (at least)."""
+
+    def __init__(self, size: int) -> None:
+        super().__init__(f"{size:,} bytes")
+        self.size = size
+
+
+def read_limited(path: str | os.PathLike[str], limit: int) -> bytes:
+    """The bytes of the regular file ``path``, at most ``limit`` of them.
+
+    Raises :class:`NotARegularFile` for anything else (``/dev/zero`` would be read until
+    memory runs out, a pipe would block: neither is read at all) and :class:`FileTooLarge`
+    past ``limit`` (the size on disk is checked first, and the bytes are counted while
+    reading, for a file that grows meanwhile). ``OSError`` as usual (missing, no access).
+    """
+    # O_NONBLOCK: opening a pipe with no writer returns at once instead of waiting.
+    fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_CLOEXEC", 0))
+    try:
+        st = os.fstat(fd)
+        if not stat.S_ISREG(st.st_mode):
+            raise NotARegularFile(os.fspath(path))
+        if st.st_size > limit:
+            raise FileTooLarge(st.st_size)
+    except BaseException:
+        os.close(fd)
+        raise
+    with open(fd, "rb") as fh:
+        data = fh.read(st.st_size + 1)
+        if len(data) > st.st_size:  # it grew since: read on, to one byte past the limit
+            data += fh.read(limit + 1 - len(data))
+    if len(data) > limit:
+        raise FileTooLarge(len(data))
+    return data
 
 
 def ensure_private_dir(path: Path) -> Path:

@@ -219,3 +219,32 @@ def test_show_prints_ticked_boxes_literally(tmp_path: Path, capsys) -> None:  # 
         a.update_preparation(s.id, prep_checklist=[ChecklistItem("Consent reviewed", True)])
     code, out, _ = run(capsys, "show", s.id, "--archive", str(tmp_path / "a"))
     assert code == 0 and "[x]" in out and "Consent reviewed" in out
+
+
+def test_control_characters_in_file_names_never_reach_the_terminal(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str],
+        caplog: pytest.LogCaptureFixture) -> None:
+    evil = "\x1b]0;owned\x07\x1b[31m\x9b2J"  # set the title, turn red, clear the screen
+    root = tmp_path / f"arch{evil}"
+    with Archive.open(root) as a:
+        a.new_session(client="C-1", route="im")
+    (root / "sessions" / f"{evil}.json").write_bytes(b"not json")  # set aside, named
+    bad = tmp_path / f"backup{evil}.json"
+    bad.write_bytes(b"not json")
+    config = tmp_path / f"config{evil}.toml"
+    config.write_text("theme = 5\n")
+    said = [
+        run(capsys, "list", "--archive", str(root)),
+        run(capsys, "import", str(bad), "--archive", str(root)),
+        run(capsys, "import", str(tmp_path / f"gone{evil}.json"), "--archive", str(root)),
+        run(capsys, "list", "--config", str(config), "--archive", str(root)),
+        run(capsys, "export", "--all", "--out", str(tmp_path / f"out{evil}"), "--archive",
+            str(root)),
+        run(capsys, "config", "--init", "--config", str(tmp_path / f"new{evil}.toml")),
+        run(capsys, "list", "--archive", str(tmp_path / f"none{evil}")),
+    ]
+    assert [code for code, _, _ in said] == [0, 1, 1, 1, 0, 0, 1]
+    assert "]0;owned[31m2J.json: " in said[0][2]  # the damaged file, named all the same
+    for _, out, err in said:
+        assert not any(ch in out + err for ch in "\x1b\x07\x9b"), (out, err)
+    assert caplog.records and not any("\x1b" in r.getMessage() for r in caplog.records)
