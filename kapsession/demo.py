@@ -4,8 +4,8 @@ Every client code, note and number is made up. The sessions are built through th
 methods, so they obey every rule a real session does. What makes them believable (each point
 is checked by ``tests/test_demo.py``):
 
-- A client comes at most once a day, always on a weekday between 09:00 and 16:00 local time,
-  and keeps one route, therapist and (mostly) one intention through the course.
+- A client comes at most every other day, always on a weekday between 09:00 and 16:00 local
+  time, and keeps one route, therapist and (mostly) one intention through the course.
 - Past sessions are ended or signed; the coming week's are planned, dated when they will take
   place. With ``live``, the newest session is live now and its note box holds an unsent draft.
 - Notes follow the course of the dose (onset, peak, return, recovery). Within a session no
@@ -36,6 +36,7 @@ T = TypeVar("T")
 CLINIC_ARRIVALS = [time(h, m) for h in range(9, 16) for m in (0, 15, 30, 45)] + [time(16, 0)]
 #: Planned sessions are booked up to this many days ahead.
 DAYS_AHEAD = 7
+ONE_DAY = timedelta(days=1)
 #: Sessions in the last two weeks may still wait for their signature.
 UNSIGNED_DAYS = 14
 
@@ -232,7 +233,7 @@ DISTRESS_CHANCE = 0.25
 
 # Side effects by the phase they belong to, with what was done; each at most once a session.
 SIDE_EFFECTS = {
-    "onset": [("dizziness", "when turning the head; kept still")],
+    "onset": [("dizziness", "mild; eyes closed, passed")],
     "peak": [("nausea", "mild; slow breathing, bowl at hand"),
              ("anxiety", "brief; reassured, settled")],
     "return": [("nausea", "on sitting up; lay back, settled"),
@@ -504,26 +505,30 @@ def demo_sessions(n: int, *, seed: int = 0, now: datetime | None = None,
     clients = [f"C-{i:04d}" for i in rng.sample(range(1, 10_000), max(1, n // 6 + 1))]
     today = now.astimezone().date()
     span_days = max(30, n // 3)
-    booked: dict[date, set[str]] = {}  # one session per client per day
+    booked: dict[date, set[str]] = {}  # the clients who come on each day
     plan: list[tuple[datetime, str, str]] = []
     if live:
         client = rng.choice(clients)
         booked[today] = {client}
         plan.append((now - timedelta(minutes=50), client, "live"))
     for _ in range(n - len(plan)):
-        offset = int(rng.random() * (span_days + DAYS_AHEAD)) - span_days
-        ahead = offset >= 0  # never today: today holds the live session, if any
-        day = _weekday(today + timedelta(days=offset + 1 if ahead else offset), forward=ahead)
+        day = today
+        while day == today or day.weekday() >= 5:  # a weekday, never today (the live one's)
+            day = today + timedelta(days=int(rng.random() * (span_days + DAYS_AHEAD + 1))
+                                    - span_days)
+        ahead = day > today
         while True:
-            taken = booked.setdefault(day, set())
+            # Not the day before or after either: a course is at most every other day.
+            taken = booked.get(day, set()) | booked.get(day - ONE_DAY, set()) | \
+                booked.get(day + ONE_DAY, set())
             client = rng.choice(clients)
             if client in taken:
                 free = [c for c in clients if c not in taken]
                 client = rng.choice(free) if free else ""
             if client:
                 break
-            day = _weekday(day + timedelta(days=1 if ahead else -1), forward=ahead)
-        taken.add(client)
+            day = _weekday(day + (ONE_DAY if ahead else -ONE_DAY), forward=ahead)
+        booked.setdefault(day, set()).add(client)
         arrived = datetime.combine(day, rng.choice(CLINIC_ARRIVALS)).astimezone()
         if ahead:
             status = "planned"

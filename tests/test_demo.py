@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections import Counter
-from datetime import datetime, time, timedelta
+from datetime import date, datetime, time, timedelta
 
 import pytest
 
@@ -43,6 +43,15 @@ def appointment(s: Session) -> datetime:
 def test_one_session_per_client_per_day(sessions: list[Session]) -> None:
     days = Counter((s.client, appointment(s).date()) for s in sessions)
     assert max(days.values()) == 1, [k for k, v in days.items() if v > 1][:3]
+
+
+def test_a_client_comes_at_most_every_other_day(sessions: list[Session]) -> None:
+    by_client: dict[str, list[date]] = {}
+    for s in sessions:
+        by_client.setdefault(s.client, []).append(appointment(s).date())
+    for client, days in by_client.items():
+        days.sort()
+        assert all((b - a).days >= 2 for a, b in zip(days, days[1:], strict=False)), client
 
 
 def test_appointments_are_on_weekdays_in_clinic_hours(sessions: list[Session]) -> None:
