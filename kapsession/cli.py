@@ -22,12 +22,15 @@ from typing import TYPE_CHECKING
 
 import orjson
 from rich.console import Console
+from rich.measure import Measurement
 from rich.table import Table
 from rich.text import Text
 
 from . import __version__, paths
 from .config import Config, ConfigError, default_config_text, load_config
 from .model import SessionSummary
+from .model.ids import short_ids
+from .model.text import printable_line
 from .model.times import Clock, format_minutes, system_clock
 from .model.vocab import route_label
 from .store import Archive, ArchiveError, ArchiveReadOnly
@@ -188,13 +191,19 @@ def _writable_archive(args: argparse.Namespace) -> Iterator[Archive]:
         yield archive
 
 
+def line(text: str, style: str = "") -> Text:
+    """One line of output for a person, shown literally: no control characters (a file name
+    may hold ESC), nothing that cannot be printed."""
+    return Text(printable_line(text), style=style)
+
+
 def plural(n: int, word: str) -> str:
     return f"{n:,} {word}{'' if n == 1 else 's'}"
 
 
 def _report_problems(console: Console, archive: Archive) -> None:
     for problem in archive.problems:
-        console.print(Text(f"warning: {problem}", style="yellow"))
+        console.print(line(f"warning: {problem}", style="yellow"))
 
 
 def _local(dt: datetime | None, fmt: str = "%Y-%m-%d %H:%M") -> str:
@@ -223,11 +232,17 @@ def cmd_list(args: argparse.Namespace, out: Console, err: Console) -> int:
     config = _config(args)
     with _open_archive(args, config, read_only=True, must_exist=True) as archive:
         _report_problems(err, archive)
-        rows = _select(archive.sessions(), args.client, args.since)
+        everything = archive.sessions()
+        rows = _select(everything, args.client, args.since)
     if args.json:
         sys.stdout.buffer.write(orjson.dumps([summary_json(s) for s in rows],
                                              option=orjson.OPT_INDENT_2) + b"\n")
         return 0
+    if not rows:
+        out.print(Text("No sessions match." if everything
+                       else "The archive holds no sessions yet."))
+        return 0
+    shown = short_ids(s.id for s in everything)  # 8 characters, more where two would agree
     table = Table(title=plural(len(rows), "session"), box=None,
                   header_style="bold")
     for col in ("id", "date", "client", "#", "route", "dose", "duration", "status", "entries"):
@@ -235,10 +250,14 @@ def cmd_list(args: argparse.Namespace, out: Console, err: Console) -> int:
                          no_wrap=col in ("id", "date", "client", "dose"))
     for s in rows:
         table.add_row(
-            s.id[:8], _local(s.date), Text(s.client), str(s.session_no), route_label(s.route),
+            shown[s.id], _local(s.date), Text(s.client), str(s.session_no), route_label(s.route),
             f"{s.dose_mg:g} mg" if s.dose_mg else "—",
             format_minutes(s.duration_min), s.status, str(s.entries),
         )
+    if not out.is_terminal:
+        # A pipe or a file has no width to fit: every value is printed whole.
+        natural = Measurement.get(out, out.options.update_width(1_000_000), table).maximum
+        out.width = max(out.width, natural)
     out.print(table)
     return 0
 
@@ -276,7 +295,7 @@ def cmd_export(args: argparse.Namespace, out: Console, err: Console) -> int:
         if archive.codec is not None:
             err.print(Text("note: the archive is encrypted, but the exported files are not "
                            "encrypted (they are readable by you only, 0600)", style="yellow"))
-    err.print(Text(f"exported {plural(len(chosen), 'session')} to {folder}/ "
+    err.print(line(f"exported {plural(len(chosen), 'session')} to {folder}/ "
                    f"({plural(len(written), 'file')})"))
     return 0
 
@@ -287,8 +306,8 @@ def cmd_import(args: argparse.Namespace, out: Console, err: Console) -> int:
     with _writable_archive(args) as archive:
         report = import_file(archive, Path(args.file))
     for sid, reason in report.skipped:
-        err.print(Text(f"skipped {sid[:8]}: {reason}"))
-    out.print(Text(f"imported {plural(len(report.added), 'session')}, skipped "
+        err.print(line(f"skipped {sid[:8]}: {reason}"))
+    out.print(line(f"imported {plural(len(report.added), 'session')}, skipped "
                    f"{len(report.skipped)}"))
     return 0
 
@@ -301,7 +320,7 @@ def cmd_demo_data(args: argparse.Namespace, out: Console, err: Console) -> int:
         with archive.bulk():
             for s in demo_sessions(args.sessions, seed=args.seed):
                 added += archive.add_existing(s)
-    out.print(Text(f"added {added:,} synthetic sessions to {archive.path}"))
+    out.print(line(f"added {added:,} synthetic sessions to {archive.path}"))
     return 0
 
 
@@ -314,10 +333,10 @@ def cmd_init(args: argparse.Namespace, out: Console, err: Console) -> int:
         from .store.crypto import init_encrypted
 
         init_encrypted(root, ask_passphrase(twice=True))
-        out.print(Text(f"created an encrypted archive at {root}"))
+        out.print(line(f"created an encrypted archive at {root}"))
     else:
         Archive.open(root).close()
-        out.print(Text(f"created an archive at {root}"))
+        out.print(line(f"created an archive at {root}"))
     return 0
 
 
@@ -328,12 +347,12 @@ def cmd_encrypt(args: argparse.Namespace, out: Console, err: Console) -> int:
     passphrase = ask_passphrase(twice=True)
     if not (root / "sessions").is_dir():
         init_encrypted(root, passphrase)
-        out.print(Text(f"created an encrypted archive at {root}"))
+        out.print(line(f"created an encrypted archive at {root}"))
         return 0
     count = encrypt_archive(root, passphrase)
-    out.print(Text(f"encrypted {count} files in {root}"))
+    out.print(line(f"encrypted {count} files in {root}"))
     for path in plain_files_in_damaged(root):
-        err.print(Text(f"warning: {path} was set aside earlier and is not encrypted; review "
+        err.print(line(f"warning: {path} was set aside earlier and is not encrypted; review "
                        "and delete it", style="yellow"))
     return 0
 
@@ -343,7 +362,7 @@ def cmd_decrypt(args: argparse.Namespace, out: Console, err: Console) -> int:
 
     root = paths.archive_dir(getattr(args, "archive", None))
     count = decrypt_archive(root, ask_passphrase())
-    out.print(Text(f"decrypted {count} files in {root}"))
+    out.print(line(f"decrypted {count} files in {root}"))
     return 0
 
 
@@ -365,13 +384,13 @@ def cmd_passphrase(args: argparse.Namespace, out: Console, err: Console) -> int:
 def cmd_config(args: argparse.Namespace, out: Console, err: Console) -> int:
     path = paths.config_file(getattr(args, "config", None))
     if args.path:
-        out.print(Text(str(path)))
+        out.print(line(str(path)))
         return 0
     if path.exists():
         raise UserError(f"{path} already exists; not overwritten")
     ensure_private_dir(path.parent)
     atomic_write(path, default_config_text().encode("utf-8"))
-    out.print(Text(f"wrote {path}"))
+    out.print(line(f"wrote {path}"))
     return 0
 
 
@@ -480,10 +499,10 @@ def main(argv: Sequence[str] | None = None) -> int:
             return run_app(args)
         return COMMANDS[args.command](args, out, err)
     except (UserError, ConfigError, ArchiveError, ValueError) as exc:
-        err.print(Text(f"kapsession: {exc}", style="red"))
+        err.print(line(f"kapsession: {exc}", style="red"))
         return EXIT_USER_ERROR
     except OSError as exc:
-        err.print(Text(f"kapsession: {exc.strerror or exc}"
+        err.print(line(f"kapsession: {exc.strerror or exc}"
                        + (f": {exc.filename}" if exc.filename else ""), style="red"))
         return EXIT_USER_ERROR
     except KeyboardInterrupt:

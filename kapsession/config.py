@@ -8,16 +8,20 @@ from __future__ import annotations
 
 import re
 import tomllib
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
 from .model import ClockSettings, RoutePhases, VitalsThresholds
 from .model.clock import DEFAULT_PHASES
-from .model.text import SHORT_MAX
+from .model.text import SHORT_MAX, clean_text
 from .model.vocab import ROUTES
 
 CONFIG_MAX_BYTES = 256 * 1024
+# The deepest setting is three keys (phases.im.peak); a table nested deeper is no setting.
+_MAX_DEPTH = 3
+# A key quoted in a message is cut to this length (the file may hold anything).
+_KEY_SHOWN = 60
 
 
 @dataclass(frozen=True)
@@ -112,7 +116,7 @@ class ConfigError(ValueError):
 
 
 KEYMAP_MAX = 100
-_KEY_RE = re.compile(r"^[a-z0-9_+,]{1,60}$")
+_KEY_RE = re.compile(r"[a-z0-9_+,]{1,60}")  # with fullmatch
 
 
 @dataclass(frozen=True)
@@ -146,18 +150,26 @@ class Config:
         values = dict(self.values)
         for k, v in changes.items():
             values[k.replace("__", ".")] = v
-        return Config(values=values, path=self.path)
+        return replace(self, values=values)  # the keymap and the path stay
 
 
-def _flatten(data: dict[str, Any], prefix: str = "") -> dict[str, Any]:
+def _flatten(data: dict[str, Any], prefix: str = "", depth: int = 1) -> dict[str, Any]:
+    """``{"a": {"b": 1}}`` → ``{"a.b": 1}``; a table deeper than any setting stays a value
+    (an unknown setting), so no file can nest the recursion deeper than :data:`_MAX_DEPTH`."""
     out: dict[str, Any] = {}
     for k, v in data.items():
         key = f"{prefix}{k}"
-        if isinstance(v, dict):
-            out.update(_flatten(v, key + "."))
+        if isinstance(v, dict) and depth < _MAX_DEPTH:
+            out.update(_flatten(v, key + ".", depth + 1))
         else:
             out[key] = v
     return out
+
+
+def _shown(key: str) -> str:
+    """A key from the file as a message may show it: printable, and at most 60 characters."""
+    text = clean_text(key, multiline=False)
+    return text if len(text) <= _KEY_SHOWN else text[: _KEY_SHOWN - 1] + "…"
 
 
 def _line_of(text: str, key: str) -> int | None:
@@ -205,29 +217,37 @@ def _check(setting: Setting, value: Any) -> Any:
 
 def load_config(path: Path) -> Config:
     """Read ``path`` (a missing file means all defaults); :class:`ConfigError` if it is bad."""
+    from .store.fsutil import FileTooLarge, NotARegularFile, read_limited, shown_path
+
+    name = shown_path(path)
     try:
-        raw = path.read_bytes()
+        raw = read_limited(path, CONFIG_MAX_BYTES)
     except FileNotFoundError:
         return Config(path=path)
+    except NotARegularFile:
+        raise ConfigError(f"{name}: is not a regular file") from None
+    except FileTooLarge:
+        raise ConfigError(f"{name}: is larger than {CONFIG_MAX_BYTES // 1024} KiB") from None
     except OSError as exc:
-        raise ConfigError(f"{path}: cannot be read ({exc.strerror})") from None
-    if len(raw) > CONFIG_MAX_BYTES:
-        raise ConfigError(f"{path}: is larger than {CONFIG_MAX_BYTES // 1024} KiB")
+        raise ConfigError(f"{name}: cannot be read ({exc.strerror})") from None
     try:
         text = raw.decode("utf-8")
         data = tomllib.loads(text)
     except UnicodeDecodeError:
-        raise ConfigError(f"{path}: is not UTF-8 text") from None
+        raise ConfigError(f"{name}: is not UTF-8 text") from None
     except tomllib.TOMLDecodeError as exc:
-        raise ConfigError(f"{path}: not valid TOML: {exc}") from None
+        raise ConfigError(f"{name}: not valid TOML: {exc}") from None
+    except RecursionError:
+        raise ConfigError(f"{name}: not valid TOML: arrays or tables nested too deeply") from None
     values = {s.key: s.default for s in SETTINGS}
-    keymap = _check_keymap(path, text, data.pop("keymap", {}))
+    keymap = _check_keymap(name, text, data.pop("keymap", {}))
     for key, value in _flatten(data).items():
         line = _line_of(text, key)
-        where = f"{path}, line {line}" if line else str(path)
+        where = f"{name}, line {line}" if line else name
         setting = _BY_KEY.get(key)
         if setting is None:
-            raise ConfigError(f"{where}: unknown setting {key!r} (see `kapsession config --init`)")
+            raise ConfigError(f"{where}: unknown setting '{_shown(key)}' (see `kapsession "
+                              "config --init`)")
         try:
             values[key] = _check(setting, value)
         except ValueError as exc:
@@ -238,24 +258,24 @@ def load_config(path: Path) -> Config:
             RoutePhases(peak=values[f"phases.{route}.peak"],
                         return_=values[f"phases.{route}.return"], end=values[f"phases.{route}.end"])
         except ValueError as exc:
-            raise ConfigError(f"{path}: phases.{route}: {exc}") from None
+            raise ConfigError(f"{name}: phases.{route}: {exc}") from None
     return config
 
 
-def _check_keymap(path: Path, text: str, keymap: object) -> dict[str, str]:
+def _check_keymap(name: str, text: str, keymap: object) -> dict[str, str]:
     """``[keymap]``: binding id = "key[,key…]" (Textual key names such as ``ctrl+r``, ``f5``)."""
-    where = f"{path}, line {_line_of(text, 'keymap.x') or '?'}"
+    where = f"{name}, line {_line_of(text, 'keymap.x') or '?'}"
     if not isinstance(keymap, dict):
-        raise ConfigError(f"{path}: keymap must be a table: [keymap] then id = \"key\" lines")
+        raise ConfigError(f"{name}: keymap must be a table: [keymap] then id = \"key\" lines")
     if len(keymap) > KEYMAP_MAX:
         raise ConfigError(f"{where}: keymap has more than {KEYMAP_MAX} entries")
     out = {}
     for action, keys in keymap.items():
         line = _line_of(text, f"keymap.{action}")
-        here = f"{path}, line {line}" if line else str(path)
-        if not isinstance(keys, str) or not _KEY_RE.match(keys):
-            raise ConfigError(f"{here}: keymap.{action} must be key names in quotes, such as "
-                              "\"ctrl+r\" or \"f5,ctrl+r\"")
+        here = f"{name}, line {line}" if line else name
+        if not isinstance(keys, str) or not _KEY_RE.fullmatch(keys):
+            raise ConfigError(f"{here}: keymap.{_shown(action)} must be key names in quotes, "
+                              "such as \"ctrl+r\" or \"f5,ctrl+r\"")
         out[str(action)] = keys
     return out
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import tomllib
 from pathlib import Path
 
@@ -128,3 +129,43 @@ async def test_a_rebound_key_works_in_the_app(tmp_path: Path) -> None:
             await pilot.press("f5")
             await pilot.pause()
             assert isinstance(app.screen, VitalsDialog)
+
+
+def test_with_values_keeps_the_keymap_and_the_path(tmp_path: Path) -> None:
+    config = Config(path=tmp_path / "c.toml", keymap={"record_vitals": "f5"})
+    changed = config.with_values(idle_lock_minutes=0, checkins__first_min=30)
+    assert changed.keymap == {"record_vitals": "f5"} and changed.path == config.path
+    assert changed["idle_lock_minutes"] == 0 and changed["checkins.first_min"] == 30
+
+
+@pytest.mark.parametrize("text", [
+    "x = " + "[" * 100_000 + "]" * 100_000,
+    "x = " + "{a = " * 40_000 + "1" + "}" * 40_000,
+    "[" + ".".join(["deep"] * 50_000) + "]\nx = 1\n",
+    "[keymap." + ".".join(["deep"] * 50_000) + "]\nx = 1\n",
+], ids=["arrays", "inline-tables", "tables", "keymap-tables"])
+def test_deep_nesting_is_one_config_error(tmp_path: Path, text: str) -> None:
+    path = tmp_path / "deep.toml"
+    path.write_text(text)
+    assert path.stat().st_size <= 256 * 1024
+    with pytest.raises(ConfigError) as err:
+        load_config(path)
+    message = str(err.value)
+    assert message.startswith(str(path)) and len(message) < 300 and "\n" not in message
+
+
+def test_a_config_that_is_no_regular_file_is_refused_without_reading_it(tmp_path: Path) -> None:
+    for path in (Path("/dev/zero"), tmp_path):
+        with pytest.raises(ConfigError, match="is not a regular file"):
+            load_config(path)
+    fifo = tmp_path / "fifo.toml"
+    os.mkfifo(fifo)  # no writer: reading would wait for ever
+    with pytest.raises(ConfigError, match="is not a regular file"):
+        load_config(fifo)
+
+
+def test_a_key_binding_with_a_trailing_newline_is_refused(tmp_path: Path) -> None:
+    path = tmp_path / "c.toml"
+    path.write_text('[keymap]\nrecord_vitals = "f5\\n"\n')
+    with pytest.raises(ConfigError, match="keymap.record_vitals"):
+        load_config(path)

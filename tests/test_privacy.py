@@ -53,3 +53,30 @@ def test_no_note_text_in_logs_or_errors(tmp_path: Path, caplog: pytest.LogCaptur
     everything = "\n".join([caplog.text, err, *messages])
     assert f"{sid}.json" in everything  # the file is named …
     assert MARKER not in everything  # … but nothing the therapist wrote is repeated
+
+
+def test_every_folder_kapsession_creates_is_private_whatever_the_umask(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str],
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    from kapsession.config import save_setting
+
+    # The default places: the user data and config folders (under tmp_path/home, made here).
+    monkeypatch.delenv("KAPSESSION_ARCHIVE")
+    monkeypatch.delenv("KAPSESSION_CONFIG")
+    old = os.umask(0)
+    try:
+        assert main(["demo-data", "--sessions", "3"]) == 0
+        assert main(["config", "--init"]) == 0
+        for fmt in ("md", "json"):
+            assert main(["export", "--all", "--format", fmt,
+                         "--out", str(tmp_path / "out" / fmt / "deep")]) == 0
+        Archive.open(tmp_path / "a1" / "a2" / "archive").close()
+        save_setting(tmp_path / "c1" / "c2" / "config.toml", "theme", "kap-light")
+    finally:
+        os.umask(old)
+    capsys.readouterr()
+    folders = [p for top in ("home", "out", "a1", "c1") for p in
+               [tmp_path / top, *(tmp_path / top).rglob("*")] if p.is_dir()]
+    assert len(folders) >= 14
+    assert {str(p.relative_to(tmp_path)): oct(p.stat().st_mode & 0o777) for p in folders
+            if p.stat().st_mode & 0o777 != 0o700} == {}

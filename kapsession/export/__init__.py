@@ -1,7 +1,9 @@
 """Export sessions as markdown or JSON, and import JSON exports back into an archive.
 
 Markdown: one file per session, ``YYYY-MM-DD_<client>_s<NN>_<id8>.md`` (see
-:mod:`kapsession.export.markdown` for the format and its escaping).
+:mod:`kapsession.export.markdown` for the format and its escaping). ``<id8>`` is the first eight
+characters of the session id, or more when another session in the archive shares them, so no
+two sessions of an archive ever get the same name.
 
 JSON (see :mod:`kapsession.export.jsonio` for the format):
 
@@ -14,8 +16,8 @@ JSON (see :mod:`kapsession.export.jsonio` for the format):
 
 Every file is written atomically (temp file, rename) with mode 0600; a missing folder is
 created with mode 0700 (an existing one is left as it is). A file of the same name is replaced:
-the same session always gets the same name. One export of many sessions syncs the disk once at
-the end rather than once per file.
+it holds the same session, exported before (names differ between sessions, see above). One
+export of many sessions syncs the disk once at the end rather than once per file.
 """
 
 from __future__ import annotations
@@ -31,7 +33,16 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from ..model import ClockSettings, Session, VitalsThresholds
-from ..store.fsutil import atomic_write, ensure_private_dir, fsync_dir
+from ..model.ids import short_ids
+from ..store.fsutil import (
+    FileTooLarge,
+    NotARegularFile,
+    atomic_write,
+    ensure_private_dir,
+    fsync_dir,
+    read_limited,
+    shown_path,
+)
 from .jsonio import (
     MAX_IMPORT_BYTES,
     ImportFileError,
@@ -94,8 +105,10 @@ def export_sessions(archive: Archive, ids: list[str], folder: Path, *, fmt: str 
     if fmt not in FORMATS:
         raise ValueError(f"format: {fmt[:20]!r} is not one of: {', '.join(FORMATS)}")
     folder = _folder(Path(folder))
-    unique = list(dict.fromkeys(ids))
+    unique = list(dict.fromkeys(archive.resolve_id(i) for i in ids))
     durable = len(unique) <= _DURABLE_EACH
+    # Over the whole archive, not just this export: a later export never reuses a name either.
+    shown = short_ids(s.id for s in archive.sessions())
     if fmt == "md":
         thresholds = getattr(archive, "thresholds", None)
         # Forking is only safe in a process without other threads (the CLI, not the app).
@@ -104,14 +117,14 @@ def export_sessions(archive: Archive, ids: list[str], folder: Path, *, fmt: str 
                 and getattr(archive, "codec", None) is None
                 and sys.platform != "win32" and threading.active_count() == 1):
             written = _markdown_in_processes(archive, unique, folder, clock_settings,
-                                             thresholds)
+                                             thresholds, shown)
         else:
             written = []
             for session in _sessions(archive, unique):
                 written.append(_write_markdown(session, folder, clock_settings, thresholds,
-                                               durable))
+                                               durable, shown.get(session.id)))
     else:
-        written = _export_json(archive, unique, folder, durable=durable)
+        written = _export_json(archive, unique, folder, durable=durable, shown=shown)
     if not durable and written:
         os.sync()
         fsync_dir(folder)
@@ -119,32 +132,35 @@ def export_sessions(archive: Archive, ids: list[str], folder: Path, *, fmt: str 
 
 
 def _write_markdown(session: Session, folder: Path, clock_settings: ClockSettings | None,
-                    thresholds: VitalsThresholds | None, durable: bool) -> Path:
+                    thresholds: VitalsThresholds | None, durable: bool,
+                    short_id: str | None) -> Path:
     text = render_markdown(session, clock_settings=clock_settings, thresholds=thresholds)
-    path = folder / export_filename(session, "md")
+    path = folder / export_filename(session, "md", short_id=short_id)
     atomic_write(path, text.encode("utf-8"), durable=durable)
     return path
 
 
-def _markdown_chunk(files: list[str], folder: str, clock_settings: ClockSettings | None,
+def _markdown_chunk(files: list[tuple[str, str]], folder: str,
+                    clock_settings: ClockSettings | None,
                     thresholds: VitalsThresholds | None) -> list[str]:
     """In a worker process: read, render and write a share of a large export."""
     from ..store.archive import load_session_file
 
     out = []
-    for name in files:
+    for name, short_id in files:
         session, _ = load_session_file(Path(name))
         out.append(str(_write_markdown(session, Path(folder), clock_settings, thresholds,
-                                       durable=False)))
+                                       durable=False, short_id=short_id)))
     return out
 
 
 def _markdown_in_processes(archive: Archive, ids: list[str], folder: Path,
                            clock_settings: ClockSettings | None,
-                           thresholds: VitalsThresholds | None) -> list[Path]:
+                           thresholds: VitalsThresholds | None,
+                           shown: dict[str, str]) -> list[Path]:
     """Rendering is pure Python: a large export uses every core (the files are only read)."""
     workers = min(os.cpu_count() or 1, 8)
-    files = [str(archive.session_path(sid)) for sid in ids]
+    files = [(str(archive.session_path(sid)), shown[sid]) for sid in ids]
     size = max(64, len(files) // (workers * 4))
     chunks = [files[i:i + size] for i in range(0, len(files), size)]
     context = multiprocessing.get_context("fork")
@@ -154,10 +170,11 @@ def _markdown_in_processes(archive: Archive, ids: list[str], folder: Path,
         return [Path(p) for chunk in results for p in chunk]
 
 
-def _export_json(archive: Archive, ids: list[str], folder: Path, *, durable: bool) -> list[Path]:
+def _export_json(archive: Archive, ids: list[str], folder: Path, *, durable: bool,
+                 shown: dict[str, str]) -> list[Path]:
     if len(ids) == 1:
         session = archive.get(ids[0])
-        path = folder / export_filename(session, "json")
+        path = folder / export_filename(session, "json", short_id=shown.get(session.id))
         atomic_write(path, sessions_to_json([session], exported=archive.clock()), durable=durable)
         return [path]
     now = archive.clock()
@@ -190,15 +207,21 @@ def import_file(archive: Archive, path: Path) -> ImportReport:
 
     The whole file is checked first (:func:`parse_import`); then each session is added unless
     its id is already in the archive, which is never changed (skipped: "already in the
-    archive"). Raises :class:`ImportFileError` naming the file if it is refused.
+    archive"). Raises :class:`ImportFileError` naming the file if it is refused: also when it
+    is not a regular file (``/dev/zero``, a pipe) or holds more than 200 MB, before reading
+    more than that.
     """
     path = Path(path)
-    name = str(path)
-    size = path.stat().st_size
-    if size > MAX_IMPORT_BYTES:
-        raise ImportFileError(f"{name}: is {size / 1e6:,.0f} MB; an import file may be at most "
-                              f"{MAX_IMPORT_BYTES // (1024 * 1024)} MB")
-    sessions = parse_import(path.read_bytes(), name)
+    name = shown_path(path)
+    try:
+        data = read_limited(path, MAX_IMPORT_BYTES)
+    except NotARegularFile:
+        raise ImportFileError(f"{name}: is not a regular file (a folder, device or pipe cannot "
+                              "be imported)") from None
+    except FileTooLarge as exc:
+        raise ImportFileError(f"{name}: is {exc.size / 1e6:,.0f} MB; an import file may be at "
+                              f"most {MAX_IMPORT_BYTES // (1024 * 1024)} MB") from None
+    sessions = parse_import(data, name)
     report = ImportReport()
     if len(sessions) > 1:
         with archive.bulk():

@@ -8,8 +8,8 @@ An export file is one JSON object::
 written compactly with one session per line. Import checks the whole file before it adds
 anything: a file that is not JSON, over 200 MB, not in this format, of an unknown version, or
 holding one session that is malformed (or from a newer schema) is refused as a whole with an
-:class:`ImportFileError` naming the file, the session (number and id) and the field — never the
-text of a note.
+:class:`ImportFileError` naming the file, the session (number and id) and the field — never
+what the file holds there.
 """
 
 from __future__ import annotations
@@ -32,9 +32,18 @@ MAX_IMPORT_BYTES = 200 * 1024 * 1024
 # The longest text the model accepts anywhere (integration notes); an import may not exceed it.
 TEXT_MAX = NOTE_MAX * 5
 
-_ID_RE = re.compile(r"^[0-9a-f]{32}$")
+_ID_RE = re.compile(r"[0-9a-f]{32}")  # used with fullmatch: "$" would let a final newline by
 # What the model's clean_text removes where text enters: C0 and C1 controls except newline.
 _CONTROL = re.compile(r"[\x00-\x09\x0b-\x1f\x7f-\x9f]")
+
+
+# A problem may quote what the file holds (a bad timestamp shows its first 40 characters).
+# A message names the field and the problem, never content: quoted parts are left out.
+_QUOTED = re.compile(r"'(?:[^'\\]|\\.)*'" + r'|"(?:[^"\\]|\\.)*"')
+
+
+def _problem(exc: Exception) -> str:
+    return _QUOTED.sub("the value", str(exc))
 
 
 class ImportFileError(ValueError):
@@ -94,7 +103,7 @@ def parse_import(data: bytes, name: str) -> list[Session]:
     out = []
     for number, raw in enumerate(raw_sessions, 1):
         what = f"session {number}"
-        if isinstance(raw, dict) and isinstance(raw.get("id"), str) and _ID_RE.match(raw["id"]):
+        if isinstance(raw, dict) and isinstance(raw.get("id"), str) and _ID_RE.fullmatch(raw["id"]):
             what += f" (id {raw['id'][:8]})"
         if not isinstance(raw, dict):
             raise ImportFileError(f"{name}: {what}: expected an object")
@@ -102,8 +111,8 @@ def parse_import(data: bytes, name: str) -> list[Session]:
             data_now, _ = migrate(dict(raw))
             session = Session.from_dict(data_now)
         except FutureSchema as exc:
-            raise ImportFileError(f"{name}: {what}: {exc}") from None
+            raise ImportFileError(f"{name}: {what}: {_problem(exc)}") from None
         except ValueError as exc:
-            raise ImportFileError(f"{name}: {what}: {exc}") from None
+            raise ImportFileError(f"{name}: {what}: {_problem(exc)}") from None
         out.append(session)
     return out

@@ -141,12 +141,20 @@ def session_day(session: Session, tz: tzinfo | None = None) -> date:
     return (session.started or session.created).astimezone(tz).date()
 
 
-def export_filename(session: Session, ext: str = "md", *, tz: tzinfo | None = None) -> str:
+def export_filename(session: Session, ext: str = "md", *, tz: tzinfo | None = None,
+                    short_id: str | None = None) -> str:
     """``YYYY-MM-DD_<client>_s<NN>_<id8>.<ext>``, the client code made safe for a file name
-    (every character but ``A-Za-z0-9._-`` becomes ``_``); the date in local time or ``tz``."""
+    (every character but ``A-Za-z0-9._-`` becomes ``_``); the date in local time or ``tz``.
+
+    ``short_id`` (a prefix of the id, from :func:`kapsession.model.ids.short_ids` over the
+    whole archive) replaces ``<id8>`` when another session shares the first eight characters:
+    the names of two sessions then still differ, so one export never overwrites another's
+    file, whatever the client codes and dates."""
     client = _UNSAFE.sub("_", session.client)
+    if short_id is None or not session.id.startswith(short_id) or len(short_id) < 8:
+        short_id = session.id[:8]
     return (f"{session_day(session, tz).isoformat()}_{client}_s{session.session_no:02d}_"
-            f"{session.id[:8]}.{ext}")
+            f"{short_id}.{ext}")
 
 
 # ---- times --------------------------------------------------------------------------------

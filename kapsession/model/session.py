@@ -31,7 +31,7 @@ UNDO_WINDOW = timedelta(minutes=2)
 UNDO_REASON = "undo"
 DRAFT_MAX = NOTE_MAX
 
-_ID_RE = re.compile(r"^[0-9a-f]{32}$")
+_ID_RE = re.compile(r"[0-9a-f]{32}\Z")  # \Z, not $: "$" also matches before a final newline
 
 
 def validate_client_code(value: object) -> str:

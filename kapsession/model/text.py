@@ -33,6 +33,14 @@ def clean_text(value: object, *, multiline: bool = True) -> str:
     return _CONTROL.sub("", text)
 
 
+def printable_line(value: str) -> str:
+    """``value`` as one line of a message: control characters removed (a file name may hold
+    ESC, which would reach the terminal), and what cannot be written as UTF-8 (the bytes of a
+    file name that are not UTF-8) as backslash escapes, so printing it cannot fail."""
+    return clean_text(value.encode("utf-8", "backslashreplace").decode("utf-8"),
+                      multiline=False)
+
+
 def require_text(
     field: str, value: object, *, max_len: int, multiline: bool = True, allow_empty: bool = False
 ) -> str:

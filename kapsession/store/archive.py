@@ -50,7 +50,13 @@ from .errors import (
     StorageError,
     UnknownSession,
 )
-from .fsutil import ensure_private_dir, fsync_dir, remove_stale_temp, remove_stale_temps
+from .fsutil import (
+    ensure_private_dir,
+    fsync_dir,
+    remove_stale_temp,
+    remove_stale_temps,
+    shown_path,
+)
 from .lock import ArchiveHeld, ArchiveLock, LockLost
 from .migrations import migrate
 from .storage import (
@@ -350,7 +356,7 @@ class Archive:
         try:
             session, changed = load_session_file(path, self.codec)
         except FutureSchema as exc:
-            self.problems.append(f"{path.name}: {exc} (left in place)")
+            self.problems.append(f"{shown_path(path.name)}: {exc} (left in place)")
             return None
         except SealedFile:
             raise MissingHeader(self.path) from None
@@ -362,8 +368,9 @@ class Archive:
         return session
 
     def _set_aside(self, path: Path, problem: str, note: str = "") -> None:
+        name = shown_path(path.name)  # a file name may hold anything, ESC included
         if self.read_only:
-            self.problems.append(f"{path.name}: {problem}; not opened (read-only, left in place)")
+            self.problems.append(f"{name}: {problem}; not opened (read-only, left in place)")
             return
         ensure_private_dir(self._damaged_dir)
         stamp = time.strftime("%Y%m%dT%H%M%S")
@@ -371,8 +378,8 @@ class Archive:
         os.replace(path, target)
         fsync_dir(path.parent)
         extra = f"; {note}" if note else ""
-        self.problems.append(f"{path.name}: {problem}; moved to {target}{extra}")
-        log.warning("set aside damaged file %s: %s", path.name, problem)
+        self.problems.append(f"{name}: {problem}; moved to {shown_path(target)}{extra}")
+        log.warning("set aside damaged file %s: %s", name, problem)
 
     def _remember(self, session: Session, stat: tuple[int, int] | None) -> None:
         self._summaries[session.id] = SessionSummary.of(session)

@@ -9,15 +9,79 @@ from __future__ import annotations
 
 import os
 import secrets
+import stat
 from pathlib import Path
+
+from ..model.text import printable_line
 
 FILE_MODE = 0o600
 DIR_MODE = 0o700
 
 
+def shown_path(path: str | os.PathLike[str]) -> str:
+    """A path as a message may show it: a file name may hold any character but ``/``, ESC
+    and newlines included (see :func:`~kapsession.model.text.printable_line`)."""
+    return printable_line(os.fspath(path))
+
+
+class NotARegularFile(ValueError):
+    """A device, pipe, socket or folder where a file to read was expected."""
+
+
+class FileTooLarge(ValueError):
+    """A file over the size limit of what reads it; ``size`` is what was seen (at least)."""
+
+    def __init__(self, size: int) -> None:
+        super().__init__(f"{size:,} bytes")
+        self.size = size
+
+
+def read_limited(path: str | os.PathLike[str], limit: int) -> bytes:
+    """The bytes of the regular file ``path``, at most ``limit`` of them.
+
+    Raises :class:`NotARegularFile` for anything else (``/dev/zero`` would be read until
+    memory runs out, a pipe would block: neither is read at all) and :class:`FileTooLarge`
+    past ``limit`` (the size on disk is checked first, and the bytes are counted while
+    reading, for a file that grows meanwhile). ``OSError`` as usual (missing, no access).
+    """
+    # O_NONBLOCK: opening a pipe with no writer returns at once instead of waiting.
+    fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_CLOEXEC", 0))
+    try:
+        st = os.fstat(fd)
+        if not stat.S_ISREG(st.st_mode):
+            raise NotARegularFile(os.fspath(path))
+        if st.st_size > limit:
+            raise FileTooLarge(st.st_size)
+    except BaseException:
+        os.close(fd)
+        raise
+    with open(fd, "rb") as fh:
+        data = fh.read(st.st_size + 1)
+        if len(data) > st.st_size:  # it grew since: read on, to one byte past the limit
+            data += fh.read(limit + 1 - len(data))
+    if len(data) > limit:
+        raise FileTooLarge(len(data))
+    return data
+
+
 def ensure_private_dir(path: Path) -> Path:
-    """Create ``path`` (and parents) if needed and make it readable by the owner only."""
-    path.mkdir(parents=True, exist_ok=True, mode=DIR_MODE)
+    """Create ``path`` if needed and make it readable by the owner only (0700).
+
+    Every missing parent is created 0700 too, whatever the umask (``mkdir(parents=True)``
+    would give them the umask's default, 0777 under ``umask 000``); parents that exist
+    already are left as they are.
+    """
+    missing = []
+    folder = path
+    while not os.path.lexists(folder) and folder.parent != folder:
+        missing.append(folder)
+        folder = folder.parent
+    for folder in reversed(missing):
+        try:
+            folder.mkdir(mode=DIR_MODE)
+        except FileExistsError:
+            continue  # made meanwhile by someone else: not ours to change (unless it is path)
+        os.chmod(folder, DIR_MODE)  # the umask may have narrowed it
     if (path.stat().st_mode & 0o777) != DIR_MODE:
         os.chmod(path, DIR_MODE)
     return path

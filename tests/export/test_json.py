@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import re
 import stat
 import tempfile
@@ -255,6 +256,7 @@ def test_a_future_schema_session_refuses_the_file(tmp_path: Path) -> None:
     (lambda s: s.update(route="teleport"), "route"),
     (lambda s: s.update(schema=None), "schema"),
     (lambda s: s.update(id="not-an-id"), "id"),
+    (lambda s: s.update(id=s["id"] + "\n"), "id"),
     (lambda s: s.update(created="yesterday"), "created"),
     (lambda s: s.update(session_no=0), "session_no"),
     (lambda s: s.update(entries="nope"), "entries"),
@@ -276,6 +278,12 @@ def test_a_future_schema_session_refuses_the_file(tmp_path: Path) -> None:
     (lambda s: s["entries"][5]["values"].update(effect=[]), "entries[5].values.effect"),
     (lambda s: s["addenda"][0].update(text=None), "addenda[0].text"),
     (lambda s: s.update(therapist=5), "therapist"),
+    # Fields whose problem used to quote up to 40 characters of what the file held there.
+    (lambda s: s.update(created=SECRET), "created"),
+    (lambda s: s.update(started=SECRET + " at noon"), "started"),
+    (lambda s: s["entries"][2].update(at=SECRET), "entries[2].at"),
+    (lambda s: s.update(integration_date=SECRET), "integration_date"),
+    (lambda s: s["entries"][2]["history"][0].update(at=SECRET), "entries[2].history[0].at"),
 ])
 def test_a_malformed_session_refuses_the_file_naming_the_field(
         tmp_path: Path, change: Callable[[dict[str, Any]], object], field: str) -> None:
@@ -306,3 +314,30 @@ def test_parse_import_names_the_file() -> None:
 def test_a_missing_file_is_an_os_error(tmp_path: Path) -> None:
     with open_archive(tmp_path / "a") as archive, pytest.raises(FileNotFoundError):
         import_file(archive, tmp_path / "nothing.json")
+
+
+@pytest.mark.parametrize("kind", ["device", "fifo", "folder"])
+def test_only_a_regular_file_is_imported(tmp_path: Path, kind: str, capsys) -> None:  # noqa: ANN001
+    from kapsession.cli import main
+
+    path = {"device": Path("/dev/zero"), "folder": tmp_path}.get(kind, tmp_path / "pipe.json")
+    if kind == "fifo":
+        os.mkfifo(path)  # no writer: reading it would wait for ever
+    with open_archive(tmp_path / "a") as archive, pytest.raises(ImportFileError) as info:
+        import_file(archive, path)
+    assert str(info.value) == f"{path}: is not a regular file (a folder, device or pipe " \
+        "cannot be imported)"
+    assert main(["import", str(path), "--archive", str(tmp_path / "b")]) == 1
+    err = capsys.readouterr().err
+    assert "is not a regular file" in err and len(err.strip().splitlines()) == 1
+
+
+def test_an_import_file_is_read_no_further_than_the_limit(tmp_path: Path,
+                                                          monkeypatch: pytest.MonkeyPatch) -> None:
+    import kapsession.export as export
+
+    path = write(tmp_path / "ok.json", good_doc())
+    monkeypatch.setattr(export, "MAX_IMPORT_BYTES", path.stat().st_size - 1)
+    with open_archive(tmp_path / "a") as archive, pytest.raises(ImportFileError,
+                                                                 match="may be at most"):
+        import_file(archive, path)

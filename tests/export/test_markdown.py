@@ -496,6 +496,31 @@ def test_client_codes_are_made_safe_in_file_names(tmp_path: Path, client: str,
     assert "/" not in path.name and path.exists()
 
 
+@pytest.mark.parametrize("fmt", ["md", "json"])
+def test_sessions_sharing_an_id_prefix_never_share_a_file(tmp_path: Path, fmt: str) -> None:
+    # Same client, day and number; the ids agree on their first 10 characters.
+    twin = "abcdef0123"
+    twins = []
+    for tail in ("0", "1"):
+        data = build_session().to_dict()
+        data["id"] = twin + tail * 22
+        twins.append(Session.from_dict(data))
+    other = build_session(client="C-0043")
+    folder = tmp_path / "out"
+    day = T0.date().isoformat()
+    with _archive_with(tmp_path, *twins, other) as archive:
+        written = [path for s in (*twins, other)
+                   for path in export_sessions(archive, [s.id], folder, fmt=fmt)]
+        assert [p.name for p in written] == [
+            f"{day}_C-0042_s03_{twin}0.{fmt}", f"{day}_C-0042_s03_{twin}1.{fmt}",
+            f"{day}_C-0043_s03_{SID[:8]}.{fmt}"]  # no twin: eight characters, as always
+        for path, s in zip(written, (*twins, other), strict=True):
+            assert s.id in path.read_text(encoding="utf-8")
+        if fmt == "md":  # both in one export: the same two files again
+            assert export_sessions(archive, [t.id for t in twins], folder) == written[:2]
+    assert sorted(folder.iterdir()) == sorted(written)
+
+
 def test_many_sessions_one_file_each(tmp_path: Path) -> None:
     now = datetime(2026, 11, 20, 12, 0, tzinfo=CET)
     sessions = demo_sessions(30, seed=4, now=now)

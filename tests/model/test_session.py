@@ -160,6 +160,7 @@ def test_round_trip_through_dict() -> None:
 @pytest.mark.parametrize("breakage", [
     {"schema": 99}, {"status": "paused"}, {"entries": "nope"}, {"client": ""},
     {"created": "yesterday"}, {"session_no": 0}, {"route": "rectal"}, {"id": "xyz"},
+    {"id": "ab" * 16 + "\n"}, {"id": "AB" * 16},
 ])
 def test_from_dict_names_the_bad_field(breakage: dict[str, object]) -> None:
     data = new().to_dict()

@@ -186,6 +186,25 @@ def test_each_kind_of_damage_is_named(tmp_path: Path, clock, content: bytes,  # 
         assert problem in a.problems[0] and f"{sid}.json" in a.problems[0]
 
 
+def test_a_forged_copy_with_a_newline_in_its_id_is_set_aside(tmp_path: Path, clock) -> None:  # noqa: ANN001,E501
+    with Archive.open(tmp_path / "a", clock=clock) as a:
+        sid = live_session(a)
+        a.add_note(sid, "what was said")
+        a.end_session(sid)
+        a.sign(sid)
+    genuine = tmp_path / "a" / "sessions" / f"{sid}.json"
+    data = orjson.loads(genuine.read_bytes())
+    data["session"]["1"]["id"] = sid + "\n"
+    data["session"]["1"]["entries"][-2]["text"] = "something never said"
+    forged = genuine.with_name(f"{sid}\n.json")
+    forged.write_bytes(orjson.dumps(data))
+    with Archive.open(tmp_path / "a", clock=clock) as a:
+        assert [s.id for s in a.sessions()] == [sid]
+        assert [e.text for e in a.get(sid[:8]).entries if e.kind == "note"] == ["what was said"]
+        assert len(a.problems) == 1 and "bad field: id" in a.problems[0]
+    assert not forged.exists() and genuine.exists()
+
+
 def test_future_schema_is_left_in_place(tmp_path: Path, clock) -> None:  # noqa: ANN001
     with Archive.open(tmp_path / "a", clock=clock) as a:
         sid = a.new_session(client="C-7", route="oral").id
