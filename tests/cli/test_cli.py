@@ -82,7 +82,7 @@ def test_list_into_a_pipe_prints_every_value_whole(tmp_path: Path, capsys) -> No
         a.new_session(client="C-2", route="intranasal", dose_mg=84)
     code, out, _ = run(capsys, "list", "--archive", str(tmp_path / "a"))
     assert code == 0
-    for value in (wide, "sublingual-buccal", "999.5 mg", "48000:00", "ended", "planned",
+    for value in (wide, "sublingual-buccal", "999.5 mg", "48000 h 00 min", "ended", "planned",
                   "2020-01-06 10:00", s.id[:8]):
         assert value in out, value
     assert "…" not in out and "..." not in out

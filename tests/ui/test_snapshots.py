@@ -27,24 +27,43 @@ def live_id(app: KapsessionApp) -> str:
     return app.archive.live_sessions()[0].id
 
 
-def test_home_screen(snap_compare, demo_app) -> None:  # noqa: ANN001
-    assert snap_compare(demo_app, terminal_size=(120, 36))
+# 80×24 is a supported size for every screen and dialog (beside the usual size of each).
+SMALL = (80, 24)
 
 
-@pytest.mark.parametrize("size", [(100, 30), (160, 45)])
+@pytest.mark.parametrize("size", [(120, 36), SMALL])
+def test_home_screen(snap_compare, demo_app, size) -> None:  # noqa: ANN001
+    assert snap_compare(demo_app, terminal_size=size)
+
+
+@pytest.mark.parametrize("size", [(100, 30), (160, 45), SMALL])
 def test_live_screen(snap_compare, demo_app, size) -> None:  # noqa: ANN001
     assert snap_compare(demo_app, terminal_size=size, press=["r"])
 
 
-def test_vitals_dialog(snap_compare, demo_app) -> None:  # noqa: ANN001
-    assert snap_compare(demo_app, terminal_size=(100, 30), press=["r", "ctrl+r"])
+@pytest.mark.parametrize("size", [(100, 30), SMALL])
+def test_vitals_dialog(snap_compare, demo_app, size) -> None:  # noqa: ANN001
+    assert snap_compare(demo_app, terminal_size=size, press=["r", "ctrl+r"])
 
 
-def test_prepare_screen(snap_compare, demo_app) -> None:  # noqa: ANN001
-    assert snap_compare(demo_app, terminal_size=(100, 36), press=["n"])
+@pytest.mark.parametrize("size", [(120, 36), SMALL])
+def test_entry_actions(snap_compare, demo_app, size) -> None:  # noqa: ANN001
+    """escape, an arrow and enter: the selected entry in full and what can be done."""
+    assert snap_compare(demo_app, terminal_size=size, press=["r", "escape", "up", "enter"])
 
 
-def test_detail_screen(snap_compare, demo_app) -> None:  # noqa: ANN001
+@pytest.mark.parametrize("size", [(100, 36), SMALL])
+def test_prepare_screen(snap_compare, demo_app, size) -> None:  # noqa: ANN001
+    assert snap_compare(demo_app, terminal_size=size, press=["n"])
+
+
+@pytest.mark.parametrize("size", [(100, 30), SMALL])
+def test_help_screen(snap_compare, demo_app, size) -> None:  # noqa: ANN001
+    assert snap_compare(demo_app, terminal_size=size, press=["r", "f1"])
+
+
+@pytest.mark.parametrize("size", [(120, 40), SMALL])
+def test_detail_screen(snap_compare, demo_app, size) -> None:  # noqa: ANN001
     async def open_signed(pilot) -> None:  # noqa: ANN001
         from kapsession.ui.screens.detail import DetailScreen
 
@@ -53,10 +72,11 @@ def test_detail_screen(snap_compare, demo_app) -> None:  # noqa: ANN001
         await demo_app.push_screen(DetailScreen(signed.id))
         await pilot.pause()
 
-    assert snap_compare(demo_app, terminal_size=(120, 40), run_before=open_signed)
+    assert snap_compare(demo_app, terminal_size=size, run_before=open_signed)
 
 
-def test_integration_screen(snap_compare, demo_app) -> None:  # noqa: ANN001
+@pytest.mark.parametrize("size", [(120, 45), SMALL])
+def test_integration_screen(snap_compare, demo_app, size) -> None:  # noqa: ANN001
     async def open_ended(pilot) -> None:  # noqa: ANN001
         from kapsession.ui.screens.integration import IntegrationScreen
 
@@ -64,4 +84,4 @@ def test_integration_screen(snap_compare, demo_app) -> None:  # noqa: ANN001
         await demo_app.push_screen(IntegrationScreen(ended.id))
         await pilot.pause()
 
-    assert snap_compare(demo_app, terminal_size=(120, 45), run_before=open_ended)
+    assert snap_compare(demo_app, terminal_size=size, run_before=open_ended)

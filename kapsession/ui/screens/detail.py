@@ -6,10 +6,11 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import VerticalScroll
 from textual.screen import Screen
-from textual.widgets import Footer, Static
+from textual.widgets import Static
 
 from ...store import ArchiveError
 from ...terminal import render_session
+from ..widgets.footer import KapFooter
 
 
 class DetailScreen(Screen[None]):
@@ -34,7 +35,7 @@ class DetailScreen(Screen[None]):
     def compose(self) -> ComposeResult:
         with VerticalScroll(id="detail"):
             yield Static(id="body")
-        yield Footer()
+        yield KapFooter()
 
     def on_mount(self) -> None:
         self.reload()

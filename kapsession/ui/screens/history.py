@@ -7,9 +7,10 @@ from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.screen import Screen
-from textual.widgets import DataTable, Footer, Static
+from textual.widgets import DataTable, Static
 
 from ...model.vocab import route_label
+from ..widgets.footer import KapFooter
 
 
 def _first_line(text: str, width: int) -> str:
@@ -35,7 +36,7 @@ class HistoryScreen(Screen[None]):
         yield Static(id="history-title", markup=False)
         table: DataTable[object] = DataTable(id="history", cursor_type="row")
         yield table
-        yield Footer()
+        yield KapFooter()
 
     def on_mount(self) -> None:
         rows = [s for s in reversed(self.app.archive.sessions())  # type: ignore[attr-defined]

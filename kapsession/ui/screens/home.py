@@ -8,7 +8,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.screen import Screen
 from textual.timer import Timer
-from textual.widgets import DataTable, Footer, Input, Static
+from textual.widgets import DataTable, Input, Static
 from textual.worker import get_current_worker
 
 from ...model import SessionSummary, ValidationError
@@ -16,6 +16,7 @@ from ...model.filter import Filter, parse_filter, summary_haystack
 from ...model.times import format_minutes, format_t_plus
 from ...model.vocab import route_label
 from ..widgets.choice_dialog import ChoiceDialog
+from ..widgets.footer import KapFooter
 
 # Rows are added to the table a page at a time (more when the cursor reaches the end).
 PAGE = 100
@@ -84,7 +85,7 @@ class HomeScreen(Screen[None]):
         table: DataTable[object] = DataTable(id="sessions", cursor_type="row", zebra_stripes=True)
         yield table
         yield Static(id="empty", markup=False)
-        yield Footer()
+        yield KapFooter()
 
     def on_mount(self) -> None:
         table = self.query_one("#sessions", DataTable)

@@ -16,7 +16,7 @@ from textual.binding import Binding
 from textual.containers import Horizontal
 from textual.screen import Screen
 from textual.timer import Timer
-from textual.widgets import Footer, Input, Label, Static, TextArea
+from textual.widgets import Input, Label, Static, TextArea
 
 from ...model import ValidationError, checklist_from_texts, clock_state
 from ...model.errors import SessionStateError
@@ -26,6 +26,7 @@ from ...model.times import format_duration
 from ...store import ArchiveError
 from ..widgets.checklist import Checklist
 from ..widgets.confirm_dialog import ConfirmDialog
+from ..widgets.footer import KapFooter
 from ..widgets.form import Form
 
 AUTOSAVE_DELAY_S = 1.5
@@ -94,7 +95,7 @@ class IntegrationScreen(Screen[None]):
             yield Static(id="item9", classes="flagged", markup=False)
             yield Static(id="outcome-error", classes="error-message", markup=False)
         yield Static(id="save-status", markup=False)
-        yield Footer()
+        yield KapFooter()
 
     def on_mount(self) -> None:
         self._update_computed()

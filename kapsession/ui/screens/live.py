@@ -9,14 +9,14 @@ seconds, so even a note never sent survives a crash.
 from __future__ import annotations
 
 from rich.text import Text
-from textual import on
+from textual import events, on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.screen import Screen
 from textual.timer import Timer
 from textual.widget import AwaitMount
-from textual.widgets import Footer, Input, OptionList, Static
+from textual.widgets import Input, OptionList, Static
 from textual.widgets.option_list import Option
 
 from ...model import Entry, ValidationError, Vitals, parse_note
@@ -39,6 +39,7 @@ from ..widgets.clock_panel import ClockPanel
 from ..widgets.confirm_dialog import ConfirmDialog
 from ..widgets.dialog import Dialog
 from ..widgets.dose_dialog import DoseDialog
+from ..widgets.footer import KapFooter
 from ..widgets.note_input import NoteInput
 from ..widgets.prompt_panel import PromptPanel
 from ..widgets.text_dialog import TextDialog
@@ -47,6 +48,8 @@ from ..widgets.vitals_dialog import VitalsDialog
 
 DRAFT_EVERY_S = 3.0
 RETRY_EVERY_S = 5.0
+# Below this many rows the clock panel drops its label, bar and baseline line.
+SHORT_BELOW = 30
 
 
 class LiveScreen(Screen[None]):
@@ -107,6 +110,7 @@ class LiveScreen(Screen[None]):
         self._storage_failed = False
         self.veiled = False
         self._acting_on: Entry | None = None  # the entry the action list is for
+        self._actions: list[tuple[str, str]] = []
 
     # ---- layout -------------------------------------------------------------------------
 
@@ -136,7 +140,7 @@ class LiveScreen(Screen[None]):
         yield NoteInput(placeholder="Type a note, enter saves · #tag sets the category · "
                         "! flags it", id="note", max_length=NOTE_MAX)
         yield Static(id="note-status", markup=False)
-        yield Footer(compact=True)
+        yield KapFooter(compact=True)
 
     def on_mount(self) -> None:
         self._title()
@@ -148,6 +152,10 @@ class LiveScreen(Screen[None]):
             self._status("The unsent note from before was restored.")
         note.focus()
         self.set_interval(DRAFT_EVERY_S, self.save_draft)
+
+    def on_resize(self, event: events.Resize) -> None:
+        # A short terminal (80×24) gets a compact clock, so the timeline keeps 8 rows.
+        self.set_class(event.size.height < SHORT_BELOW, "-short")
 
     def _title(self) -> None:
         s = self.session
@@ -298,6 +306,7 @@ class LiveScreen(Screen[None]):
                 return
             self._show_actions(entry)
         panel.display = event.mode == "actions"
+        self.set_class(event.mode == "actions", "-acting")
         self._status({
             "timeline": "Timeline: ↑↓ select · enter: what to do with it · ctrl+z undo · "
                         "typing returns to the note",
@@ -315,17 +324,25 @@ class LiveScreen(Screen[None]):
         actions.append(("back", "Back to the note"))
         self.query_one("#entry-shown", Static).update(self._describe(entry))
         options = self.query_one("#action-list", OptionList)
+        self._actions = actions
         options.clear_options()
         options.add_options([Option(Text(label), id=key) for key, label in actions])
-        options.highlighted = 0
+        self._highlight_action(0)
         self._acting_on = entry
+
+    def _highlight_action(self, index: int) -> None:
+        """Highlight an action, with a ▸ as well as the colour (a dim room, colour-blind)."""
+        options = self.query_one("#action-list", OptionList)
+        for i, (key, label) in enumerate(self._actions):
+            options.replace_option_prompt(key, Text(("▸ " if i == index else "  ") + label))
+        options.highlighted = index
 
     @on(NoteInput.Move)
     def _move(self, event: NoteInput.Move) -> None:
         if event.mode == "actions":
             options = self.query_one("#action-list", OptionList)
             last = options.option_count - 1
-            options.highlighted = max(0, min(last, (options.highlighted or 0) + event.delta))
+            self._highlight_action(max(0, min(last, (options.highlighted or 0) + event.delta)))
         else:
             self.query_one("#timeline", Timeline).move(event.delta)
 

@@ -13,7 +13,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal
 from textual.screen import Screen
-from textual.widgets import Footer, Input, Label, Select, Static, TextArea
+from textual.widgets import Input, Label, Select, Static, TextArea
 
 from ...model import ValidationError, Vitals, checklist_from_texts, validate_client_code
 from ...model.session import CLIENT_CODE_MAX, ChecklistItem, validate_dose
@@ -21,6 +21,7 @@ from ...model.text import NOTE_MAX
 from ...model.vocab import MEDICINES, ROUTES
 from ...store import ArchiveError
 from ..widgets.checklist import Checklist
+from ..widgets.footer import KapFooter
 from ..widgets.form import Form
 
 BASELINE = (("systolic", "Systolic BP", "mmHg"), ("diastolic", "Diastolic BP", "mmHg"),
@@ -99,7 +100,7 @@ class PrepareScreen(Screen[None]):
                                                          restrict=r"\d{0,3}", max_length=3,
                                                          classes="short"), unit=unit)
             yield Static(id="baseline-flag", classes="flagged", markup=False)
-        yield Footer()
+        yield KapFooter()
 
     def _field(self, key: str, label: str, widget: Any, unit: str = "") -> ComposeResult:
         with Horizontal(classes="field-row"):
