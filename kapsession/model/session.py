@@ -182,27 +182,27 @@ class Edit:
 
 
 @dataclass
-class Strike:
-    """A history event: the entry was struck through. It stays in the record with the reason."""
-
+class _ReasonedChange:
     at: datetime
     reason: str
-    event = "strike"
+    event = ""
 
     def to_dict(self) -> dict[str, Any]:
         return {"event": self.event, "at": to_iso(self.at), "reason": self.reason}
 
 
 @dataclass
-class Restore:
+class Strike(_ReasonedChange):
+    """A history event: the entry was struck through. It stays in the record with the reason."""
+
+    event = "strike"
+
+
+@dataclass
+class Restore(_ReasonedChange):
     """A history event: a struck entry stands again. The strike stays in the history."""
 
-    at: datetime
-    reason: str
     event = "restore"
-
-    def to_dict(self) -> dict[str, Any]:
-        return {"event": self.event, "at": to_iso(self.at), "reason": self.reason}
 
 
 Change = Edit | Strike | Restore
