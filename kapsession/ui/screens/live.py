@@ -16,7 +16,7 @@ from textual.containers import Horizontal, Vertical
 from textual.screen import Screen
 from textual.timer import Timer
 from textual.widget import AwaitMount
-from textual.widgets import Input, OptionList, Static
+from textual.widgets import OptionList, Static
 from textual.widgets.option_list import Option
 
 from ...model import Entry, ValidationError, Vitals, parse_note
@@ -145,7 +145,7 @@ class LiveScreen(Screen[None]):
     def on_mount(self) -> None:
         self._title()
         self.query_one("#timeline", Timeline).show_session(self.session)
-        note = self.query_one("#note", Input)
+        note = self._note
         if self.session.draft:
             note.value = self.session.draft
             self._draft_saved = self.session.draft
@@ -247,7 +247,7 @@ class LiveScreen(Screen[None]):
     def _start_retry(self, raw: str) -> None:
         if self._retry is None and not isinstance(self.app.screen, ConfirmDialog):
             def retry() -> None:
-                note = self.query_one("#note", Input)
+                note = self._note
                 if note.value == raw:
                     self.action_save_note()
                 else:
@@ -264,7 +264,7 @@ class LiveScreen(Screen[None]):
 
         Returns False when it could not be written (the text is still in the box and the next
         tick tries again)."""
-        text = self.query_one("#note", Input).value
+        text = self._note.value
         if text == self._draft_saved or self.archive.read_only:
             return True
         try:
@@ -323,18 +323,24 @@ class LiveScreen(Screen[None]):
             actions.append(("restore", "Restore it (the strike stays in its history)"))
         actions.append(("back", "Back to the note"))
         self.query_one("#entry-shown", Static).update(self._describe(entry))
-        options = self.query_one("#action-list", OptionList)
         self._actions = actions
-        options.clear_options()
-        options.add_options([Option(Text(label), id=key) for key, label in actions])
-        self._highlight_action(0)
         self._acting_on = entry
+        options = self.query_one("#action-list", OptionList)
+        options.clear_options()
+        options.add_options([Option(self._action_prompt(label, i == 0), id=key)
+                             for i, (key, label) in enumerate(actions)])
+        options.highlighted = 0
+
+    @staticmethod
+    def _action_prompt(label: str, highlighted: bool) -> Text:
+        """An action's line: the highlighted one carries a ▸ as well as the colour (a dim
+        room, colour-blind readers)."""
+        return Text(("▸ " if highlighted else "  ") + label)
 
     def _highlight_action(self, index: int) -> None:
-        """Highlight an action, with a ▸ as well as the colour (a dim room, colour-blind)."""
         options = self.query_one("#action-list", OptionList)
         for i, (key, label) in enumerate(self._actions):
-            options.replace_option_prompt(key, Text(("▸ " if i == index else "  ") + label))
+            options.replace_option_prompt(key, self._action_prompt(label, i == index))
         options.highlighted = index
 
     @on(NoteInput.Move)
@@ -454,7 +460,7 @@ class LiveScreen(Screen[None]):
         entry = self.session.last_change(self.app.clock())  # type: ignore[attr-defined]
         if entry is None:
             self._status("Nothing to undo: a change can be undone for "
-                         f"{format_duration(UNDO_WINDOW)} after it.")
+                         f"{format_duration(UNDO_WINDOW, seconds=False)} after it.")
             return
         kind = self.session.undo_kind(entry)
         label = kind_label(entry)
@@ -587,14 +593,14 @@ class LiveScreen(Screen[None]):
         self.refresh_bindings()
 
     def action_finish_session(self) -> AwaitMount | None:
-        unsent = self.query_one("#note", Input).value.strip()
+        unsent = self._note.value.strip()
 
         def confirmed(yes: bool | None) -> None:
             if not yes:
                 return
             if unsent:
                 self.action_save_note()
-                if self.query_one("#note", Input).value.strip():
+                if self._note.value.strip():
                     return  # the note could not be saved: stay, with the message shown
             if self._run("Finish", lambda: self.archive.end_session(self.session_id)):
                 from .integration import IntegrationScreen
