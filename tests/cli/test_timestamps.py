@@ -106,6 +106,8 @@ def test_a_session_file_with_an_extreme_timestamp_is_set_aside(
     # Read-only (the commands): left in place and named; everything else works.
     code, out, err = run(capsys, "list", "--archive", str(filled))
     assert code == 0 and f"{odd}.json" in err and "1970–2200" in err, err
+    code, out, err = run(capsys, "show", odd[:8], "--archive", str(filled))
+    assert code == 1 and err.count(f"{odd}.json: has a bad field: created: outside") == 2
     all_commands_work(capsys, filled, tmp_path / "md", good)
     # Writable (the app): set aside in damaged/, named; the rest opens.
     with Archive.open(filled) as a:
@@ -113,3 +115,32 @@ def test_a_session_file_with_an_extreme_timestamp_is_set_aside(
         assert any(f"{odd}.json" in p and "damaged" in p for p in a.problems)
     assert not path.exists()
     assert [p.name.startswith(f"{odd}.json") for p in (filled / "damaged").iterdir()] == [True]
+
+
+def test_a_session_that_still_fails_to_render_is_named_never_a_traceback(
+        filled: Path, capsys: pytest.CaptureFixture[str],
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    import kapsession.cli as cli
+    import kapsession.terminal as terminal
+
+    with Archive.open(filled) as a:
+        odd, good = [s.id for s in a.sessions()][:2]
+        odd_date = a.summary(odd).date
+    real_local = cli._local  # noqa: SLF001
+
+    def local(dt, *args):  # noqa: ANN001, ANN002, ANN202
+        if dt == odd_date:
+            raise OverflowError("date value out of range")
+        return real_local(dt, *args)
+
+    def render(session, config):  # noqa: ANN001, ANN202
+        raise OverflowError("date value out of range")
+
+    monkeypatch.setattr(cli, "_local", local)
+    code, out, err = run(capsys, "list", "--archive", str(filled))
+    assert code == 1 and good[:8] in out and odd[:8] not in out
+    assert f"{odd}.json) could not be shown (OverflowError)" in err and "Traceback" not in err
+    monkeypatch.setattr(terminal, "render_session", render)
+    code, out, err = run(capsys, "show", good[:8], "--archive", str(filled))
+    assert code == 1 and out == "" and "Traceback" not in err
+    assert f"{good}.json) could not be shown (OverflowError)" in err
