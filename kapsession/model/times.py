@@ -29,6 +29,8 @@ def in_range(field: str, value: datetime) -> datetime:
     offset = value.utcoffset()
     if offset is None:
         raise ValueError(f"{field}: timestamp has no UTC offset")
+    if FIRST_YEAR < value.year < LAST_YEAR and -MAX_OFFSET <= offset <= MAX_OFFSET:
+        return value  # the common case, cheaply: every entry of every session read comes here
     if abs(offset) > MAX_OFFSET:
         raise ValueError(f"{field}: UTC offset beyond ±18 hours")
     # The year first: comparing year 1 or 9999 across offsets is safe, converting it is not.
@@ -63,8 +65,11 @@ def from_iso(field: str, value: object) -> datetime | None:
         parsed = datetime.fromisoformat(value)
     except ValueError:
         raise ValueError(f"{field}: {value[:40]!r} is not an ISO 8601 timestamp") from None
-    if parsed.tzinfo is None:
+    offset = parsed.utcoffset()
+    if offset is None:
         raise ValueError(f"{field}: timestamp has no UTC offset")
+    if FIRST_YEAR < parsed.year < LAST_YEAR and -MAX_OFFSET <= offset <= MAX_OFFSET:
+        return parsed  # in_range's common case, without a call: every entry read comes here
     return in_range(field, parsed)
 
 

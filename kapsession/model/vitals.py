@@ -82,11 +82,14 @@ class Vitals:
 
     def __post_init__(self) -> None:
         # Built directly or through create/from_dict, the same limits: what is saved opens again.
-        for name in LIMITS:
+        for name, (low, high) in LIMITS.items():
             value = getattr(self, name)
-            if value is not None and (isinstance(value, bool) or not isinstance(value, int)):
+            if value is None:
+                continue
+            if type(value) is not int:  # not bool, not float: stored as a whole number
                 raise ValidationError(name, "must be a whole number")
-            _int_field(name, value, required=False)
+            if not low <= value <= high:
+                raise ValidationError(name, f"{value} is outside {low}–{high}")
         if (self.systolic is None) != (self.diastolic is None):
             raise ValidationError("diastolic" if self.diastolic is None else "systolic",
                                   "blood pressure needs both systolic and diastolic")
