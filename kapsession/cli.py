@@ -187,7 +187,7 @@ def _writable_archive(args: argparse.Namespace) -> Iterator[Archive]:
     """The archive for a command that writes: refused while another window holds it."""
     with _open_archive(args, _config(args)) as archive:
         if archive.read_only:
-            raise ArchiveReadOnly(archive.path)
+            raise ArchiveReadOnly(archive.path, archive.read_only_reason)
         yield archive
 
 
@@ -243,23 +243,34 @@ def cmd_list(args: argparse.Namespace, out: Console, err: Console) -> int:
                        else "The archive holds no sessions yet."))
         return 0
     shown = short_ids(s.id for s in everything)  # 8 characters, more where two would agree
-    table = Table(title=plural(len(rows), "session"), box=None,
+    cells = []
+    for s in rows:
+        try:
+            cells.append((
+                shown[s.id], _local(s.date), Text(s.client), str(s.session_no),
+                route_label(s.route), f"{s.dose_mg:g} mg" if s.dose_mg else "—",
+                format_minutes(s.duration_min), s.status, str(s.entries),
+            ))
+        except Exception as exc:  # one odd session must not hide the others
+            err.print(line(f"warning: {_cannot_show(s.id, exc)}", style="yellow"))
+    table = Table(title=plural(len(cells), "session"), box=None,
                   header_style="bold")
     for col in ("id", "date", "client", "#", "route", "dose", "duration", "status", "entries"):
         table.add_column(col, justify="right" if col in ("#", "dose", "entries") else "left",
                          no_wrap=col in ("id", "date", "client", "dose"))
-    for s in rows:
-        table.add_row(
-            shown[s.id], _local(s.date), Text(s.client), str(s.session_no), route_label(s.route),
-            f"{s.dose_mg:g} mg" if s.dose_mg else "—",
-            format_minutes(s.duration_min), s.status, str(s.entries),
-        )
+    for row in cells:
+        table.add_row(*row)
     if not out.is_terminal:
         # A pipe or a file has no width to fit: every value is printed whole.
         natural = Measurement.get(out, out.options.update_width(1_000_000), table).maximum
         out.width = max(out.width, natural)
     out.print(table)
-    return 0
+    return EXIT_USER_ERROR if len(cells) < len(rows) else 0
+
+
+def _cannot_show(sid: str, exc: Exception) -> str:
+    # The exception's type only: its message might quote what the session holds.
+    return f"session {sid[:8]} ({sid}.json) could not be shown ({type(exc).__name__})"
 
 
 def cmd_show(args: argparse.Namespace, out: Console, err: Console) -> int:
@@ -269,7 +280,13 @@ def cmd_show(args: argparse.Namespace, out: Console, err: Console) -> int:
     with _open_archive(args, config, read_only=True, must_exist=True) as archive:
         _report_problems(err, archive)
         session = archive.get(args.id)
-    out.print(render_session(session, config))
+    try:
+        # Rendered whole before printing, so a failure prints nothing half-way.
+        with out.capture() as captured:
+            out.print(render_session(session, config))
+    except Exception as exc:
+        raise UserError(_cannot_show(session.id, exc)) from None
+    out.file.write(captured.get())
     return 0
 
 
@@ -290,13 +307,24 @@ def cmd_export(args: argparse.Namespace, out: Console, err: Console) -> int:
         if not chosen:
             raise UserError("no session matches")
         folder = Path(args.out or config["export_folder"]).expanduser()
+        skipped: list[str] = []
         written = export_sessions(archive, [s.id for s in chosen], folder, fmt=args.format,
-                                  clock_settings=config.clock)
+                                  clock_settings=config.clock, skipped=skipped)
         if archive.codec is not None:
             err.print(Text("note: the archive is encrypted, but the exported files are not "
                            "encrypted (they are readable by you only, 0600)", style="yellow"))
-    err.print(line(f"exported {plural(len(chosen), 'session')} to {folder}/ "
+        # Chosen by a rule (--all, --client, --since), the files that could not be read when
+        # the archive opened may belong to it too: a backup is then incomplete.
+        missed = len(skipped) + (0 if args.ids else len(archive.unreadable))
+    for problem in skipped:
+        err.print(line(f"warning: not exported: {problem}", style="yellow"))
+    err.print(line(f"exported {plural(len(chosen) - len(skipped), 'session')} to {folder}/ "
                    f"({plural(len(written), 'file')})"))
+    if missed:
+        err.print(Text(f"kapsession: {plural(missed, 'session')} could not be read and "
+                       f"{'was' if missed == 1 else 'were'} not exported (named above)",
+                       style="red"))
+        return EXIT_USER_ERROR
     return 0
 
 

@@ -18,6 +18,9 @@ Every file is written atomically (temp file, rename) with mode 0600; a missing f
 created with mode 0700 (an existing one is left as it is). A file of the same name is replaced:
 it holds the same session, exported before (names differ between sessions, see above). One
 export of many sessions syncs the disk once at the end rather than once per file.
+
+A session that cannot be read or rendered does not stop the others: a backup exports
+everything readable and names (by file, never by content) what it could not.
 """
 
 from __future__ import annotations
@@ -34,6 +37,7 @@ from typing import TYPE_CHECKING
 
 from ..model import ClockSettings, Session, VitalsThresholds
 from ..model.ids import short_ids
+from ..store.errors import ArchiveError, SessionUnreadable, UnknownSession
 from ..store.fsutil import (
     FileTooLarge,
     NotARegularFile,
@@ -43,6 +47,7 @@ from ..store.fsutil import (
     read_limited,
     shown_path,
 )
+from ..store.storage import DamagedFile
 from .jsonio import (
     MAX_IMPORT_BYTES,
     ImportFileError,
@@ -89,24 +94,58 @@ def _folder(folder: Path) -> Path:
     return folder
 
 
-def _sessions(archive: Archive, ids: list[str]) -> Iterator[Session]:
+class _Skipped:
+    """Where the sessions that could not be exported are named: the caller's list, or (with
+    none) the first one raises :class:`SessionUnreadable`, as the export of one session
+    should."""
+
+    def __init__(self, into: list[str] | None) -> None:
+        self.into = into
+
+    def add(self, sid: str, problem: str) -> None:
+        if self.into is None:
+            raise SessionUnreadable(sid, problem)
+        self.into.append(problem)
+
+
+def _sessions(archive: Archive, ids: list[str], skipped: _Skipped) -> Iterator[Session]:
     for sid in dict.fromkeys(ids):  # each session once, in the order given
-        yield archive.get(sid)
+        try:
+            session = archive.get(sid)
+        except SessionUnreadable as exc:
+            skipped.add(sid, exc.problem)
+            continue
+        except UnknownSession:
+            skipped.add(sid, f"{sid}.json: not in the archive")
+            continue
+        yield session
+
+
+def _render_failed(sid: str, exc: Exception) -> str:
+    # Only the exception's type: its message might quote what the session holds.
+    return f"{sid}.json: could not be exported ({type(exc).__name__})"
 
 
 def export_sessions(archive: Archive, ids: list[str], folder: Path, *, fmt: str = "md",
-                    clock_settings: ClockSettings | None = None) -> list[Path]:
+                    clock_settings: ClockSettings | None = None,
+                    skipped: list[str] | None = None) -> list[Path]:
     """Write the sessions ``ids`` into ``folder`` as ``fmt`` (``md`` or ``json``).
 
     Returns the paths written. ``clock_settings`` gives the minimum observation time shown in
     the markdown's discharge checks (default: DOMAIN.md's); vitals are flagged with the
     archive's thresholds.
+
+    A session that cannot be read or rendered is left out and, when ``skipped`` is a list,
+    named there (file name and problem, never content) while every other session is
+    exported; without ``skipped`` it raises :class:`SessionUnreadable`. Failing to write
+    (a full disk) raises ``OSError`` whatever ``skipped`` is.
     """
     if fmt not in FORMATS:
         raise ValueError(f"format: {fmt[:20]!r} is not one of: {', '.join(FORMATS)}")
     folder = _folder(Path(folder))
     unique = list(dict.fromkeys(archive.resolve_id(i) for i in ids))
     durable = len(unique) <= _DURABLE_EACH
+    bad = _Skipped(skipped)
     # Over the whole archive, not just this export: a later export never reuses a name either.
     shown = short_ids(s.id for s in archive.sessions())
     if fmt == "md":
@@ -117,14 +156,17 @@ def export_sessions(archive: Archive, ids: list[str], folder: Path, *, fmt: str 
                 and getattr(archive, "codec", None) is None
                 and sys.platform != "win32" and threading.active_count() == 1):
             written = _markdown_in_processes(archive, unique, folder, clock_settings,
-                                             thresholds, shown)
+                                             thresholds, shown, bad)
         else:
             written = []
-            for session in _sessions(archive, unique):
-                written.append(_write_markdown(session, folder, clock_settings, thresholds,
-                                               durable, shown.get(session.id)))
+            for session in _sessions(archive, unique, bad):
+                path = _write_markdown(session, folder, clock_settings, thresholds, durable,
+                                       shown.get(session.id), bad)
+                if path is not None:
+                    written.append(path)
     else:
-        written = _export_json(archive, unique, folder, durable=durable, shown=shown)
+        written = _export_json(archive, unique, folder, durable=durable, shown=shown,
+                               skipped=bad)
     if not durable and written:
         os.sync()
         fsync_dir(folder)
@@ -133,50 +175,85 @@ def export_sessions(archive: Archive, ids: list[str], folder: Path, *, fmt: str 
 
 def _write_markdown(session: Session, folder: Path, clock_settings: ClockSettings | None,
                     thresholds: VitalsThresholds | None, durable: bool,
-                    short_id: str | None) -> Path:
-    text = render_markdown(session, clock_settings=clock_settings, thresholds=thresholds)
-    path = folder / export_filename(session, "md", short_id=short_id)
+                    short_id: str | None, skipped: _Skipped) -> Path | None:
+    try:
+        text = render_markdown(session, clock_settings=clock_settings, thresholds=thresholds)
+        path = folder / export_filename(session, "md", short_id=short_id)
+    except Exception as exc:  # one session that will not render must not stop a backup
+        skipped.add(session.id, _render_failed(session.id, exc))
+        return None
     atomic_write(path, text.encode("utf-8"), durable=durable)
     return path
 
 
 def _markdown_chunk(files: list[tuple[str, str]], folder: str,
                     clock_settings: ClockSettings | None,
-                    thresholds: VitalsThresholds | None) -> list[str]:
-    """In a worker process: read, render and write a share of a large export."""
+                    thresholds: VitalsThresholds | None) -> tuple[list[str], list[str]]:
+    """In a worker process: read, render and write a share of a large export. Returns the
+    files written and the problems of the sessions that could not be (plain strings, so
+    nothing that fails to pickle reaches the parent)."""
     from ..store.archive import load_session_file
 
-    out = []
+    out: list[str] = []
+    problems: list[str] = []
+    skipped = _Skipped(problems)
     for name, short_id in files:
-        session, _ = load_session_file(Path(name))
-        out.append(str(_write_markdown(session, Path(folder), clock_settings, thresholds,
-                                       durable=False, short_id=short_id)))
-    return out
+        path = Path(name)
+        try:
+            session, _ = load_session_file(path)
+        except DamagedFile as exc:  # its message names the file
+            problems.append(str(exc))
+            continue
+        except ArchiveError as exc:  # from a newer kapsession
+            problems.append(f"{path.name}: {exc}")
+            continue
+        except Exception as exc:
+            problems.append(_render_failed(path.stem, exc))
+            continue
+        written = _write_markdown(session, Path(folder), clock_settings, thresholds,
+                                  durable=False, short_id=short_id, skipped=skipped)
+        if written is not None:
+            out.append(str(written))
+    return out, problems
 
 
 def _markdown_in_processes(archive: Archive, ids: list[str], folder: Path,
                            clock_settings: ClockSettings | None,
-                           thresholds: VitalsThresholds | None,
-                           shown: dict[str, str]) -> list[Path]:
+                           thresholds: VitalsThresholds | None, shown: dict[str, str],
+                           skipped: _Skipped) -> list[Path]:
     """Rendering is pure Python: a large export uses every core (the files are only read)."""
     workers = min(os.cpu_count() or 1, 8)
     files = [(str(archive.session_path(sid)), shown[sid]) for sid in ids]
     size = max(64, len(files) // (workers * 4))
     chunks = [files[i:i + size] for i in range(0, len(files), size)]
     context = multiprocessing.get_context("fork")
+    written: list[Path] = []
+    problems: list[str] = []
     with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
-        results = pool.map(_markdown_chunk, chunks, [str(folder)] * len(chunks),
-                           [clock_settings] * len(chunks), [thresholds] * len(chunks))
-        return [Path(p) for chunk in results for p in chunk]
+        for paths, bad in pool.map(_markdown_chunk, chunks, [str(folder)] * len(chunks),
+                                   [clock_settings] * len(chunks),
+                                   [thresholds] * len(chunks)):
+            written.extend(Path(p) for p in paths)
+            problems.extend(bad)
+    for problem in problems:
+        skipped.add(problem.partition(".json:")[0], problem)
+    return written
 
 
 def _export_json(archive: Archive, ids: list[str], folder: Path, *, durable: bool,
-                 shown: dict[str, str]) -> list[Path]:
+                 shown: dict[str, str], skipped: _Skipped) -> list[Path]:
     if len(ids) == 1:
-        session = archive.get(ids[0])
-        path = folder / export_filename(session, "json", short_id=shown.get(session.id))
-        atomic_write(path, sessions_to_json([session], exported=archive.clock()), durable=durable)
-        return [path]
+        for session in _sessions(archive, ids, skipped):
+            try:
+                path = folder / export_filename(session, "json",
+                                                short_id=shown.get(session.id))
+                data = sessions_to_json([session], exported=archive.clock())
+            except Exception as exc:  # as for markdown: named, never a traceback
+                skipped.add(session.id, _render_failed(session.id, exc))
+                return []
+            atomic_write(path, data, durable=durable)
+            return [path]
+        return []
     now = archive.clock()
     stamp = now.astimezone().strftime("%Y%m%d-%H%M%S")
     written: list[Path] = []
@@ -188,8 +265,12 @@ def _export_json(archive: Archive, ids: list[str], folder: Path, *, durable: boo
         atomic_write(path, wrap_sessions(part, now), durable=durable)
         written.append(path)
 
-    for session in _sessions(archive, ids):
-        data = session_json(session)
+    for session in _sessions(archive, ids, skipped):
+        try:
+            data = session_json(session)
+        except Exception as exc:
+            skipped.add(session.id, _render_failed(session.id, exc))
+            continue
         if part and size + len(data) > JSON_PART_BYTES:
             flush(f"kapsession-export-{stamp}-part{len(written) + 1}.json")
             part, size = [], 0

@@ -2,8 +2,33 @@
 
 from __future__ import annotations
 
+from typing import Any
 
-class ValidationError(ValueError):
+
+def _rebuilt(cls: type[BaseException], args: tuple[Any, ...],
+             state: dict[str, Any]) -> BaseException:
+    exc = cls.__new__(cls, *args)
+    exc.args = args
+    exc.__dict__.update(state)
+    return exc
+
+
+class PickleSafe:
+    """Mixed into every kapsession error: it unpickles to the same message and attributes.
+
+    Python rebuilds an exception by calling ``cls(*args)``, but ours take other arguments
+    than their message (a field and a problem, a path), so that call fails. An export's
+    worker processes hand errors back pickled, and one that could not be rebuilt broke the
+    whole worker pool. This rebuilds without calling ``__init__`` again.
+    """
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        exc: BaseException = self  # type: ignore[assignment]
+        return (_rebuilt, (type(self), exc.args, dict(exc.__dict__)))
+
+
+
+class ValidationError(PickleSafe, ValueError):
     """A value a person entered is out of its limits. ``field`` names the field."""
 
     def __init__(self, field: str, problem: str) -> None:
@@ -12,7 +37,7 @@ class ValidationError(ValueError):
         super().__init__(f"{field}: {problem}")
 
 
-class SessionStateError(ValueError):
+class SessionStateError(PickleSafe, ValueError):
     """The session's status does not allow this change (for example, it is signed)."""
 
 
@@ -20,6 +45,7 @@ class SignedSessionError(SessionStateError):
     """A signed session is read-only for ever; only addenda may be added."""
 
     def __init__(self, session_id: str) -> None:
+        self.session_id = session_id
         super().__init__(
             f"session {session_id[:8]} is signed and locked; add an addendum to correct it"
         )

@@ -17,7 +17,7 @@ from . import vocab
 from .errors import SessionStateError, SignedSessionError, ValidationError
 from .tags import CATEGORIES
 from .text import NOTE_MAX, SHORT_MAX, clean_text, optional_text, require_text
-from .times import date_from_iso, from_iso, to_iso
+from .times import date_from_iso, date_in_range, from_iso, to_iso
 from .vitals import Vitals
 
 # 2: an entry's strikes and restores are events in its history, beside its edits.
@@ -63,9 +63,11 @@ def validate_dose(field_name: str, value: object, *, required: bool = True) -> f
             raise ValidationError(field_name, "must be a number of mg") from None
     if not isinstance(value, (int, float)) or value != value:  # NaN is not a dose
         raise ValidationError(field_name, "must be a number of mg")
+    # Rounded before the check: 0.004 mg would be stored as 0, which no file may hold.
+    value = round(float(value), 2)
     if not 0 < value <= DOSE_MAX_MG:
         raise ValidationError(field_name, f"must be more than 0 and at most {DOSE_MAX_MG} mg")
-    return round(float(value), 2)
+    return value
 
 
 def _choice(field_name: str, value: object, choices: dict[str, str] | tuple[str, ...]) -> str:
@@ -152,6 +154,17 @@ class ChecklistItem:
     text: str
     done: bool = False
 
+    def __post_init__(self) -> None:
+        # The same check as a stored item's (from_dict builds through here): an item the API
+        # accepts always opens again, even one whose text grows when normalised.
+        if not isinstance(self.text, str):
+            raise ValidationError("checklist item", "expected text")
+        self.text = clean_text(self.text)
+        if len(self.text) > SHORT_MAX:
+            raise ValidationError("checklist item", f"longer than {SHORT_MAX:,} characters")
+        if not isinstance(self.done, bool):
+            raise ValidationError("checklist item", "done must be true or false")
+
     def to_dict(self) -> dict[str, Any]:
         return {"text": self.text, "done": self.done}
 
@@ -159,14 +172,38 @@ class ChecklistItem:
     def from_dict(cls, data: Any) -> ChecklistItem:
         if not isinstance(data, dict):
             raise ValueError("checklist item: expected {text, done}")
-        return cls(text=_stored_text("checklist item", data.get("text"), SHORT_MAX),
-                   done=bool(data.get("done", False)))
+        return cls(text=data.get("text"), done=bool(data.get("done", False)))
 
 
 def checklist_from_texts(texts: list[str]) -> list[ChecklistItem]:
     """Copy item texts in, so a later config change does not rewrite this session's history."""
     return [ChecklistItem(require_text("checklist item", t, max_len=SHORT_MAX, multiline=False))
             for t in texts]
+
+
+def _checklist(field_name: str, items: object) -> list[ChecklistItem]:
+    """A checklist handed to a Session method: its items checked again (a ChecklistItem may
+    have been changed since it was made) and plain texts taken as unticked items."""
+    if isinstance(items, (str, bytes, dict)) or not isinstance(items, (list, tuple)):
+        raise ValidationError(field_name, "expected a list of checklist items")
+    out = []
+    for i, item in enumerate(items):
+        try:
+            if isinstance(item, ChecklistItem):
+                out.append(ChecklistItem(item.text, item.done))
+            elif isinstance(item, str):
+                out.extend(checklist_from_texts([item]))
+            else:
+                raise ValidationError("checklist item", "expected text or a ChecklistItem")
+        except ValidationError as exc:
+            raise ValidationError(f"{field_name}[{i}]", exc.problem) from None
+    return out
+
+
+def _baseline(value: object) -> Vitals | None:
+    if value is not None and not isinstance(value, Vitals):
+        raise ValidationError("baseline", "expected vitals")
+    return value if value is not None and not value.empty else None
 
 
 @dataclass
@@ -385,8 +422,8 @@ class Session:
             planned_dose_mg=validate_dose("dose_mg", dose_mg, required=False),
             therapist=optional_text("therapist", therapist, max_len=INITIALS_MAX, multiline=False),
             intention=optional_text("intention", intention, max_len=NOTE_MAX),
-            prep_checklist=list(prep_checklist or []),
-            baseline=baseline if baseline is not None and not baseline.empty else None,
+            prep_checklist=_checklist("prep_checklist", prep_checklist or []),
+            baseline=_baseline(baseline),
         )
 
     # ---- derived --------------------------------------------------------------------------
@@ -481,9 +518,9 @@ class Session:
         if intention is not None:
             self.intention = optional_text("intention", intention, max_len=NOTE_MAX)
         if prep_checklist is not None:
-            self.prep_checklist = list(prep_checklist)
+            self.prep_checklist = _checklist("prep_checklist", prep_checklist)
         if baseline is not ...:
-            self.baseline = baseline if baseline is not None and not baseline.empty else None
+            self.baseline = _baseline(baseline)
 
     # ---- status transitions ---------------------------------------------------------------
 
@@ -673,12 +710,17 @@ class Session:
     ) -> None:
         self._require_status("change integration", "ended")
         if discharge_checklist is not None:
-            self.discharge_checklist = list(discharge_checklist)
+            self.discharge_checklist = _checklist("discharge_checklist", discharge_checklist)
         if integration_checklist is not None:
-            self.integration_checklist = list(integration_checklist)
+            self.integration_checklist = _checklist("integration_checklist",
+                                                    integration_checklist)
         if integration_date is not ...:
-            if integration_date is not None and not isinstance(integration_date, date):
-                raise ValidationError("integration_date", "must be a date YYYY-MM-DD")
+            if integration_date is not None:
+                try:  # a datetime is a date too, but would not read back as one
+                    date_in_range("integration_date", integration_date)  # type: ignore[arg-type]
+                except ValueError as exc:
+                    raise ValidationError("integration_date", str(exc).partition(": ")[2]) \
+                        from None
             self.integration_date = integration_date  # type: ignore[assignment]
         if integration_notes is not None:
             self.integration_notes = optional_text("integration_notes", integration_notes,

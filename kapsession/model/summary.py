@@ -10,7 +10,7 @@ from datetime import date, datetime
 from typing import Any, NamedTuple
 
 from .session import Session
-from .times import to_iso
+from .times import FIRST_YEAR, LAST_YEAR, date_in_range, in_range, to_iso
 
 # Enough for the list, the client history and the filter; the whole intention is in the
 # session file (and the note search reads it there). Longer would slow every start-up.
@@ -112,7 +112,8 @@ class SessionSummary(NamedTuple):
                    _aware(created, "created"), _aware(started, "started"),
                    _aware(dosed, "dosed"), _aware(ended, "ended"), _aware(signed, "signed"),
                    dose_mg, duration_min, entries, flagged, intention,
-                   date.fromisoformat(integration) if integration else None, addenda)
+                   date_in_range("integration_date", date.fromisoformat(integration))
+                   if integration else None, addenda)
 
     @classmethod
     def from_dict(cls, d: dict[str, Any]) -> SessionSummary:
@@ -137,4 +138,6 @@ def _aware(value: str | None, key: str) -> datetime | None:
     parsed = datetime.fromisoformat(value)
     if parsed.tzinfo is None:
         raise ValueError(f"{key}: timestamp has no UTC offset")
-    return parsed
+    if FIRST_YEAR < parsed.year < LAST_YEAR:  # the common case, without the full check's cost
+        return parsed
+    return in_range(key, parsed)

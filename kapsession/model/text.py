@@ -16,21 +16,31 @@ SHORT_MAX = 200
 
 # C0 and C1 control characters except newline (tab is turned into a space first). Removing ESC
 # and the C1 introducers makes ANSI/OSC sequences inert: what remains is printable text.
-_CONTROL = re.compile(r"[\x00-\x09\x0b-\x1f\x7f-\x9f]")
+# Lone surrogates (from undecodable terminal input) cannot be written as UTF-8 JSON: they
+# become U+FFFD. One pattern for both, so clean text is scanned once.
+_UNWANTED = re.compile(r"[\x00-\x09\x0b-\x1f\x7f-\x9f\ud800-\udfff]")
+
+
+def _replace(match: re.Match[str]) -> str:
+    return "\ufffd" if match.group() >= "\ud800" else ""
 
 
 def clean_text(value: object, *, multiline: bool = True) -> str:
     """Return ``value`` as a string with control characters removed.
 
     Line endings become ``\\n`` (or a space when ``multiline`` is false); tabs become a space.
+    Lone surrogates become U+FFFD. The result is NFC and cleaning it again changes nothing.
     """
     if not isinstance(value, str):
         raise TypeError(f"expected text, got {type(value).__name__}")
     text = value.replace("\r\n", "\n").replace("\r", "\n").replace("\t", " ")
+    # Controls go before normalising: removed after, they could leave two characters that
+    # compose side by side, and the text would change again when read back.
+    text = _UNWANTED.sub(_replace, text)
     text = unicodedata.normalize("NFC", text)
     if not multiline:
         text = text.replace("\n", " ")
-    return _CONTROL.sub("", text)
+    return text
 
 
 def printable_line(value: str) -> str:

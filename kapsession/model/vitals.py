@@ -70,20 +70,32 @@ class Vitals:
         resp_rate: object = None,
         require_all: bool = True,
     ) -> Vitals:
-        """Validate and build. With ``require_all``, BP, heart rate and SpO₂ must be given."""
-        v = cls(
+        """Validate and build from typed values (text or numbers). With ``require_all``, BP,
+        heart rate and SpO₂ must be given."""
+        return cls(
             systolic=_int_field("systolic", systolic, required=require_all),
             diastolic=_int_field("diastolic", diastolic, required=require_all),
             heart_rate=_int_field("heart_rate", heart_rate, required=require_all),
             spo2=_int_field("spo2", spo2, required=require_all),
             resp_rate=_int_field("resp_rate", resp_rate, required=False),
         )
-        if (v.systolic is None) != (v.diastolic is None):
-            raise ValidationError("diastolic" if v.diastolic is None else "systolic",
+
+    def __post_init__(self) -> None:
+        # Built directly or through create/from_dict, the same limits: what is saved opens again.
+        for name, (low, high) in LIMITS.items():
+            value = getattr(self, name)
+            if value is None:
+                continue
+            if type(value) is not int:  # not bool, not float: stored as a whole number
+                raise ValidationError(name, "must be a whole number")
+            if not low <= value <= high:
+                raise ValidationError(name, f"{value} is outside {low}–{high}")
+        if (self.systolic is None) != (self.diastolic is None):
+            raise ValidationError("diastolic" if self.diastolic is None else "systolic",
                                   "blood pressure needs both systolic and diastolic")
-        if v.systolic is not None and v.diastolic is not None and v.diastolic >= v.systolic:
+        if (self.systolic is not None and self.diastolic is not None
+                and self.diastolic >= self.systolic):
             raise ValidationError("diastolic", "must be below systolic")
-        return v
 
     @property
     def empty(self) -> bool:

@@ -47,6 +47,7 @@ from .errors import (
     ArchiveReadOnly,
     FutureSchema,
     MissingHeader,
+    SessionUnreadable,
     StorageError,
     UnknownSession,
 )
@@ -57,7 +58,7 @@ from .fsutil import (
     remove_stale_temps,
     shown_path,
 )
-from .lock import ArchiveHeld, ArchiveLock, LockLost
+from .lock import ArchiveHeld, ArchiveLock
 from .migrations import migrate
 from .storage import (
     SEALED_MAGIC,
@@ -85,7 +86,7 @@ def _starts_with(path: Path, magic: bytes) -> bool:
     try:
         with open(path, "rb") as fh:
             return fh.read(len(magic)) == magic
-    except (FileNotFoundError, IsADirectoryError):
+    except OSError:  # missing, a folder, unreadable: reading it later says what is wrong
         return False
 
 
@@ -162,6 +163,28 @@ def _index_rows(tables: dict[str, Any]) -> tuple[dict[str, list[Any]], bool]:
     return found, current
 
 
+def _take_lock(root: Path) -> tuple[ArchiveLock | None, str | None]:
+    """The archive's lock, or ``None`` and why this process may only read.
+
+    Only the holder of the lock writes. When another window holds it, or the lock file cannot
+    be used (a folder, no permission, a read-only disk), the archive still opens, read-only:
+    the therapist's notes are never out of reach because of the lock.
+    """
+    try:
+        ensure_private_dir(root)
+        ensure_private_dir(root / "sessions")
+        lock = ArchiveLock.acquire(root)
+    except ArchiveHeld:
+        return None, ArchiveReadOnly.HELD_ELSEWHERE
+    except OSError as exc:
+        if not (root / "sessions").is_dir():
+            raise  # nothing to read either: say what went wrong
+        why = exc.strerror or type(exc).__name__
+        return None, (f"its lock file archive.lock cannot be used ({why}), so nothing may be "
+                      "changed; remove or repair it to write again")
+    return lock, None
+
+
 class Archive:
     """A folder of sessions. Open with :meth:`Archive.open`; close (or use ``with``) when done.
 
@@ -171,18 +194,24 @@ class Archive:
     """
 
     def __init__(self, path: Path, *, clock: Clock, thresholds: VitalsThresholds,
-                 read_only: bool, lock: ArchiveLock | None, codec: Codec | None = None) -> None:
+                 read_only: bool, lock: ArchiveLock | None, codec: Codec | None = None,
+                 read_only_reason: str | None = None) -> None:
         self.path = path
         #: How files are sealed on disk (``None``: plain JSON; see :mod:`.crypto`).
         self.codec = codec
         self.clock = clock
         self.thresholds = thresholds
         self.read_only = read_only
+        #: Why a read-only archive is read-only, as a sentence (``None`` when writable or
+        #: when read-only was asked for).
+        self.read_only_reason = read_only_reason
         self._lock = lock
         self._sessions_dir = path / "sessions"
         self._damaged_dir = path / "damaged"
-        #: Messages about files that could not be read (each names the file).
+        #: Messages about files that could not be read or written (each names the file).
         self.problems: list[str] = []
+        #: Sessions whose file could not be read: id → message naming the file and why.
+        self.unreadable: dict[str, str] = {}
         self._summaries: dict[str, SessionSummary] = {}
         self._stats: dict[str, tuple[int, int]] = {}
         self._files: dict[str, TinyDB] = {}
@@ -216,13 +245,10 @@ class Archive:
         """
         root = Path(path).expanduser()
         lock: ArchiveLock | None = None
+        reason: str | None = None
         if not read_only:
-            ensure_private_dir(root)
-            ensure_private_dir(root / "sessions")
-            try:
-                lock = ArchiveLock.acquire(root)
-            except ArchiveHeld:
-                read_only = True
+            lock, reason = _take_lock(root)
+            read_only = lock is None
         elif not root.is_dir():
             raise FileNotFoundError(f"no archive at {root}")
         codec = None
@@ -243,7 +269,8 @@ class Archive:
                 lock.release()
             raise
         archive = cls(root, clock=clock or system_clock, thresholds=thresholds or
-                      VitalsThresholds(), read_only=read_only, lock=lock, codec=codec)
+                      VitalsThresholds(), read_only=read_only, lock=lock, codec=codec,
+                      read_only_reason=reason)
         try:
             archive._load()
         except BaseException:
@@ -258,16 +285,16 @@ class Archive:
         self.close()
 
     def close(self) -> None:
-        """Write the index and release the lock. Safe to call twice."""
+        """Write the index and release the lock. Safe to call twice.
+
+        An index that cannot be written (disk full) is only a cache: the next open reads the
+        session files instead, so this says so in the log and does not raise."""
         if self._closed:
             return
         self._closed = True
         try:
             if not self.read_only and self._index_dirty:
-                try:
-                    self.flush_index()
-                except LockLost:
-                    pass  # the index is a cache: the next open rebuilds what it lacks
+                self._try_flush_index()
         finally:
             for db in self._files.values():
                 db.close()
@@ -332,7 +359,7 @@ class Archive:
         if indexed:  # rows for files that are gone
             self._index_dirty = True
         if self._index_dirty and not self.read_only:
-            self.flush_index()
+            self._try_flush_index()
 
     def session_path(self, ref: str) -> Path:
         """The file that holds the session ``ref`` (for exports that read files in bulk)."""
@@ -351,35 +378,56 @@ class Archive:
         return db
 
     def _read_session(self, sid: str) -> Session | None:
-        """Read one session file; set it aside (writable) or report it (read-only) if damaged."""
+        """Read one session file; set it aside (writable) or report it (read-only) if damaged.
+        When it cannot be read, :attr:`unreadable` says why."""
         path = self._session_path(sid)
         try:
             session, changed = load_session_file(path, self.codec)
         except FutureSchema as exc:
-            self.problems.append(f"{shown_path(path.name)}: {exc} (left in place)")
+            message = f"{shown_path(path.name)}: {exc} (left in place)"
+            self.problems.append(message)
+            self.unreadable[sid] = message
             return None
         except SealedFile:
             raise MissingHeader(self.path) from None
         except DamagedFile as exc:
-            self._set_aside(path, exc.problem)
+            self.unreadable[sid] = self._set_aside(path, exc.problem)
             return None
+        self.unreadable.pop(sid, None)
         if changed and not self.read_only:
-            self._write(session)
+            try:
+                self._write(session)
+            except StorageError as exc:
+                # Open it as read, in today's shape; the file is rewritten with its next change.
+                self.problems.append(f"{shown_path(path.name)}: not yet rewritten in today's "
+                                     f"format ({exc})")
         return session
 
-    def _set_aside(self, path: Path, problem: str, note: str = "") -> None:
+    def _set_aside(self, path: Path, problem: str, note: str = "") -> str:
+        """Move a damaged file into ``damaged/`` (never overwritten); returns the message."""
         name = shown_path(path.name)  # a file name may hold anything, ESC included
         if self.read_only:
-            self.problems.append(f"{name}: {problem}; not opened (read-only, left in place)")
-            return
-        ensure_private_dir(self._damaged_dir)
+            message = f"{name}: {problem}; not opened (read-only, left in place)"
+            self.problems.append(message)
+            return message
         stamp = time.strftime("%Y%m%dT%H%M%S")
         target = self._damaged_dir / f"{path.name}.{stamp}.{secrets.token_hex(2)}"
-        os.replace(path, target)
-        fsync_dir(path.parent)
+        try:
+            ensure_private_dir(self._damaged_dir)
+            os.replace(path, target)
+            fsync_dir(path.parent)
+        except OSError as exc:
+            # A full disk, a damaged/ that is a file: the rest must still open.
+            message = (f"{name}: {problem}; not opened, and it could not be set aside "
+                       f"({exc.strerror or type(exc).__name__}), so it is left in place")
+            self.problems.append(message)
+            log.warning("could not set aside damaged file %s: %s", name, problem)
+            return message
         extra = f"; {note}" if note else ""
-        self.problems.append(f"{name}: {problem}; moved to {shown_path(target)}{extra}")
+        message = f"{name}: {problem}; moved to {shown_path(target)}{extra}"
+        self.problems.append(message)
         log.warning("set aside damaged file %s: %s", name, problem)
+        return message
 
     def _remember(self, session: Session, stat: tuple[int, int] | None) -> None:
         self._summaries[session.id] = SessionSummary.of(session)
@@ -388,6 +436,17 @@ class Archive:
         self._sorted = None
 
     # ---- the index ----------------------------------------------------------------------
+
+    def _try_flush_index(self) -> None:
+        """Write the index if possible; if not, keep it in memory and say why once."""
+        try:
+            self.flush_index()
+        except StorageError as exc:
+            why = os.strerror(exc.errno) if exc.errno else "an I/O error"
+            if not any(p.startswith("index.json:") for p in self.problems):
+                self.problems.append(f"index.json: could not be written ({why}); the archive "
+                                     "works without it, and it is written again later")
+            log.warning("could not write the archive index: %s", why)
 
     def flush_index(self) -> None:
         """Rewrite the index from the summaries in memory (one atomic write)."""
@@ -442,13 +501,19 @@ class Archive:
             raise UnknownSession(ref)
         matches = [sid for sid in self._summaries if sid.startswith(ref)]
         if not matches:
+            unreadable = [sid for sid in self.unreadable if sid.startswith(ref)]
+            if len(unreadable) == 1:  # say why, rather than that there is no such session
+                raise SessionUnreadable(unreadable[0], self.unreadable[unreadable[0]])
             raise UnknownSession(ref)
         if len(matches) > 1:
             raise AmbiguousSessionId(ref, len(matches))
         return matches[0]
 
     def get(self, ref: str) -> Session:
-        """The whole session (a copy: change it through the archive's methods)."""
+        """The whole session (a copy: change it through the archive's methods).
+
+        Raises :class:`SessionUnreadable` (an :class:`UnknownSession`) naming the file if it
+        cannot be read; the session then leaves the list."""
         sid = self.resolve_id(ref)
         cached = self._live.get(sid)
         if cached is not None:
@@ -457,11 +522,12 @@ class Archive:
         if session is None:
             self._summaries.pop(sid, None)
             self._sorted = None
-            raise UnknownSession(sid)
+            raise SessionUnreadable(sid, self.unreadable.get(sid, f"{sid}.json: cannot be read"))
         return session
 
     def iter_sessions(self, ids: Iterable[str] | None = None) -> Iterator[Session]:
-        """Whole sessions, newest first (or for ``ids``), skipping any that became unreadable."""
+        """Whole sessions, newest first (or for ``ids``), skipping any that became unreadable
+        (:attr:`unreadable` names them)."""
         for sid in ids if ids is not None else [s.id for s in self.sessions()]:
             try:
                 yield self.get(sid)
@@ -495,6 +561,7 @@ class Archive:
         """Read again what changed on disk (for a read-only window beside a live one)."""
         self._summaries.clear()
         self._stats.clear()
+        self.unreadable.clear()
         self._live.clear()
         self._persisted.clear()
         for db in self._files.values():
@@ -507,7 +574,7 @@ class Archive:
 
     def _require_writable(self) -> None:
         if self.read_only:
-            raise ArchiveReadOnly(self.path)
+            raise ArchiveReadOnly(self.path, self.read_only_reason)
         if self._closed:
             raise ValueError("the archive is closed")
 
@@ -538,7 +605,8 @@ class Archive:
         if session is None:
             session = self._read_session(sid)
             if session is None:
-                raise UnknownSession(sid)
+                raise SessionUnreadable(sid, self.unreadable.get(sid, f"{sid}.json: cannot be "
+                                                                        "read"))
             self._live[sid] = session
             self._persisted[sid] = session.to_dict()
         return session

@@ -2,18 +2,26 @@
 
 from __future__ import annotations
 
+from ..model.errors import PickleSafe
 
-class ArchiveError(Exception):
-    """Base class for archive problems a person should read."""
+
+class ArchiveError(PickleSafe, Exception):
+    """Base class for archive problems a person should read. Pickle-safe, subclasses too."""
 
 
 class ArchiveReadOnly(ArchiveError):
-    """Another kapsession process holds the archive; this one may only read."""
+    """This process may only read the archive: another kapsession process holds it, or its
+    lock cannot be used. ``reason`` says which."""
 
-    def __init__(self, path: object) -> None:
+    #: Why an archive is read-only when another window holds it.
+    HELD_ELSEWHERE = "it is open in another kapsession window"
+
+    def __init__(self, path: object, reason: str | None = None) -> None:
+        self.path = path
+        self.reason = reason
         super().__init__(
-            f"the archive {path} is open in another kapsession window, so this one is "
-            "read-only: you can review and export, but not change anything"
+            f"the archive {path} is read-only: {reason or self.HELD_ELSEWHERE}. You can "
+            "review and export, but not change anything"
         )
 
 
@@ -24,6 +32,16 @@ class UnknownSession(ArchiveError, KeyError):
 
     def __str__(self) -> str:  # KeyError would add quotes around the message
         return self.args[0]
+
+
+class SessionUnreadable(UnknownSession):
+    """The session's file cannot be read (damaged, unreadable, or from a newer kapsession).
+    ``problem`` names the file and what is wrong, never what it holds."""
+
+    def __init__(self, ref: str, problem: str) -> None:
+        self.ref = ref
+        self.problem = problem
+        ArchiveError.__init__(self, problem)
 
 
 class AmbiguousSessionId(ArchiveError, KeyError):

@@ -16,10 +16,11 @@ from typing import Any, Protocol
 import orjson
 from tinydb.storages import Storage
 
+from .errors import ArchiveError
 from .fsutil import atomic_write
 
 
-class DamagedFile(Exception):
+class DamagedFile(ArchiveError):
     """A stored file cannot be read as our JSON. The message names the file."""
 
     def __init__(self, path: Path, problem: str) -> None:
