@@ -139,3 +139,20 @@ async def test_a_client_code_being_typed_does_not_search_the_notes(archive, cloc
         await pilot.pause()
         assert not app.screen.query_one("#progress").display
         assert not list(app.workers)
+
+
+async def test_the_banner_says_why_the_archive_is_read_only(tmp_path, clock) -> None:  # noqa: ANN001
+    from kapsession import Archive
+
+    root = tmp_path / "a"
+    with Archive.open(root, clock=clock) as a:
+        a.new_session(client="C-1", route="im")
+    (root / "archive.lock").unlink()
+    (root / "archive.lock").mkdir()  # a lock file that cannot be used
+    with Archive.open(root, clock=clock) as archive:
+        assert archive.read_only
+        app = KapsessionApp(archive, config=Config(), clock=clock)
+        async with app.run_test() as pilot:
+            await pilot.pause()
+            banner = str(app.screen.query_one("#banner").render())
+    assert "Read-only: its lock file archive.lock cannot be used" in banner

@@ -6,7 +6,7 @@ from pathlib import Path
 
 from textual.screen import Screen
 
-from ...store import StorageError
+from ...store import ArchiveError
 
 
 def export_one(screen: Screen[object], session_id: str) -> None:
@@ -17,7 +17,7 @@ def export_one(screen: Screen[object], session_id: str) -> None:
     folder = Path(app.config["export_folder"]).expanduser()  # type: ignore[attr-defined]
     try:
         paths = export_sessions(app.archive, [session_id], folder, fmt="md")  # type: ignore[attr-defined]
-    except (OSError, StorageError) as exc:
+    except (OSError, ArchiveError) as exc:  # a full disk, a session that cannot be read
         screen.notify(f"Export failed: {getattr(exc, 'strerror', None) or exc}",
                       severity="error", markup=False)
         return

@@ -272,8 +272,8 @@ class HomeScreen(Screen[None]):
         lines = []
         archive = self.archive
         if archive.read_only:
-            lines.append("Read-only: this archive is open in another kapsession window. "
-                         "You can review and export here.")
+            why = archive.read_only_reason or "it is open in another kapsession window"
+            lines.append(f"Read-only: {why}. You can review and export here.")
         live = archive.live_sessions()
         for s in live:
             how = ("open it with enter to read it" if archive.read_only
@@ -281,7 +281,7 @@ class HomeScreen(Screen[None]):
                    else "press r to choose one")
             lines.append(f"Live: {self._live_line(s)} — {how}")
         for problem in archive.problems[:3]:
-            lines.append(f"Damaged file set aside: {problem}")
+            lines.append(f"Archive problem: {problem}")
         banner = self.query_one("#banner", Static)
         banner.update(Text("\n".join(lines)))
         banner.display = bool(lines)
