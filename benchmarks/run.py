@@ -333,7 +333,7 @@ def bench_idle(work: Path, window: float) -> dict[str, Any]:
         archive.mark_dose(s.id)
     env = _archives.bench_env()
     app = _pty.idle_cpu([*_archives.kapsession_cmd(), "--archive", str(archive_dir)], env,
-                        [(b"to resume", b"r"), (b"since the dose", b"")], window_s=window)
+                        [(b"press r to return", b"r"), (b"since the dose", b"")], window_s=window)
     ref = _pty.idle_cpu([sys.executable, str(PROBE), "minimal-app"], env,
                         [(b"C-0003", b"")], window_s=window)
     shutil.rmtree(archive_dir, ignore_errors=True)
