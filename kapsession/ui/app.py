@@ -20,6 +20,7 @@ from .bindings import named_bindings
 from .screens.help import HelpScreen
 from .screens.home import HomeScreen
 from .themes import THEMES
+from .widgets.dialog import Dialog
 
 IDLE_CHECK_S = 5.0
 
@@ -37,6 +38,11 @@ class KapsessionApp(App[None]):
                 tooltip="Show the keys of this screen"),
         Binding("ctrl+y", "toggle_theme", "Theme", id="toggle_theme", show=False,
                 tooltip="Switch between the low-light and the light theme"),
+        # Priority, so focus moves in the order keys were typed: as plain bindings they ran
+        # only once tab had bubbled up from the field, and "C-0042⇥AB" typed fast put "AB"
+        # into the client code.
+        Binding("tab", "focus_next", show=False, priority=True),
+        Binding("shift+tab", "focus_previous", show=False, priority=True),
     ]
 
     def __init__(self, archive: Archive, *, config: Config | None = None,
@@ -56,6 +62,7 @@ class KapsessionApp(App[None]):
         self.locked = False
         self._quit_armed = False
         self.last_input = clock()
+        self._held_keys: list[events.Key] = []
         #: Verifies the passphrase on the lock screen (set for an encrypted archive).
         self.check_passphrase = check_passphrase
         for theme in THEMES:
@@ -69,7 +76,21 @@ class KapsessionApp(App[None]):
     async def on_event(self, event: events.Event) -> None:
         if isinstance(event, (events.Key, events.MouseDown)):
             self.last_input = self.clock()
+        if isinstance(event, events.Key):
+            screen = self.screen
+            if isinstance(screen, Dialog) and not screen.ready:
+                self._held_keys.append(event)  # until the dialog's field has focus
+                return
+            await self._release_keys()
         await super().on_event(event)
+
+    async def on_dialog_ready(self) -> None:
+        await self._release_keys()
+
+    async def _release_keys(self) -> None:
+        """Route the keys held while a dialog opened, in the order they were typed."""
+        while self._held_keys:
+            await super().on_event(self._held_keys.pop(0))
 
     def lock_if_idle(self) -> None:
         """Lock the screen once nothing was pressed for the configured idle time."""

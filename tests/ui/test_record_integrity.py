@@ -255,3 +255,29 @@ async def test_live_help_names_keys_that_work_there_in_plain_words(archive, cloc
         assert "?" not in rows.replace("?)", "")  # "?" types into the note box there
         assert "ctrl+b" not in text and "^b" not in text  # tmux's prefix never arrives
         assert "record_vitals" in text.split("Keymap:")[1]
+
+
+async def test_vitals_typed_fast_land_each_in_its_field(archive, clock) -> None:  # noqa: ANN001
+    """"120⏎80⏎72⏎97⏎" in one burst: enter used to move focus only after the next digits
+    had reached the old field, where its three-digit limit dropped them."""
+    sid = live_with_notes(archive, clock)
+    app = KapsessionApp(archive, config=Config(), clock=clock)
+    async with app.run_test() as pilot:
+        screen = await resume(app, pilot)
+        await burst(pilot, ["ctrl+r"], "120", ["enter"], "80", ["enter"], "72", ["enter"],
+                    "97", ["enter"])
+        assert app.screen is screen
+    [vitals] = archive.get(sid).vitals_entries
+    shown = (vitals.values["systolic"], vitals.values["diastolic"],
+             vitals.values["heart_rate"], vitals.values["spo2"])
+    assert shown == (120, 80, 72, 97)
+
+
+async def test_tab_typed_fast_in_a_form_moves_before_the_next_keys(archive, clock) -> None:  # noqa: ANN001
+    app = KapsessionApp(archive, config=Config(), clock=clock)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.press("n")
+        await pilot.pause()
+        await burst(pilot, "C-0042", ["tab"], "AB")
+        assert app.screen.query_one("#client", Input).value == "C-0042"
+        assert app.screen.query_one("#therapist", Input).value == "AB"

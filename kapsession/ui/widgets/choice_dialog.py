@@ -49,8 +49,6 @@ class ChoiceDialog(Dialog[str | None]):
         self.focus_first(choices)
 
     def on_key(self, event: events.Key) -> None:
-        if not self._ready:
-            return  # held by Dialog until the list has focus
         # Scores are picked by their number: "3" chooses MOAA/S 3.
         if event.character and event.character.isdigit():
             if any(key == event.character for key, _ in self.options):

@@ -2,9 +2,11 @@
 
 Between the moment a dialog is pushed and the moment its field has focus, Textual hands keys
 to the dialog screen itself, where they would be dropped. A therapist who presses ctrl+r and
-types "120" at once must find "120" in the systolic field, so such keys are held here and
-given to the focused field as soon as it has focus, after any keys handed over by the widget
-the dialog was opened from (those were typed earlier).
+types "120⏎80" at once must find 120 and 80 in their fields. So the app holds every key that
+arrives while a dialog is not ready (:meth:`KapsessionApp.on_event`), and routes them, in
+order, when the dialog says it is (:class:`Dialog.Ready`): enter then moves between fields
+as if typed slowly. Keys the widget the dialog was opened from held for it (typed earlier
+still) are handed to the field first.
 """
 
 from __future__ import annotations
@@ -12,7 +14,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import TypeVar
 
-from textual import events
+from textual.message import Message
 from textual.screen import ModalScreen
 from textual.widget import Widget
 
@@ -23,24 +25,18 @@ Handoff = Callable[[Widget], None]
 
 
 class Dialog(ModalScreen[ResultType]):
+    class Ready(Message):
+        """To the app: the dialog's field has focus; the keys held for it can go."""
+
     def __init__(self) -> None:
         super().__init__()
-        self._held: list[events.Key] = []
-        self._ready = False
+        self.ready = False
         self.handoff: Handoff | None = None
 
-    def on_key(self, event: events.Key) -> None:
-        if not self._ready and self.focused is None:
-            event.stop()
-            event.prevent_default()
-            self._held.append(event)
-
     def focus_first(self, widget: Widget) -> None:
-        """Focus ``widget`` and give it what was typed while the dialog opened."""
-        widget.focus()
-        self._ready = True
+        """Focus ``widget``: from now on keys go to it (first those typed while opening)."""
+        self.set_focus(widget)  # at once: Widget.focus() waits for a later turn
+        self.ready = True
         if self.handoff is not None:
             self.handoff(widget)
-        for key in self._held:
-            widget.post_message(events.Key(key.key, key.character))
-        self._held.clear()
+        self.app.post_message(self.Ready())

@@ -30,6 +30,10 @@ class VitalsDialog(Dialog[Vitals | None]):
     BINDINGS = [
         Binding("escape", "cancel", "Cancel", id="cancel_vitals"),
         Binding("ctrl+s", "save", "Save", id="save_vitals", priority=True),
+        # enter moves to the next field in the app's own order of keys, so "120⏎80⏎" typed
+        # fast puts 80 in the diastolic field; on the last field it falls through to the
+        # field itself (submit), which saves once its digits are in.
+        Binding("enter", "next_field", show=False, priority=True),
     ]
 
     def __init__(self, thresholds: VitalsThresholds | None = None) -> None:
@@ -56,15 +60,32 @@ class VitalsDialog(Dialog[Vitals | None]):
     def _values(self) -> dict[str, str]:
         return {key: self.query_one(f"#{key}", Input).value for key, _, _ in FIELDS}
 
-    @on(Input.Submitted)
-    def _next(self, event: Input.Submitted) -> None:
+    def _next_empty(self) -> Input | None:
+        """The field enter moves to from the focused one: the next, while it is empty (the
+        optional respiratory rate is never moved to)."""
         keys = [k for k, _, _ in FIELDS]
-        index = keys.index(event.input.id or "systolic")
-        if index < len(keys) - 1 and not self.query_one(f"#{keys[index + 1]}", Input).value \
-                and keys[index + 1] != "resp_rate":
-            self.query_one(f"#{keys[index + 1]}", Input).focus()
-        else:
-            self.action_save()
+        focused = self.focused
+        if focused is None or focused.id not in keys:
+            return None
+        index = keys.index(focused.id)
+        if index == len(keys) - 1 or keys[index + 1] == "resp_rate":
+            return None
+        following = self.query_one(f"#{keys[index + 1]}", Input)
+        return None if following.value else following
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action == "next_field":
+            return self._next_empty() is not None  # otherwise enter submits the field
+        return True
+
+    def action_next_field(self) -> None:
+        following = self._next_empty()
+        if following is not None:
+            self.set_focus(following)  # now: Widget.focus() would wait for a later turn
+
+    @on(Input.Submitted)
+    def _submitted(self) -> None:
+        self.action_save()
 
     def action_save(self) -> None:
         for key, _, _ in FIELDS:
