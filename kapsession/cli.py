@@ -14,6 +14,7 @@ import shutil
 import sys
 import tempfile
 import time
+import traceback
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from datetime import date, datetime, timedelta
@@ -27,25 +28,28 @@ from rich.table import Table
 from rich.text import Text
 
 from . import __version__, paths
-from .config import Config, ConfigError, default_config_text, load_config
+from .config import Config, default_config_text, load_config
 from .model import SessionSummary
+from .model.errors import KapsessionError
 from .model.ids import short_ids
 from .model.text import printable_line
 from .model.times import Clock, format_minutes, system_clock
 from .model.vocab import route_label
-from .store import Archive, ArchiveError, ArchiveReadOnly
+from .store import Archive, ArchiveReadOnly
 from .store.archive import ENCRYPTION_FILE
-from .store.fsutil import atomic_write, ensure_private_dir
+from .store.fsutil import atomic_write, ensure_private_dir, shown_path
 
 if TYPE_CHECKING:
     from textual.app import App
 
 EXIT_USER_ERROR = 1
+#: A bug in kapsession (not a mistake of the caller's): a traceback was printed.
+EXIT_BUG = 70
 PASSPHRASE_ENV = "KAPSESSION_PASSPHRASE"
 NEW_PASSPHRASE_ENV = "KAPSESSION_NEW_PASSPHRASE"
 
 
-class UserError(Exception):
+class UserError(KapsessionError):
     """A mistake in how kapsession was called; printed as one line."""
 
 
@@ -515,6 +519,21 @@ COMMANDS = {
 }
 
 
+def report_bug(exc: BaseException, err: Console) -> None:
+    """Print where a bug happened, and ask for a report.
+
+    Only the frames (file, line, function, source line) and the error's type are printed:
+    an error's message or a frame's variables may hold a note's text, which must never reach
+    a terminal log or a pasted bug report."""
+    frames = "".join(traceback.format_tb(exc.__traceback__))
+    err.print(Text("Traceback (most recent call last):\n" + frames
+                   + f"{type(exc).__module__}.{type(exc).__qualname__} (message withheld: "
+                   "it may quote a note)", style="red"))
+    err.print(line(f"kapsession: this is a bug in kapsession {__version__}, not something you "
+                   f"did. Please report it with the lines above (they hold no note text; see "
+                   "README, Reporting a bug). What was saved before stays saved.", style="red"))
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     out = Console(highlight=False)
     err = Console(stderr=True, highlight=False, soft_wrap=True)
@@ -526,12 +545,18 @@ def main(argv: Sequence[str] | None = None) -> int:
         if args.command is None:
             return run_app(args)
         return COMMANDS[args.command](args, out, err)
-    except (UserError, ConfigError, ArchiveError, ValueError) as exc:
+    except KapsessionError as exc:
         err.print(line(f"kapsession: {exc}", style="red"))
         return EXIT_USER_ERROR
     except OSError as exc:
+        # The system refused (permission, disk full, a folder where a file should be): its
+        # words and the file name, not a bug of ours.
         err.print(line(f"kapsession: {exc.strerror or exc}"
-                       + (f": {exc.filename}" if exc.filename else ""), style="red"))
+                       + (f": {shown_path(exc.filename)}" if exc.filename else ""),
+                       style="red"))
         return EXIT_USER_ERROR
     except KeyboardInterrupt:
         return 130
+    except Exception as exc:  # a bug: say so, and show where without what it was about
+        report_bug(exc, err)
+        return EXIT_BUG

@@ -14,6 +14,7 @@ from typing import Any
 
 from .model import ClockSettings, RoutePhases, VitalsThresholds
 from .model.clock import DEFAULT_PHASES
+from .model.errors import KapsessionError
 from .model.text import SHORT_MAX, clean_text
 from .model.vocab import ROUTES
 
@@ -111,7 +112,7 @@ SETTINGS += [
 _BY_KEY = {s.key: s for s in SETTINGS}
 
 
-class ConfigError(ValueError):
+class ConfigError(KapsessionError, ValueError):
     """The config file is unreadable or has a bad value; the message names file, line, key."""
 
 
