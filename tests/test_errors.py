@@ -123,10 +123,11 @@ def test_a_bug_shows_where_it_happened_but_not_its_message(
 
 
 def test_a_mistake_of_the_callers_is_one_line_not_a_traceback(
-        capsys: pytest.CaptureFixture[str]) -> None:
-    from kapsession import cli
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    from kapsession import Archive, cli
 
-    code = cli.main(["show", "ffff"])
+    Archive.open(tmp_path / "a").close()
+    code = cli.main(["--archive", str(tmp_path / "a"), "show", "ffff"])
     err = capsys.readouterr().err
     assert code == cli.EXIT_USER_ERROR
     assert "Traceback" not in err and "no session with id 'ffff'" in err
