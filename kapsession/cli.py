@@ -36,8 +36,8 @@ from .model.text import printable_line
 from .model.times import Clock, format_minutes, system_clock
 from .model.vocab import route_label
 from .store import Archive, ArchiveReadOnly
-from .store.archive import ENCRYPTION_FILE
 from .store.fsutil import atomic_write, ensure_private_dir, shown_path
+from .store.layout import ENCRYPTION_FILE, SESSIONS_DIR
 
 if TYPE_CHECKING:
     from textual.app import App
@@ -168,7 +168,7 @@ def ask_passphrase(*, twice: bool = False, new: bool = False) -> str:
 def _open_archive(args: argparse.Namespace, config: Config, *, read_only: bool = False,
                   must_exist: bool = False) -> Archive:
     root = paths.archive_dir(getattr(args, "archive", None))
-    if must_exist and not (root / "sessions").is_dir():
+    if must_exist and not (root / SESSIONS_DIR).is_dir():
         raise UserError(f"no archive at {root} yet (start kapsession once, or use --archive)")
     if not (root / ENCRYPTION_FILE).exists():  # plain: the crypto library is not even loaded
         return Archive.open(root, thresholds=config.thresholds, read_only=read_only)
@@ -358,7 +358,7 @@ def cmd_demo_data(args: argparse.Namespace, out: Console, err: Console) -> int:
 
 def cmd_init(args: argparse.Namespace, out: Console, err: Console) -> int:
     root = paths.archive_dir(getattr(args, "archive", None))
-    if (root / "sessions").is_dir() and any((root / "sessions").iterdir()):
+    if (root / SESSIONS_DIR).is_dir() and any((root / SESSIONS_DIR).iterdir()):
         raise UserError(f"{root} already holds an archive"
                         + ("; use `kapsession encrypt` to encrypt it" if args.encrypt else ""))
     if args.encrypt:
@@ -377,7 +377,7 @@ def cmd_encrypt(args: argparse.Namespace, out: Console, err: Console) -> int:
 
     root = paths.archive_dir(getattr(args, "archive", None))
     passphrase = ask_passphrase(twice=True)
-    if not (root / "sessions").is_dir():
+    if not (root / SESSIONS_DIR).is_dir():
         init_encrypted(root, passphrase)
         out.print(line(f"created an encrypted archive at {root}"))
         return 0

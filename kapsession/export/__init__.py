@@ -192,7 +192,7 @@ def _markdown_chunk(files: list[tuple[str, str]], folder: str,
     """In a worker process: read, render and write a share of a large export. Returns the
     files written and the problems of the sessions that could not be (plain strings, so
     nothing that fails to pickle reaches the parent)."""
-    from ..store.archive import load_session_file
+    from ..store.session_files import load_session_file
 
     out: list[str] = []
     problems: list[str] = []

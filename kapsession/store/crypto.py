@@ -61,15 +61,17 @@ from cryptography.hazmat.primitives.kdf.scrypt import Scrypt
 from ..model.errors import ValidationError
 from .errors import ArchiveError, FutureSchema, MissingHeader
 from .fsutil import atomic_write, ensure_private_dir, fsync_dir, remove_stale_temps
+from .layout import (
+    DAMAGED_DIR,
+    ENCRYPTION_FILE,
+    INDEX_FILE,
+    SEALED_MAGIC,
+    SESSIONS_DIR,
+)
 from .lock import ArchiveLock
-from .storage import SEALED_MAGIC, DamagedFile, read_json_file
+from .storage import DamagedFile, read_json_file
 
 log = logging.getLogger(__name__)
-
-ENCRYPTION_FILE = "encryption.json"
-INDEX_FILE = "index.json"
-SESSIONS_DIR = "sessions"
-DAMAGED_DIR = "damaged"
 
 #: Every sealed file starts with these bytes (the same in both header formats).
 MAGIC = SEALED_MAGIC

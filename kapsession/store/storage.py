@@ -18,6 +18,7 @@ from tinydb.storages import Storage
 
 from .errors import ArchiveError
 from .fsutil import atomic_write
+from .layout import SEALED_MAGIC
 
 
 class DamagedFile(ArchiveError):
@@ -27,10 +28,6 @@ class DamagedFile(ArchiveError):
         self.path = path
         self.problem = problem
         super().__init__(f"{path.name}: {problem}")
-
-
-#: Every sealed (encrypted) file starts with these bytes; see :mod:`.crypto`.
-SEALED_MAGIC = b"KAPX1"
 
 
 class SealedFile(DamagedFile):
