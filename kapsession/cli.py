@@ -6,7 +6,6 @@ A user mistake prints one line on stderr and exits 1; never a traceback.
 from __future__ import annotations
 
 import argparse
-import gc
 import getpass
 import logging
 import os
@@ -15,7 +14,7 @@ import sys
 import tempfile
 import time
 import traceback
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from datetime import date, datetime, timedelta
 from pathlib import Path
@@ -40,7 +39,7 @@ from .store.fsutil import atomic_write, ensure_private_dir, shown_path
 from .store.layout import ENCRYPTION_FILE, SESSIONS_DIR
 
 if TYPE_CHECKING:
-    from textual.app import App
+    pass
 
 EXIT_USER_ERROR = 1
 #: A bug in kapsession (not a mistake of the caller's): a traceback was printed.
@@ -452,48 +451,6 @@ def make_demo_archive(config: Config, clock: Clock = system_clock) -> Archive:
     return archive
 
 
-def run_app(args: argparse.Namespace) -> int:
-    from .ui.app import KapsessionApp
-
-    config = _config(args)
-    if args.fast_clock and not args.demo:
-        raise UserError("--fast-clock is for practice with --demo only")
-    if args.demo:
-        clock = system_clock
-        if args.fast_clock:
-            clock = fast_clock(args.fast_clock)
-            # Idle time would pass N times faster too; practice mode does not lock.
-            config = config.with_values(idle_lock_minutes=0)
-        archive = make_demo_archive(config, clock)
-        try:
-            _run(KapsessionApp(archive, config=config, clock=clock, demo=True))
-        finally:
-            archive.close()
-            shutil.rmtree(archive.path.parent, ignore_errors=True)
-        return 0
-    archive = _open_archive(args, config)
-    check = None
-    if archive.codec is not None:
-        from .store.crypto import SealedCodec
-
-        if isinstance(archive.codec, SealedCodec):
-            check = archive.codec.opens_with  # the idle lock asks for the passphrase
-    try:
-        _run(KapsessionApp(archive, config=config, clock=system_clock,
-                           check_passphrase=check))
-    finally:
-        archive.close()
-    return 0
-
-
-def _run(app: App[None]) -> None:
-    # What exists now (above all the archive's summaries, one per session) lives as long as
-    # the app: frozen out of the cyclic collector's reach, its full passes and the one at
-    # exit stop walking 10,000 summaries (~40 ms of start-up and exit at that size).
-    gc.freeze()
-    app.run()
-
-
 def fast_clock(factor: int) -> Clock:
     """A practice clock that runs ``factor`` times faster than the wall clock."""
     start = system_clock()
@@ -534,7 +491,10 @@ def report_bug(exc: BaseException, err: Console) -> None:
                    "README, Reporting a bug). What was saved before stays saved.", style="red"))
 
 
-def main(argv: Sequence[str] | None = None) -> int:
+def main(argv: Sequence[str] | None = None,
+         run_app: Callable[[argparse.Namespace], int] | None = None) -> int:
+    """The command line. Without a subcommand it calls ``run_app`` (the screens): the UI is
+    handed in by :mod:`kapsession.launch`, so this module never imports it."""
     out = Console(highlight=False)
     err = Console(stderr=True, highlight=False, soft_wrap=True)
     # Warnings go to stderr and name files only; note text is never logged.
@@ -543,6 +503,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         args = build_parser().parse_args(argv)
         if args.command is None:
+            if run_app is None:
+                raise UserError("say which command to run (see `kapsession --help`)")
             return run_app(args)
         return COMMANDS[args.command](args, out, err)
     except KapsessionError as exc:
