@@ -18,7 +18,6 @@ from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from datetime import date, datetime, timedelta
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 import orjson
 from rich.console import Console
@@ -37,9 +36,6 @@ from .model.vocab import route_label
 from .store import Archive, ArchiveReadOnly
 from .store.fsutil import atomic_write, ensure_private_dir, shown_path
 from .store.layout import ENCRYPTION_FILE, SESSIONS_DIR
-
-if TYPE_CHECKING:
-    pass
 
 EXIT_USER_ERROR = 1
 #: A bug in kapsession (not a mistake of the caller's): a traceback was printed.
@@ -479,15 +475,26 @@ COMMANDS = {
 def report_bug(exc: BaseException, err: Console) -> None:
     """Print where a bug happened, and ask for a report.
 
-    Only the frames (file, line, function, source line) and the error's type are printed:
-    an error's message or a frame's variables may hold a note's text, which must never reach
-    a terminal log or a pasted bug report."""
-    frames = "".join(traceback.format_tb(exc.__traceback__))
-    err.print(Text("Traceback (most recent call last):\n" + frames
-                   + f"{type(exc).__module__}.{type(exc).__qualname__} (message withheld: "
-                   "it may quote a note)", style="red"))
+    Only the frames (file, line, function, source line) and each error's type are printed,
+    for the error and those it came from: an error's message or a frame's variables may hold
+    a note's text, which must never reach a terminal log or a pasted bug report."""
+    chain: list[BaseException] = []
+    current: BaseException | None = exc
+    while current is not None and all(current is not seen for seen in chain):
+        chain.append(current)
+        current = current.__cause__ or (None if current.__suppress_context__
+                                        else current.__context__)
+    parts = []
+    for error in reversed(chain):
+        if parts:
+            parts.append("\nwhich led to:\n\n")
+        parts.append("Traceback (most recent call last):\n"
+                     + "".join(traceback.format_tb(error.__traceback__))
+                     + f"{type(error).__module__}.{type(error).__qualname__} (message withheld: "
+                     "it may quote a note)\n")
+    err.print(Text("".join(parts).rstrip(), style="red"))
     err.print(line(f"kapsession: this is a bug in kapsession {__version__}, not something you "
-                   f"did. Please report it with the lines above (they hold no note text; see "
+                   "did. Please report it with the lines above (they hold no note text; see "
                    "README, Reporting a bug). What was saved before stays saved.", style="red"))
 
 
@@ -514,7 +521,7 @@ def main(argv: Sequence[str] | None = None,
         # The system refused (permission, disk full, a folder where a file should be): its
         # words and the file name, not a bug of ours.
         err.print(line(f"kapsession: {exc.strerror or exc}"
-                       + (f": {shown_path(exc.filename)}" if exc.filename else ""),
+                       + (f": {shown_path(str(exc.filename))}" if exc.filename else ""),
                        style="red"))
         return EXIT_USER_ERROR
     except KeyboardInterrupt:

@@ -14,12 +14,21 @@ import shutil
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
+from rich.console import Console
+
 from . import cli
-from .cli import UserError, _config, _open_archive, fast_clock, make_demo_archive
+from .cli import (
+    UserError,
+    _config,
+    _open_archive,
+    fast_clock,
+    make_demo_archive,
+    report_bug,
+)
 from .model.times import system_clock
 
 if TYPE_CHECKING:
-    from textual.app import App
+    from .ui.app import KapsessionApp
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -41,11 +50,10 @@ def run_app(args: argparse.Namespace) -> int:
             config = config.with_values(idle_lock_minutes=0)
         archive = make_demo_archive(config, clock)
         try:
-            _run(KapsessionApp(archive, config=config, clock=clock, demo=True))
+            return _run(KapsessionApp(archive, config=config, clock=clock, demo=True))
         finally:
             archive.close()
             shutil.rmtree(archive.path.parent, ignore_errors=True)
-        return 0
     archive = _open_archive(args, config)
     check = None
     if archive.codec is not None:
@@ -54,16 +62,20 @@ def run_app(args: argparse.Namespace) -> int:
         if isinstance(archive.codec, SealedCodec):
             check = archive.codec.opens_with  # the idle lock asks for the passphrase
     try:
-        _run(KapsessionApp(archive, config=config, clock=system_clock,
-                           check_passphrase=check))
+        return _run(KapsessionApp(archive, config=config, clock=system_clock,
+                                  check_passphrase=check))
     finally:
         archive.close()
-    return 0
 
 
-def _run(app: App[None]) -> None:
+def _run(app: KapsessionApp) -> int:
+    """Run the app; a bug that ended it is reported without note text (exit 70)."""
     # What exists now (above all the archive's summaries, one per session) lives as long as
     # the app: frozen out of the cyclic collector's reach, its full passes and the one at
     # exit stop walking 10,000 summaries (~40 ms of start-up and exit at that size).
     gc.freeze()
     app.run()
+    if app.crash is not None:
+        report_bug(app.crash, Console(stderr=True, highlight=False, soft_wrap=True))
+        return cli.EXIT_BUG
+    return 0

@@ -131,3 +131,50 @@ def test_a_mistake_of_the_callers_is_one_line_not_a_traceback(
     err = capsys.readouterr().err
     assert code == cli.EXIT_USER_ERROR
     assert "Traceback" not in err and "no session with id 'ffff'" in err
+
+
+def test_a_chained_bug_shows_every_frame_and_no_message(
+        monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
+    from kapsession import cli
+
+    def broken(*args: object) -> int:
+        note = "".join(["my ", "secret"])
+        try:
+            {}[note]
+        except KeyError as exc:
+            raise RuntimeError(note) from exc
+
+    monkeypatch.setitem(cli.COMMANDS, "list", broken)
+    assert cli.main(["list"]) == cli.EXIT_BUG
+    err = capsys.readouterr().err
+    assert "builtins.KeyError" in err and "builtins.RuntimeError" in err
+    assert "my secret" not in err
+
+
+def test_a_bug_in_the_screens_is_reported_without_note_text(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+        capfd: pytest.CaptureFixture[str]) -> None:
+    # Textual's own report prints the error's message and every frame's local variables.
+    monkeypatch.setenv("TEXTUAL", "headless")
+    from kapsession import Archive, launch
+    from kapsession.ui.app import KapsessionApp
+
+    class Crashing(KapsessionApp):
+        CSS_PATH = str(Path(launch.__file__).parent / "ui" / "app.tcss")
+
+        def on_mount(self) -> None:
+            note = "".join(["my ", "secret"])  # a local a rich traceback would show
+            raise RuntimeError(f"while showing {note}")
+
+    with Archive.open(tmp_path / "a") as archive:
+        code = launch._run(Crashing(archive))
+    err = capfd.readouterr().err
+    assert code == cli_exit_bug()
+    assert "in on_mount" in err and "builtins.RuntimeError" in err
+    assert "my secret" not in err
+
+
+def cli_exit_bug() -> int:
+    from kapsession.cli import EXIT_BUG
+
+    return EXIT_BUG

@@ -495,11 +495,15 @@ class Session:
                 f"cannot {action}: the session is {self.status} (needs {' or '.join(allowed)})"
             )
 
-    def _new_entry(self, now: datetime, kind: str, **kw: Any) -> Entry:
+    def _require_room(self) -> None:
         if len(self.entries) >= ENTRIES_MAX:
             raise SessionStateError(f"this session holds {ENTRIES_MAX:,} entries, the most one "
                                     "session keeps; nothing was added. Start a new session to "
                                     "go on")
+
+    def _new_entry(self, now: datetime, kind: str, **kw: Any) -> Entry:
+        if kind != "system":  # starting and finishing must stay possible at the limit
+            self._require_room()
         entry = Entry(id=f"e{len(self.entries) + 1}", at=now, kind=kind, **kw)
         self.entries.append(entry)
         return entry
@@ -566,6 +570,7 @@ class Session:
     def mark_dose(self, now: datetime, mg: object = None) -> Entry:
         """The first call is the dose (T0); later calls are boosters and need their mg."""
         self._require_status("mark a dose", "live")
+        self._require_room()  # before T0 is set
         if self.dosed is None:
             amount = validate_dose("dose_mg", mg if mg is not None else self.planned_dose_mg,
                                    required=False)

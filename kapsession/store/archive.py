@@ -48,7 +48,7 @@ from .errors import (
 )
 from .fsutil import ensure_private_dir, remove_stale_temps, shown_path
 from .index import Index, Stat, row_of, summary_from_row
-from .layout import SEALED_MAGIC, Layout, session_id_of
+from .layout import SEALED_MAGIC, Layout, session_file_name, session_id_of
 from .lock import ArchiveHeld, ArchiveLock
 from .session_files import SessionFiles, load_session_file
 from .storage import Codec, DamagedFile, SealedFile
@@ -379,7 +379,8 @@ class Archive:
         if session is None:
             self._summaries.pop(sid, None)
             self._sorted = None
-            raise SessionUnreadable(sid, self.unreadable.get(sid, f"{sid}.json: cannot be read"))
+            raise SessionUnreadable(sid, self.unreadable.get(
+                sid, f"{session_file_name(sid)}: cannot be read"))
         return session
 
     def iter_sessions(self, ids: Iterable[str] | None = None) -> Iterator[Session]:
@@ -457,8 +458,8 @@ class Archive:
         if session is None:
             session = self._read_session(sid)
             if session is None:
-                raise SessionUnreadable(sid, self.unreadable.get(sid, f"{sid}.json: cannot be "
-                                                                        "read"))
+                raise SessionUnreadable(sid, self.unreadable.get(
+                    sid, f"{session_file_name(sid)}: cannot be read"))
             self._live[sid] = session
             self._persisted[sid] = session.to_dict()
         return session

@@ -240,9 +240,15 @@ def test_a_session_has_a_documented_limit_of_entries_with_a_clear_error() -> Non
     with pytest.raises(SessionStateError, match="5,000 entries, the most one session keeps"):
         s.add_note(at(1), "one too many")
     assert len(s.entries) == ENTRIES_MAX
+    with pytest.raises(SessionStateError, match="5,000 entries"):
+        s.mark_dose(at(1))
+    assert s.dosed is None  # nothing half-changed
+    s.finish(at(2))  # a full session can still be ended, and signed
+    s.sign(at(3))
+    assert s.status == "signed"
     # A stored session over the limit (made before it existed) still opens.
     s.entries.append(Entry(id="e9999", at=at(0), kind="note", text="n"))
-    assert len(Session.from_dict(s.to_dict()).entries) == ENTRIES_MAX + 1
+    assert len(Session.from_dict(s.to_dict()).entries) == len(s.entries) > ENTRIES_MAX
 
 
 def test_an_entry_keeps_a_limited_number_of_changes() -> None:

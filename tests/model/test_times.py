@@ -165,3 +165,31 @@ def test_an_ambiguous_wall_time_keeps_its_fold() -> None:
     second = first.replace(fold=1)
     assert first == second  # one zone: == ignores the fold
     assert to_iso(first).endswith("+02:00") and to_iso(second).endswith("+01:00")
+
+
+def test_a_time_out_of_range_is_a_validation_error_a_person_can_read() -> None:
+
+    from kapsession.model import KapsessionError, ValidationError
+    from kapsession.model.times import to_iso
+
+    with pytest.raises(ValidationError, match="outside the years") as caught:
+        to_iso(datetime(2300, 1, 1, tzinfo=UTC))
+    assert isinstance(caught.value, KapsessionError)  # the command line shows it in one line
+
+
+def test_a_zone_that_cannot_be_hashed_still_prints() -> None:
+    from datetime import tzinfo
+
+    from kapsession.model.times import to_iso
+
+    class Unhashable(tzinfo):
+        __hash__ = None  # type: ignore[assignment]  # as dateutil's tzoffset
+
+        def utcoffset(self, dt: datetime | None) -> timedelta:
+            return timedelta(hours=2)
+
+        def dst(self, dt: datetime | None) -> timedelta:
+            return timedelta(0)
+
+    assert to_iso(datetime(2026, 5, 1, 9, 0, tzinfo=Unhashable())) == \
+        "2026-05-01T09:00:00.000000+02:00"
