@@ -47,8 +47,8 @@ from .errors import (
     UnknownSession,
 )
 from .fsutil import ensure_private_dir, remove_stale_temps, shown_path
-from .index import Index, Stat, row_of, summary_from_row
-from .layout import SEALED_MAGIC, Layout, session_file_name, session_id_of
+from .index import Index, fresh_summary, row_of
+from .layout import SEALED_MAGIC, Layout, Stat, session_file_name, session_id_of
 from .lock import ArchiveHeld, ArchiveLock
 from .session_files import SessionFiles, load_session_file
 from .storage import Codec, DamagedFile, SealedFile
@@ -240,14 +240,11 @@ class Archive:
         if not self.read_only:
             remove_stale_temps(self.path)
         for sid, stat in self._files.scan():
-            row = indexed.pop(sid, None)
-            if row is not None and (row[-2], row[-1]) == stat:
-                try:
-                    self._summaries[sid] = summary_from_row(row)
-                    self._stats[sid] = stat
-                    continue
-                except (KeyError, ValueError, TypeError, AttributeError):
-                    pass  # a damaged index row: read the session file instead
+            summary = fresh_summary(indexed.pop(sid, None), stat)
+            if summary is not None:
+                self._summaries[sid] = summary
+                self._stats[sid] = stat
+                continue
             session = self._read_session(sid)
             if session is not None:
                 self._remember(session, stat)

@@ -29,8 +29,8 @@ sealed with the passphrase key itself. That key becomes the data key: the first 
 open rewrites the header as format 2 (one atomic write; no file changes), and until then a
 format 1 header opens as it is.
 
-Every session file and the index are *sealed*: ``MAGIC | nonce (12 bytes) | AES-256-GCM
-ciphertext and tag`` under the data key, with a fresh random nonce per write and ``MAGIC``
+Every session file and the index are *sealed*: ``SEALED_MAGIC | nonce (12 bytes) | AES-256-GCM
+ciphertext and tag`` under the data key, with a fresh random nonce per write and ``SEALED_MAGIC``
 plus the file's name as associated data, so a sealed file put in place of another session's
 fails to open.
 
@@ -73,8 +73,6 @@ from .storage import DamagedFile, read_json_file
 
 log = logging.getLogger(__name__)
 
-#: Every sealed file starts with these bytes (the same in both header formats).
-MAGIC = SEALED_MAGIC
 FORMAT = "kapsession-encryption"
 #: The header format this version writes; format 1 is still read.
 VERSION = 2
@@ -104,7 +102,7 @@ STATES = (ENCRYPTED, ENCRYPTING, DECRYPTING)
 
 _WRAP_AAD = b"kapsession data key\0"
 _V1_VERIFIER_TEXT = b"kapsession archive key check"
-_V1_VERIFIER_AAD = MAGIC + b" verifier "
+_V1_VERIFIER_AAD = SEALED_MAGIC + b" verifier "
 _TAMPERED = "was changed or damaged (authentication failed)"
 
 
@@ -147,8 +145,8 @@ def is_encrypted(root: Path) -> bool:
 
 
 def is_sealed(blob: bytes) -> bool:
-    """Whether ``blob`` looks like a sealed file (starts with :data:`MAGIC`)."""
-    return blob.startswith(MAGIC)
+    """Whether ``blob`` looks like a sealed file (starts with :data:`SEALED_MAGIC`)."""
+    return blob.startswith(SEALED_MAGIC)
 
 
 # ---- the codec --------------------------------------------------------------------------
@@ -199,7 +197,7 @@ class SealedCodec:
         return _seal(self._aead, data, path.name)
 
     def decode(self, blob: bytes, path: Path) -> bytes:
-        if blob.startswith(MAGIC):
+        if blob.startswith(SEALED_MAGIC):
             return _unseal(self._aead, blob, path)
         if self.state != ENCRYPTED and blob.lstrip()[:1] == b"{":
             return blob  # not converted yet (or converted back): plain JSON
@@ -235,16 +233,16 @@ def codec_for(root: Path, passphrase: str | None, *, writer: bool = False) -> Se
 
 def _seal(aead: AESGCM, data: bytes, name: str) -> bytes:
     nonce = os.urandom(NONCE_SIZE)
-    return MAGIC + nonce + aead.encrypt(nonce, data, MAGIC + name.encode("utf-8"))
+    return SEALED_MAGIC + nonce + aead.encrypt(nonce, data, SEALED_MAGIC + name.encode("utf-8"))
 
 
 def _unseal(aead: AESGCM, blob: bytes, path: Path) -> bytes:
-    head = len(MAGIC) + NONCE_SIZE
+    head = len(SEALED_MAGIC) + NONCE_SIZE
     if len(blob) < head + TAG_SIZE:
         raise DamagedFile(path, _TAMPERED)
     try:
-        return aead.decrypt(blob[len(MAGIC):head], blob[head:],
-                            MAGIC + path.name.encode("utf-8"))
+        return aead.decrypt(blob[len(SEALED_MAGIC):head], blob[head:],
+                            SEALED_MAGIC + path.name.encode("utf-8"))
     except InvalidTag:
         raise DamagedFile(path, _TAMPERED) from None
 
@@ -483,7 +481,7 @@ def _existing_header(root: Path) -> _Header | _HeaderV1:
 def _holds_sealed_files(root: Path) -> bool:
     for path in _archive_files(root):
         with open(path, "rb") as fh:
-            if is_sealed(fh.read(len(MAGIC))):
+            if is_sealed(fh.read(len(SEALED_MAGIC))):
                 return True
     return False
 
@@ -567,7 +565,7 @@ def encrypt_archive(root: Path, passphrase: str, *, n: int = DEFAULT_N) -> int:
         count = 0
         for path in _archive_files(root):
             blob = path.read_bytes()
-            if blob.startswith(MAGIC):
+            if blob.startswith(SEALED_MAGIC):
                 continue  # sealed by an earlier, interrupted run
             atomic_write(path, _seal(aead, blob, path.name), durable=True)
             count += 1
@@ -612,7 +610,7 @@ def decrypt_archive(root: Path, passphrase: str) -> int:
         bad = []
         for path in _archive_files(root):
             blob = path.read_bytes()
-            if not blob.startswith(MAGIC):
+            if not blob.startswith(SEALED_MAGIC):
                 continue  # opened by an earlier, interrupted run
             try:
                 data = codec.decode(blob, path)
@@ -668,6 +666,6 @@ def plain_files_in_damaged(root: Path) -> list[Path]:
     for entry in entries:
         if entry.is_file():
             with open(entry.path, "rb") as fh:
-                if not fh.read(len(MAGIC)) == MAGIC:
+                if not fh.read(len(SEALED_MAGIC)) == SEALED_MAGIC:
                     found.append(Path(entry.path))
     return found

@@ -31,7 +31,7 @@ import orjson
 from ..model import SessionSummary
 from ..model.times import FIRST_YEAR, LAST_YEAR, date_in_range, in_range
 from .fsutil import atomic_write
-from .layout import INDEX_TABLE, SEALED_MAGIC
+from .layout import INDEX_TABLE, SEALED_MAGIC, Stat
 from .storage import Codec, DamagedFile, SealedFile
 
 #: Columns of a row: the summary's fields, then the session file's mtime (ns) and size.
@@ -41,7 +41,6 @@ _MAC_HEAD = b'{"mac":"'
 _MAC_HEX = 64
 _MAC_TAIL = b'",'
 _BODY_START = len(_MAC_HEAD) + _MAC_HEX + len(_MAC_TAIL)
-Stat = tuple[int, int]
 
 
 def row_of(summary: SessionSummary, stat: Stat) -> list[Any]:
@@ -64,6 +63,17 @@ def summary_from_row(row: Sequence[Any]) -> SessionSummary:
         flagged, intention,
         date_in_range("integration_date", date.fromisoformat(integration))
         if integration else None, addenda)
+
+
+def fresh_summary(row: Sequence[Any] | None, stat: Stat) -> SessionSummary | None:
+    """The summary a row holds, if its session file still has the size and time it records
+    and the row makes sense; else ``None`` (read the file)."""
+    if row is None or (row[-2], row[-1]) != stat:
+        return None
+    try:
+        return summary_from_row(row)
+    except (KeyError, ValueError, TypeError, AttributeError):
+        return None  # a damaged row
 
 
 def _aware(value: str | None, key: str) -> datetime | None:

@@ -33,6 +33,9 @@ SESSION_DOC_ID = 1
 #: The index's one table (see :mod:`.index`).
 INDEX_TABLE = "sessions"
 _SESSION_SUFFIX = ".json"
+#: A file's modification time (ns) and size: a session file unchanged since its index row
+#: was written has both.
+Stat = tuple[int, int]
 
 
 def session_file_name(sid: str) -> str:

@@ -19,16 +19,18 @@ from tinydb.table import Document
 
 from ..model import Session
 from .fsutil import ensure_private_dir, fsync_dir, remove_stale_temp, shown_path
-from .layout import SESSION_DOC_ID, SESSION_TABLE, Layout, session_file_name, session_id_of
+from .layout import (
+    SESSION_DOC_ID,
+    SESSION_TABLE,
+    Layout,
+    Stat,
+    session_file_name,
+    session_id_of,
+)
 from .migrations import migrate
 from .storage import AtomicJSONStorage, Codec, DamagedFile, read_json_file
 
 log = logging.getLogger(__name__)
-
-#: A file's modification time (ns) and size: a session file unchanged since its index row
-#: was written has both.
-Stat = tuple[int, int]
-
 
 def load_session_file(path: Path, codec: Codec | None = None) -> tuple[Session, bool]:
     """Read one session file and migrate it to the current schema.
