@@ -11,15 +11,16 @@ same on every machine whatever its local time zone.
 
 from __future__ import annotations
 
-import json
 import os
 import re
 import stat
 from collections import Counter
 from datetime import date, datetime, timedelta, timezone
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import pytest
+import yaml
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 from markdown_it import MarkdownIt
@@ -32,7 +33,9 @@ from kapsession.export import (
     export_sessions,
     render_markdown,
 )
-from kapsession.export.markdown import MARKDOWN_PUNCTUATION, SECTIONS
+from kapsession.export.markdown import SECTIONS
+
+MARKDOWN_PUNCTUATION = "!\"#$%&'()*+,-./:;<=>?@[\\]^_`{|}~"
 from kapsession.model import (
     ChecklistItem,
     ClockSettings,
@@ -252,18 +255,13 @@ def render(session: Session) -> str:
 
 
 def front_matter(markdown: str) -> dict[str, object]:
-    """The YAML front matter, read with the subset of YAML we write (``key: scalar``)."""
+    """The YAML front matter, read by a YAML parser (as Obsidian and static-site tools do)."""
     lines = markdown.split("\n")
     assert lines[0] == "---"
     end = lines.index("---", 1)
-    out: dict[str, object] = {}
-    for line in lines[1:end]:
-        m = re.fullmatch(r"([a-z_]+): (.*)", line)
-        assert m, f"not a simple YAML line: {line!r}"
-        key, raw = m.groups()
-        # Our double-quoted scalars use only \uXXXX and \U escapes: JSON reads the \u ones.
-        out[key] = json.loads(raw) if raw.startswith('"') else raw
-    return out
+    data = yaml.safe_load("\n".join(lines[1:end]))
+    assert isinstance(data, dict)
+    return data
 
 
 # ---- the format --------------------------------------------------------------------------
@@ -273,40 +271,58 @@ def test_sections_in_order_with_front_matter_and_title() -> None:
     md = render(build_session())
     assert h2_titles(md) == list(SECTIONS)
     meta = front_matter(md)
-    assert meta == {"id": SID, "client": "C-0042", "session": "3", "date": "2026-11-03",
-                    "route": "IM", "medicine": "ketamine", "dose": "75 mg",
-                    "status": "signed"}
-    assert "\n# Session 03 · C\\-0042 · 2026\\-11\\-03\n" not in md  # the date is not escaped
-    assert "\n# Session 03 · C\\-0042 · 2026-11-03\n" in md
+    # Obsidian reads tags as a list and date as a date; the sign time in the session's zone.
+    assert meta == {"id": SID, "client": "C-0042", "session": 3, "date": date(2026, 11, 3),
+                    "tags": ["kapsession", "kapsession/signed"], "route": "IM",
+                    "medicine": "ketamine", "dose": "75 mg", "status": "signed",
+                    "signed": datetime(2026, 11, 3, 13, 0), "utc_offset": "+01:00"}
+    assert "\n# Session 03 · C-0042 · 2026-11-03\n" in md
 
 
 def test_times_are_local_with_offset_and_t_plus() -> None:
     text = sections(render(build_session()))["Timeline"]
     # Before the dose a time reads as before it, in minutes (never a T-00:00 clock reading).
-    assert "T\u221212 min · 10:00 (+01:00) · system — Session started" in text
-    assert "T\u22127 min · 10:05 (+01:00) · note · behaviour — Arrived calm" in text
-    assert "T+00:00 · 10:12 (+01:00) · dose — 50 mg" in text
-    assert "T+00:31 · 10:43 (+01:00) · booster — 25 mg" in text
+    assert "T\u221212 min · 10:00 · system — Session started" in text
+    assert "T\u22127 min · 10:05 · note · behaviour — Arrived calm" in text
+    assert "T+00:00 · 10:12 · dose — 50 mg" in text
+    assert "T+00:31 · 10:43 · booster — 25 mg" in text
+
+
+def test_the_time_zone_is_said_once() -> None:
+    md = render(build_session())
+    assert md.count("UTC+01:00") == 1
+    assert "Times are local, UTC+01:00; T+ is the time since the dose." in md
+    assert "+01:00)" not in md
+    # A time in another offset (an addendum written in summer time) says its own.
+    s = build_session()
+    s.add_addendum(datetime(2027, 4, 1, 9, 0, tzinfo=timezone.utc), "Later note.")
+    md = render_markdown(s, tz=ZoneInfo("Europe/Berlin"))
+    assert md.count("UTC+01:00") == 1
+    assert "- 2027-04-01 11:00 (UTC+02:00) — Later note." in md
+    assert "- 2026-11-04 11:30 — Client called the next day: slept well." in md
 
 
 def test_flagged_struck_and_edited_entries_keep_everything() -> None:
     md = render(build_session())
     timeline = sections(md)["Timeline"]
-    assert ("note · **flagged** — Wrong client's observation. (struck 11:08 (+01:00): "
-            "Typed into the wrong session)") in md.replace("\\", "")
+    # Struck through, with when and why; the raw line reads as typed.
+    assert ("- T+00:04 · 10:16 · note · **flagged** — ~~Wrong client's observation.~~ "
+            "(struck 11:08: Typed into the wrong session)\n") in md
     assert "Wrong client's observation." in timeline
-    assert ("Hands open, shoulders dropped; breathing slower. (edited 11:07 (+01:00); earlier "
+    strikes = [t for t in MarkdownIt("gfm-like").parse(md) if t.type == "inline"
+               and any(c.type == "s_open" for c in t.children or [])]
+    assert len(strikes) == 1 and "Wrong client's observation." in strikes[0].content
+    assert ("Hands open, shoulders dropped; breathing slower. (edited 11:07; earlier "
             "text: Hands open on the couch, shoulders dropped.)") in timeline
-    assert "~~" not in md
 
 
 def test_vitals_table_flags_out_of_range_values() -> None:
     md = render(build_session())
     assert "| T+ | time | BP | HR | SpO₂ | RR | flag |" in md
     assert "| baseline | before the dose | 128/82 | 74 | 98% | — |  |" in md
-    assert ("| T+00:30 | 10:42 (+01:00) | 152/96 | 88 | 97% | — | "
+    assert ("| T+00:30 | 10:42 | 152/96 | 88 | 97% | — | "
             "systolic above 140, diastolic above 90 |") in md
-    assert "| T+00:50 | 11:02 (+01:00) | 131/84 | 76 | 92% | 14 | SpO₂ below 94% |" in md
+    assert "| T+00:50 | 11:02 | 131/84 | 76 | 92% | 14 | SpO₂ below 94% |" in md
     tokens = MD.parse(md)
     assert sum(t.type == "table_open" for t in tokens) == 2  # vitals, side effects
 
@@ -318,7 +334,13 @@ def test_integration_checklists_scores_and_observation() -> None:
     assert "- [x] Alert and oriented\n- [ ] Steady gait" in md
     assert "- [x] Intention revisited\n- [ ] Integration session booked" in md
     assert "- Integration session: 2026-11-10" in md
-    assert "- PHQ-9 before: 14 of 27" in md
+    assert "- PHQ-9 before: 14 of 27 (moderate)\n- PHQ-9 item 9 (self-harm): 0 of 3\n" in md
+    assert "- Signed 2026-11-03 13:00\n" in md
+    assert "follow up on thoughts of self-harm" not in md
+    s = build_session()
+    s.outcomes["phq9_item9"] = 1
+    assert ("**PHQ-9 item 9 is above 0: follow up on thoughts of self-harm today, and note "
+            "what was done.**") in render(s)
     # A clinic that observes for three hours sees the check unticked.
     longer = render_markdown(build_session(), tz=CET,
                              clock_settings=ClockSettings(min_observation_min=180))
@@ -326,8 +348,8 @@ def test_integration_checklists_scores_and_observation() -> None:
 
 
 def test_addendum_time_is_converted_to_the_display_zone() -> None:
-    assert "- 2026-11-04 11:30 (+01:00) — Client called the next day" in \
-        render(build_session()).replace("\\", "")
+    assert "- 2026-11-04 11:30 — Client called the next day: slept well." in \
+        render(build_session())
 
 
 @pytest.mark.parametrize("status", ["planned", "live", "ended", "signed"])
@@ -402,7 +424,7 @@ def test_front_matter_survives_any_client_code(client: str) -> None:
     assert front_matter(md)["client"] == session.client
     assert structure(md) == structure(render(build_session()))
     lines = md.split("\n")
-    assert lines.index("---", 1) == 9  # the front matter closes where it should
+    assert lines.index("---", 1) == 12  # the front matter closes where it should
 
 
 @pytest.mark.parametrize("char", list(MARKDOWN_PUNCTUATION))
