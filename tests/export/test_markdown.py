@@ -44,6 +44,7 @@ from kapsession.model import (
     Vitals,
     checklist_from_texts,
 )
+from kapsession.model.text import clean_text, visible
 from kapsession.store import Archive
 
 REGEN = os.environ.get("KAPSESSION_REGEN_GOLDEN") == "1"
@@ -54,6 +55,10 @@ CET = timezone(timedelta(hours=1))
 T0 = datetime(2026, 11, 3, 10, 0, tzinfo=CET)
 SID = "5e55104f0c1d4b6f8a2e3c4d5f607182"
 MD = MarkdownIt("commonmark").enable("table")
+# Tables and strikethrough as GitHub renders them. Not its bare-URL links: linkify-it reads a
+# URL from the raw text, backslash escapes and all, so an escaped "<" after "http://x/" shows
+# its backslash there (GitHub itself ends the link at the "<").
+GFM = MarkdownIt("gfm-like").disable("linkify")
 
 # Notes a therapist might type (or paste) that mean something to a markdown renderer.
 HOSTILE = [
@@ -309,7 +314,7 @@ def test_flagged_struck_and_edited_entries_keep_everything() -> None:
     assert ("- T+00:04 · 10:16 · note · **flagged** — ~~Wrong client's observation.~~ "
             "(struck 11:08: Typed into the wrong session)\n") in md
     assert "Wrong client's observation." in timeline
-    strikes = [t for t in MarkdownIt("gfm-like").parse(md) if t.type == "inline"
+    strikes = [t for t in GFM.parse(md) if t.type == "inline"
                and any(c.type == "s_open" for c in t.children or [])]
     assert len(strikes) == 1 and "Wrong client's observation." in strikes[0].content
     assert ("Hands open, shoulders dropped; breathing slower. (edited 11:07; earlier "
@@ -427,14 +432,82 @@ def test_front_matter_survives_any_client_code(client: str) -> None:
     assert lines.index("---", 1) == 12  # the front matter closes where it should
 
 
+# Where typed text sits in the export, as (markdown before it, after it, start, indent):
+# a paragraph of its own, a list item's first words, words further along a list item (after
+# our own label), a struck entry's text between our ~~ markers, a checklist item.
+CONTEXTS = {
+    "paragraph": ("", "", True, ""),
+    "list item": ("- ", "", True, "  "),
+    "after a label": ("- T+00:05 · 10:17 · note — ", " (edited 11:07)", False, "  "),
+    "struck": ("- T+00:05 · note — ~~", "~~ (struck 11:08: wrong)", False, "  "),
+    "checklist": ("- [x] ", "", True, "  "),
+}
+
+
+def _lines(text: str) -> list[str]:
+    """Text as a reader sees it: each line without the whitespace a renderer trims."""
+    return [line.strip() for line in text.split("\n")]
+
+
+def assert_literal(text: str) -> None:
+    """``text`` escaped renders as exactly that text, in every context it can sit in, in
+    CommonMark and in GitHub's dialect: one paragraph, nothing but text and line breaks
+    (and our own strikethrough)."""
+    expected = _lines(visible(clean_text(text)).strip())
+    for name, (before, after, start, indent) in CONTEXTS.items():
+        body = escape_markdown(text, start=start, indent=indent)
+        if not body:
+            continue
+        for md in (MD, GFM):
+            tokens = md.parse(before + body + after + "\n")
+            blocks = [t.type for t in tokens if t.type != "inline"]
+            inline = [t for t in tokens if t.type == "inline"]
+            assert len(inline) == 1, (name, blocks)
+            assert blocks in (["paragraph_open", "paragraph_close"],
+                              ["bullet_list_open", "list_item_open", "paragraph_open",
+                               "paragraph_close", "list_item_close", "bullet_list_close"]), \
+                (name, blocks)
+            kinds = {c.type for c in inline[0].children or []} - {"text", "softbreak",
+                                                                      "hardbreak"}
+            allowed = {"s_open", "s_close"} if name == "struck" and md is GFM else set()
+            assert kinds <= allowed, (name, kinds)
+            # What our own words render as, on either side of the text ("☃" stands for it).
+            (plain,) = [t for t in md.parse(before + "☃" + after + "\n") if t.type == "inline"]
+            head, tail = inline_text(plain).split("☃")
+            shown = inline_text(inline[0])
+            assert shown.startswith(head) and shown.endswith(tail), name
+            assert _lines(shown[len(head):len(shown) - len(tail)]) == expected, name
+    cell = escape_cell(text)
+    for md in (MD, GFM):
+        tokens = md.parse(f"| h | i |\n|---|---|\n| {cell} | x |\n")
+        cells = [inline_text(t) for t in tokens if t.type == "inline"]
+        assert len(cells) == 4 and cells[::3] == ["h", "x"]
+        assert norm(cells[2]) == norm(" ".join(expected))
+
+
 @pytest.mark.parametrize("char", list(MARKDOWN_PUNCTUATION))
-def test_every_punctuation_character_is_escaped(char: str) -> None:
-    for text in (char, char * 3, f"{char} x", f"x {char}{char} y {char}"):
-        tokens = MD.parse(escape_markdown(text) + "\n")
-        assert [t.type for t in tokens] == ["paragraph_open", "inline", "paragraph_close"]
-        assert inline_text(tokens[1]) == text
-    cell = MD.parse(f"| h |\n|---|\n| {escape_cell(char + ' | ' + char)} |\n")
-    assert [inline_text(t) for t in cell if t.type == "inline"] == ["h", f"{char} | {char}"]
+def test_every_punctuation_character_stays_literal(char: str) -> None:
+    for text in (char, char * 3, f"{char} x", f"x {char}{char} y {char}", f"x{char}y",
+                 f"{char}x{char}", f"a\n{char} b\n{char}{char}{char}"):
+        assert_literal(text)
+
+
+@pytest.mark.parametrize("text", HOSTILE)
+def test_hostile_text_stays_literal_in_every_context(text: str) -> None:
+    assert_literal(text)
+
+
+def test_a_plain_sentence_is_written_exactly_as_typed() -> None:
+    sentence = ("Breathing slower now, hands unclenched, jaw soft. BP down to 128/82: "
+                "settled at 10:45, about 50% calmer (her words); feet on the floor - good.")
+    assert escape_markdown(sentence) == sentence
+    assert escape_cell(sentence) == sentence
+    md = render(build_session(notes=[sentence]))
+    assert f" — {sentence}\n" in md
+    # The raw file reads like the record: no backslash in any line of a demo session's
+    # timeline (whose notes are ordinary sentences).
+    timeline = render(example_session()).split("## Timeline")[1].split("## Vitals")[0]
+    assert "\\" not in timeline
 
 
 def test_table_cells_keep_pipes_and_backslashes_on_one_line() -> None:
@@ -444,21 +517,26 @@ def test_table_cells_keep_pipes_and_backslashes_on_one_line() -> None:
     assert cells == ["h", "i", "a | b \\| c\\\\|d second line", "x"]
 
 
-MARKUP = list(MARKDOWN_PUNCTUATION) + [" ", "  ", "    ", "\n", "\n\n", "\t", "\r", "a", "1",
-                                       "x", "é", "\u00a0", "\u2028", "\x1b", "&amp;", "<a>"]
+MARKUP = list(MARKDOWN_PUNCTUATION) + [
+    " ", "  ", "    ", "\n", "\n\n", "\t", "\r", "a", "1", "x", "é", "\u00a0", "\u2028",
+    "\x1b", "&amp;", "<a>", "- ", "1. ", "2) ", "# ", "> ", "|---|", "```", "~~~", "~~", "==",
+    "%%", "***", "___", "[x](y)", "![i](u)", "<!--", "&#35;", "\\", "http://a.example/",
+    "www.b.example", "\u202e", "\u200b", "\ufeff", "\u2066",
+]
 
 
 @settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(st.one_of(st.text(min_size=1, max_size=80),
                  st.lists(st.sampled_from(MARKUP), min_size=1, max_size=40).map("".join)))
 def test_any_note_round_trips_through_the_rendered_timeline(text: str) -> None:
+    assert_literal(text)
     try:
         session = build_session(notes=[text])
     except ValidationError:
         assume(False)
     note = [e for e in session.entries if e.kind == "note"][-1].text
     md = render(session)
-    assert norm(note) in norm(sections(md)["Timeline"])
+    assert norm(visible(note)) in norm(sections(md)["Timeline"])
     headings = sum(t.type == "heading_open" for t in MD.parse(md))
     assert headings == sum(t.type == "heading_open" for t in MD.parse(render(build_session())))
     assert h2_titles(md) == list(SECTIONS)
