@@ -221,11 +221,10 @@ def _cell_changes(view: EntryView) -> str:
 
 
 def timeline_line(view: EntryView) -> str:
-    """``- T+00:14 · 15:01 · note · quote · **flagged** — text (edited 15:20; earlier …)``."""
-    flag = " · **flagged**" if view.flagged else ""
+    """``- T+00:14 · 15:01 · ! quote — text (edited 15:20; earlier text: …)``."""
     body = _struck(words_md(view.body), view)
     alert = f" — {view.alert}" if view.alert else ""
-    return (f"- {view.t_plus} · {view.time} · {view.label}{flag} — {body}{alert}"
+    return (f"- {view.t_plus} · {view.time} · {view.flag}{view.label} — {body}{alert}"
             f"{_changes(view)}")
 
 
@@ -282,7 +281,8 @@ def render_markdown(session: Session, *, clock_settings: ClockSettings | None = 
         "",
         f"# Session {s.session_no:02d} · {escape_cell(s.client)} · {day}",
         "",
-        f"Times are local, {times.zone}; T+ is the time since the dose.",
+        f"Times are local, {times.zone}; T+ is the time since the dose; ! marks a flagged "
+        "entry.",
         "",
     ]
     add = out.append
@@ -384,8 +384,7 @@ def render_markdown(session: Session, *, clock_settings: ClockSettings | None = 
     if not prompts:
         add("*None used.*")
     for v in prompts:
-        add(f"- {v.t_plus} · {v.time}" + (f" · {v.detail}" if v.detail else "")
-            + f" — {_struck(words_md(v.body), v)}{_changes(v)}")
+        add(f"- {v.t_plus} · {v.time} — {_struck(words_md(v.body), v)}{_changes(v)}")
     add("")
 
     # Integration

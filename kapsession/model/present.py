@@ -168,7 +168,8 @@ class ChangeView:
 
 @dataclass(frozen=True)
 class EntryView:
-    """One timeline entry as it reads, in every renderer."""
+    """One timeline entry as it reads, in every renderer: ``T+00:36 · 14:29 · ! quote — "It's
+    so big."``, then the alert of out-of-range vitals and the changes, oldest first."""
 
     id: str
     kind: str
@@ -186,13 +187,14 @@ class EntryView:
 
     @property
     def label(self) -> str:
-        """``note · affect``, ``prompt used · anxiety or fear``, ``vitals``."""
-        return f"{self.kind_label} · {self.detail}" if self.detail else self.kind_label
+        """``affect`` (a note's category stands for the note), ``note``, ``prompt used``,
+        ``vitals``: the kind column of every timeline."""
+        return self.detail if self.kind == "note" and self.detail else self.kind_label
 
     @property
-    def short_label(self) -> str:
-        """For a narrow column: a note's category stands for the note."""
-        return self.detail if self.kind == "note" and self.detail else self.kind_label
+    def flag(self) -> str:
+        """``!`` before the label of a flagged entry: the glyph a therapist types to flag one."""
+        return "! " if self.flagged else ""
 
     def summary(self) -> Words:
         """What a one-line list adds after the body: the strike in force with its reason,
@@ -203,6 +205,13 @@ class EntryView:
         if self.changes:
             return (said(" (edited)" if self.changes[-1].event == "edit" else " (restored)"),)
         return ()
+
+
+def entry_label(entry: Entry) -> str:
+    """What :attr:`EntryView.label` says, without the rest of the view."""
+    if entry.kind == "note" and entry.category:
+        return entry.category
+    return ENTRY_KINDS.get(entry.kind, "entry")
 
 
 def _change(change: object, times: SessionTimes) -> ChangeView:
@@ -248,7 +257,7 @@ def present_entry(entry: Entry, times: SessionTimes,
         body = (said(f"{name} {score}"),)
     elif kind == "prompt":
         detail = _label(PROMPT_SITUATIONS, entry.values.get("situation"), "")
-        body = (typed(entry.text),)
+        body = ((said(f"{detail}: "),) if detail else ()) + (typed(entry.text),)
     else:
         body = (typed(entry.text),)
     struck = entry.struck

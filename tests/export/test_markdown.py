@@ -288,7 +288,7 @@ def test_times_are_local_with_offset_and_t_plus() -> None:
     text = sections(render(build_session()))["Timeline"]
     # Before the dose a time reads as before it, in minutes (never a T-00:00 clock reading).
     assert "T\u221212 min · 10:00 · system — Session started" in text
-    assert "T\u22127 min · 10:05 · note · behaviour — Arrived calm" in text
+    assert "T\u22127 min · 10:05 · behaviour — Arrived calm" in text
     assert "T+00:00 · 10:12 · dose — 50 mg" in text
     assert "T+00:31 · 10:43 · booster — 25 mg" in text
 
@@ -296,7 +296,8 @@ def test_times_are_local_with_offset_and_t_plus() -> None:
 def test_the_time_zone_is_said_once() -> None:
     md = render(build_session())
     assert md.count("UTC+01:00") == 1
-    assert "Times are local, UTC+01:00; T+ is the time since the dose." in md
+    assert ("Times are local, UTC+01:00; T+ is the time since the dose; ! marks a flagged "
+            "entry.") in md
     assert "+01:00)" not in md
     # A time in another offset (an addendum written in summer time) says its own.
     s = build_session()
@@ -311,7 +312,7 @@ def test_flagged_struck_and_edited_entries_keep_everything() -> None:
     md = render(build_session())
     timeline = sections(md)["Timeline"]
     # Struck through, with when and why; the raw line reads as typed.
-    assert ("- T+00:04 · 10:16 · note · **flagged** — ~~Wrong client's observation.~~ "
+    assert ("- T+00:04 · 10:16 · ! note — ~~Wrong client's observation.~~ "
             "(struck 11:08: Typed into the wrong session)\n") in md
     assert "Wrong client's observation." in timeline
     strikes = [t for t in GFM.parse(md) if t.type == "inline"
