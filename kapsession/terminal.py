@@ -65,7 +65,7 @@ def entry_text(view: EntryView, *, full: bool = False) -> Text:
     if view.struck is not None:
         body.stylize("strike")
     if view.alert:
-        body.append(f"  ⚑ {view.alert}", style="bold")
+        body.append(f"  {view.alert}", style="bold")
     if full:
         for change in view.changes:
             body.append("\n  (", style="dim")
@@ -118,7 +118,7 @@ def render_session(session: Session, config: Config | None = None,
     prep.add_row("intention", Text(visible(s.intention) or "—"))
     if s.baseline:
         alert = out_of_range(s.baseline, thresholds or VitalsThresholds())
-        prep.add_row("baseline", s.baseline.short() + (f"  ⚑ {alert}" if alert else ""))
+        prep.add_row("baseline", s.baseline.short() + (f"  {alert}" if alert else ""))
     else:
         prep.add_row("baseline", "—")
     _checklist_rows(prep, s.prep_checklist)

@@ -149,9 +149,10 @@ def entry_vitals(entry: Entry) -> Vitals | None:
 
 
 def out_of_range(vitals: Vitals | None, thresholds: VitalsThresholds) -> str:
-    """``out of range: systolic above 140, SpO₂ below 94%``, or ``""``."""
+    """``⚑ systolic above 140, SpO₂ below 94%``, or ``""``: the flag glyph, so it reads
+    without colour, then each value outside the clinic's range."""
     reasons = thresholds.flags(vitals) if vitals is not None else []
-    return "out of range: " + ", ".join(reasons) if reasons else ""
+    return "⚑ " + ", ".join(reasons) if reasons else ""
 
 
 # ---- entries ------------------------------------------------------------------------------
