@@ -40,7 +40,6 @@ from ..model.present import (
     EntryView,
     SessionTimes,
     Words,
-    entry_vitals,
     item9_reminder,
     mg_text,
     out_of_range,
@@ -87,6 +86,8 @@ _INLINE = (
     r"|%(?=%)|(?<=%)%"                 # %%comment%%
 )
 _ANYWHERE = re.compile(_INLINE)
+# Every character _INLINE or a table cell can escape: text without one needs no escaping.
+_MAYBE = re.compile(r"[\\`*_\[\]<&~=%|]")
 _IN_CELL = re.compile(_INLINE + r"|\|")
 # At the start of a line (after any spaces): the first character of a block marker.
 _LINE_START = re.compile(
@@ -101,6 +102,8 @@ def _backslash(match: re.Match[str]) -> str:
 
 
 def _escape_line(line: str, *, at_start: bool, pattern: re.Pattern[str] = _ANYWHERE) -> str:
+    if not at_start and _MAYBE.search(line) is None:
+        return line
     head = ""
     if at_start and line:
         m = _LINE_START.match(line)
@@ -348,7 +351,7 @@ def render_markdown(session: Session, *, clock_settings: ClockSettings | None = 
     # Vitals
     add("## Vitals")
     add("")
-    vitals = [(e, v) for e, v in zip(s.entries, views, strict=True) if e.kind == "vitals"]
+    vitals = [v for v in views if v.kind == "vitals"]
     if baseline is None and not vitals:
         add("*None recorded.*")
     else:
@@ -357,8 +360,8 @@ def render_markdown(session: Session, *, clock_settings: ClockSettings | None = 
         if baseline is not None:
             row = vitals_row("baseline", "before the dose", baseline, thresholds=limits)
             add(f"{_vitals_cells(row)} {row.flag} |")
-        for e, v in vitals:
-            row = vitals_row(v.t_plus, v.time, entry_vitals(e), flagged=v.flagged,
+        for v in vitals:
+            row = vitals_row(v.t_plus, v.time, v.vitals, flagged=v.flagged,
                              thresholds=limits)
             add(f"{_vitals_cells(row)} {(row.flag + _cell_changes(v)).strip()} |")
     add("")

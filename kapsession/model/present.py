@@ -17,6 +17,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta, timezone, tzinfo
+from typing import NamedTuple
 
 from .outcomes import ITEM9_REMINDER, OUTCOME_LABELS, outcome_band
 from .session import OUTCOME_LIMITS, Edit, Entry, Session, Strike
@@ -28,8 +29,7 @@ from .vocab import ENTRY_KINDS, PROMPT_SITUATIONS, SCALES, SIDE_EFFECTS
 _DEFAULT_THRESHOLDS = VitalsThresholds()
 
 
-@dataclass(frozen=True)
-class Segment:
+class Segment(NamedTuple):
     """A run of text: the presenter's words, or what a therapist typed (``typed``)."""
 
     text: str
@@ -45,7 +45,7 @@ def said(text: str) -> Segment:
 
 def typed(text: str) -> Segment:
     """What a therapist typed, with invisible characters made visible."""
-    return Segment(visible(text), typed=True)
+    return Segment(visible(text), True)
 
 
 def plain(words: Words) -> str:
@@ -56,11 +56,19 @@ def plain(words: Words) -> str:
 # ---- times --------------------------------------------------------------------------------
 
 
+_OFFSETS: dict[timedelta | None, str] = {}
+
+
 def offset_text(local: datetime) -> str:
-    """``+01:00``: the UTC offset of a local time."""
-    minutes = int((local.utcoffset() or timedelta(0)).total_seconds()) // 60
-    h, m = divmod(abs(minutes), 60)
-    return f"{'+' if minutes >= 0 else '-'}{h:02d}:{m:02d}"
+    """``+01:00``: the UTC offset of a local time (cached: a machine has few of them, and an
+    export asks for one per entry)."""
+    off = local.utcoffset()
+    text = _OFFSETS.get(off)
+    if text is None:
+        minutes = int((off or timedelta(0)).total_seconds()) // 60
+        h, m = divmod(abs(minutes), 60)
+        text = _OFFSETS[off] = f"{'+' if minutes >= 0 else '-'}{h:02d}:{m:02d}"
+    return text
 
 
 class SessionTimes:
@@ -158,8 +166,7 @@ def out_of_range(vitals: Vitals | None, thresholds: VitalsThresholds) -> str:
 # ---- entries ------------------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class ChangeView:
+class ChangeView(NamedTuple):
     """One event in an entry's history: ``edited 11:07; earlier text: …``, ``struck 11:08:
     reason``, ``restored 11:10``."""
 
@@ -167,7 +174,7 @@ class ChangeView:
     words: Words
 
 
-@dataclass(frozen=True)
+@dataclass(slots=True)
 class EntryView:
     """One timeline entry as it reads, in every renderer: ``T+00:36 · 14:29 · ! quote — "It's
     so big."``, then the alert of out-of-range vitals and the changes, oldest first."""
@@ -185,6 +192,7 @@ class EntryView:
     value: Words
     struck: Segment | None
     changes: tuple[ChangeView, ...]
+    vitals: Vitals | None = None
 
     @property
     def label(self) -> str:
@@ -236,6 +244,7 @@ def present_entry(entry: Entry, times: SessionTimes,
     alert = ""
     name = ""
     value: Words = ()
+    shown: Vitals | None = None
     body: Words
     if kind == "note":
         detail = entry.category or ""
@@ -248,6 +257,7 @@ def present_entry(entry: Entry, times: SessionTimes,
         vitals = entry_vitals(entry)
         body = (said(vitals.short() if vitals is not None else "values not readable"),)
         alert = out_of_range(vitals, limits)
+        shown = vitals
     elif kind == "side_effect":
         name = _label(SIDE_EFFECTS, entry.values.get("effect"), "side effect")
         value = (typed(entry.text),) if entry.text else ()
@@ -261,7 +271,7 @@ def present_entry(entry: Entry, times: SessionTimes,
         body = ((said(f"{detail}: "),) if detail else ()) + (typed(entry.text),)
     else:
         body = (typed(entry.text),)
-    struck = entry.struck
+    struck = entry.struck if entry.history else None
     return EntryView(
         id=entry.id,
         kind=kind,
@@ -275,7 +285,8 @@ def present_entry(entry: Entry, times: SessionTimes,
         name=name,
         value=value,
         struck=typed(struck.reason) if struck is not None else None,
-        changes=tuple(_change(c, times) for c in entry.history),
+        changes=tuple(_change(c, times) for c in entry.history) if entry.history else (),
+        vitals=shown,
     )
 
 

@@ -15,7 +15,7 @@ import os
 import re
 import stat
 from collections import Counter
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta, timezone
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
@@ -34,8 +34,6 @@ from kapsession.export import (
     render_markdown,
 )
 from kapsession.export.markdown import SECTIONS
-
-MARKDOWN_PUNCTUATION = "!\"#$%&'()*+,-./:;<=>?@[\\]^_`{|}~"
 from kapsession.model import (
     ChecklistItem,
     ClockSettings,
@@ -47,6 +45,8 @@ from kapsession.model import (
 from kapsession.model.text import clean_text, visible
 from kapsession.store import Archive
 
+# Every ASCII punctuation character: CommonMark lets a backslash escape each one of them.
+MARKDOWN_PUNCTUATION = "!\"#$%&'()*+,-./:;<=>?@[\\]^_`{|}~"
 REGEN = os.environ.get("KAPSESSION_REGEN_GOLDEN") == "1"
 GOLDEN = Path(__file__).parent / "golden" / "session.md"
 EXAMPLE = Path(__file__).resolve().parents[2] / "notes" / "example-session.md"
@@ -301,7 +301,7 @@ def test_the_time_zone_is_said_once() -> None:
     assert "+01:00)" not in md
     # A time in another offset (an addendum written in summer time) says its own.
     s = build_session()
-    s.add_addendum(datetime(2027, 4, 1, 9, 0, tzinfo=timezone.utc), "Later note.")
+    s.add_addendum(datetime(2027, 4, 1, 9, 0, tzinfo=UTC), "Later note.")
     md = render_markdown(s, tz=ZoneInfo("Europe/Berlin"))
     assert md.count("UTC+01:00") == 1
     assert "- 2027-04-01 11:00 (UTC+02:00) — Later note." in md
