@@ -629,6 +629,15 @@ def test_many_sessions_one_file_each(tmp_path: Path) -> None:
         written = export_sessions(archive, [s.id for s in sessions], tmp_path / "out")
     assert len(written) == len(set(written)) == 30
     assert all(stat.S_IMODE(p.stat().st_mode) == 0o600 for p in written)
+    # Every exported front matter is YAML with the properties an Obsidian vault reads.
+    by_id = {s.id: s for s in sessions}
+    for path in written:
+        meta = front_matter(path.read_text(encoding="utf-8"))
+        s = by_id[meta["id"]]
+        assert meta["tags"] == ["kapsession", f"kapsession/{s.status}"]
+        assert meta["date"] == (s.started or s.created).astimezone().date()
+        assert meta["client"] == s.client and meta["session"] == s.session_no
+        assert (meta["signed"] is None) == (s.signed is None)
 
 
 def test_unknown_format_is_refused(tmp_path: Path) -> None:
