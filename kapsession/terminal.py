@@ -1,7 +1,10 @@
-"""One session rendered with Rich, for ``kapsession show`` and the session detail screen.
+"""One session rendered with Rich, for ``kapsession show``, the session detail screen, the live
+timeline and the dialogs that act on an entry.
 
-Everything a therapist typed goes into ``rich.text.Text`` objects, never into markup strings,
-so ``[bold]`` or ``[/]`` in a note is shown as typed.
+What an entry says comes from :mod:`kapsession.model.present`, as for the markdown export;
+this module only styles and lays it out. Everything a therapist typed goes into
+``rich.text.Text`` objects, never into markup strings, so ``[bold]`` or ``[/]`` in a note is
+shown as typed, and invisible formatting characters are shown by their code point.
 """
 
 from __future__ import annotations
@@ -30,17 +33,11 @@ from .model.present import (
     vitals_row,
 )
 from .model.text import visible
-from .model.times import format_t_plus
 from .model.vocab import MEDICINES, route_label
 
 
 def local_time(dt: datetime | None, fmt: str = "%H:%M") -> str:
     return dt.astimezone().strftime(fmt) if dt else "—"
-
-
-def t_plus(session: Session, at: datetime) -> str:
-    """``at`` against the session's dose, in the one T+ format (the screen timeline uses it)."""
-    return format_t_plus(session.offset(at))
 
 
 def words_text(words: Words, style: str = "") -> Text:
@@ -53,7 +50,7 @@ def words_text(words: Words, style: str = "") -> Text:
 
 def entry_view(session: Session, entry: Entry, config: Config | None = None,
                times: SessionTimes | None = None) -> EntryView:
-    """How ``entry`` reads (:mod:`kapsession.model.presenter`), in local time."""
+    """How ``entry`` reads (:mod:`kapsession.model.present`), in local time."""
     return present_entry(entry, times or SessionTimes(session),
                          config.thresholds if config else None)
 

@@ -202,6 +202,9 @@ def export_filename(session: Session, ext: str = "md", *, tz: tzinfo | None = No
 def words_md(words: Words, indent: str = "  ", *, start: bool = False) -> str:
     """The presenter's words as markdown: typed segments escaped, its own words as they are
     (they hold nothing markdown reads as markup)."""
+    if len(words) == 1:  # most entries: one note's text
+        text, is_typed = words[0]
+        return escape_markdown(text, indent=indent, start=start) if is_typed else text
     return "".join(escape_markdown(s.text, indent=indent, start=start and i == 0) if s.typed
                    else s.text for i, s in enumerate(words))
 
@@ -216,6 +219,8 @@ def _struck(body: str, view: EntryView) -> str:
 
 
 def _changes(view: EntryView, indent: str = "  ") -> str:
+    if not view.changes:
+        return ""
     return "".join(f" ({words_md(c.words, indent)})" for c in view.changes)
 
 

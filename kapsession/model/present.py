@@ -40,17 +40,13 @@ Words = tuple[Segment, ...]
 
 
 def said(text: str) -> Segment:
+    """The presenter's own words (nothing in them is markup in any renderer's medium)."""
     return Segment(text)
 
 
 def typed(text: str) -> Segment:
     """What a therapist typed, with invisible characters made visible."""
     return Segment(visible(text), True)
-
-
-def plain(words: Words) -> str:
-    """The words as one string, for a renderer that needs no escaping."""
-    return "".join(s.text for s in words)
 
 
 # ---- times --------------------------------------------------------------------------------
