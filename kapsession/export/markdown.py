@@ -299,7 +299,7 @@ def render_markdown(session: Session, *, clock_settings: ClockSettings | None = 
     add("## Preparation")
     add("")
     add(f"- Status: {s.status}")
-    add(f"- Therapist: {escape_markdown(s.therapist, indent='  ') or '—'}")
+    add(f"- Therapist: {escape_markdown(s.therapist, start=False) or '—'}")
     add(f"- Medicine: {MEDICINES.get(s.medicine, s.medicine)}")
     add(f"- Route: {route_label(s.route)}")
     add(f"- Planned dose: {mg_text(s.planned_dose_mg) if s.planned_dose_mg is not None else '—'}")

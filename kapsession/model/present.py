@@ -106,6 +106,11 @@ class SessionTimes:
             return f"{local.date().isoformat()} {text}"
         return text
 
+    def time_of_day(self, at: datetime) -> str:
+        """``14:05`` alone, for a column five characters wide (the live timeline)."""
+        local = at.astimezone(self.tz)
+        return f"{local.hour:02d}:{local.minute:02d}"
+
     def full(self, at: datetime | None) -> str:
         """``2026-11-03 14:05``."""
         if at is None:
@@ -179,6 +184,7 @@ class EntryView:
     kind: str
     t_plus: str
     time: str
+    time_of_day: str
     kind_label: str
     detail: str
     flagged: bool
@@ -273,6 +279,7 @@ def present_entry(entry: Entry, times: SessionTimes,
         kind=kind,
         t_plus=times.t_plus(entry.at),
         time=times.clock(entry.at),
+        time_of_day=times.time_of_day(entry.at),
         kind_label=ENTRY_KINDS.get(kind, "entry"),
         detail=detail,
         flagged=entry.flagged,

@@ -153,6 +153,16 @@ def test_a_time_on_another_day_or_in_another_offset_says_so() -> None:
     assert times.zone == "UTC+01:00"
     assert times.clock(T0 + timedelta(hours=1)) == "11:00"
     assert times.clock(T0 + timedelta(days=1)) == "2026-11-04 10:00"
+    assert times.time_of_day(T0 + timedelta(days=1)) == "10:00"  # the live timeline's column
+    late = Session.from_dict({**s.to_dict(), "signed": None, "status": "ended"})
+    late.add_note(T0 + timedelta(hours=14, minutes=5), "Past midnight.")
+    view = present_entry(late.entries[-1], SessionTimes(late, CET))
+    assert (view.time, view.time_of_day) == ("2026-11-04 00:05", "00:05")
+    console = Console(width=100, record=True, file=open("/dev/null", "w"))  # noqa: SIM115
+    console.print(entry_row(late, late.entries[-1], Config()))
+    local = SessionTimes(late).time_of_day(late.entries[-1].at)  # the row is in local time
+    row = console.export_text()
+    assert f" {local} " in row and "2026-11-0" not in row
     summer = datetime(2026, 11, 3, 12, 0, tzinfo=timezone(timedelta(hours=2)))
     assert times.full(summer) == "2026-11-03 11:00"  # shown in the display zone
     berlin_summer = SessionTimes(s, timezone(timedelta(hours=2)))

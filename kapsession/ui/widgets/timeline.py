@@ -26,7 +26,7 @@ def entry_row(session: Session, entry: Entry, config: Config | None) -> Table:
         style = "bold"
     if entry.kind == "system":
         style = "dim"
-    grid.add_row(Text(view.t_plus, style="dim"), Text(view.time, style="dim"),
+    grid.add_row(Text(view.t_plus, style="dim"), Text(view.time_of_day, style="dim"),
                  Text(view.flag + view.label), entry_text(view), style=style)
     return grid
 
