@@ -100,16 +100,20 @@ class SessionTimes:
         """``14:05``, with the date in front on another day than the session's."""
         if at is None:
             return "—"
+        return self.clock_and_time_of_day(at)[0]
+
+    def clock_and_time_of_day(self, at: datetime) -> tuple[str, str]:
+        """:meth:`clock`, and ``14:05`` alone for a column five characters wide (the live
+        timeline), from one conversion."""
         local = at.astimezone(self.tz)
-        text = f"{local.hour:02d}:{local.minute:02d}{self._own_offset(local)}"
+        hhmm = f"{local.hour:02d}:{local.minute:02d}"
+        text = hhmm + self._own_offset(local)
         if local.date() != self.day:
-            return f"{local.date().isoformat()} {text}"
-        return text
+            text = f"{local.date().isoformat()} {text}"
+        return text, hhmm
 
     def time_of_day(self, at: datetime) -> str:
-        """``14:05`` alone, for a column five characters wide (the live timeline)."""
-        local = at.astimezone(self.tz)
-        return f"{local.hour:02d}:{local.minute:02d}"
+        return self.clock_and_time_of_day(at)[1]
 
     def full(self, at: datetime | None) -> str:
         """``2026-11-03 14:05``."""
@@ -274,12 +278,13 @@ def present_entry(entry: Entry, times: SessionTimes,
     else:
         body = (typed(entry.text),)
     struck = entry.struck if entry.history else None
+    time, time_of_day = times.clock_and_time_of_day(entry.at)
     return EntryView(
         id=entry.id,
         kind=kind,
         t_plus=times.t_plus(entry.at),
-        time=times.clock(entry.at),
-        time_of_day=times.time_of_day(entry.at),
+        time=time,
+        time_of_day=time_of_day,
         kind_label=ENTRY_KINDS.get(kind, "entry"),
         detail=detail,
         flagged=entry.flagged,
