@@ -9,6 +9,7 @@ from textual.binding import Binding
 from textual.screen import Screen
 from textual.widgets import DataTable, Static
 
+from ...model.text import visible
 from ...model.vocab import route_label
 from ..widgets.footer import KapFooter
 
@@ -52,7 +53,7 @@ class HistoryScreen(Screen[None]):
             table.add_row(
                 str(s.session_no), s.date.astimezone().strftime("%Y-%m-%d"),
                 route_label(s.route) + (f" {s.dose_mg:g} mg" if s.dose_mg else ""),
-                Text(_first_line(s.intention, 36)),
+                Text(_first_line(visible(s.intention), 36)),
                 str(s.flagged),
                 s.integration_date.isoformat() if s.integration_date else "—",
                 s.status,

@@ -23,7 +23,7 @@ from ...model import Entry, ValidationError, Vitals, parse_note
 from ...model.clock import PHASE_SITUATION
 from ...model.errors import SessionStateError
 from ...model.session import UNDO_WINDOW
-from ...model.text import NOTE_MAX
+from ...model.text import NOTE_MAX, visible
 from ...model.times import format_duration
 from ...model.vocab import (
     DISSOCIATION_LEVELS,
@@ -162,7 +162,7 @@ class LiveScreen(Screen[None]):
         text = Text(f"{s.client} · session {s.session_no} · {s.medicine}")
         if s.intention:
             text.append(" · intention: ", style="dim")
-            text.append(s.intention.splitlines()[0][:80])
+            text.append(visible(s.intention).splitlines()[0][:80])
         self.query_one("#live-title", Static).update(text)
 
     def _status(self, message: str, *, error: bool = False) -> None:
