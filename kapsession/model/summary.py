@@ -11,6 +11,7 @@ from typing import Any, NamedTuple
 
 from .session import Session
 from .times import FIRST_YEAR, LAST_YEAR, date_in_range, in_range, to_iso
+from .vocab import SESSION_KINDS
 
 # Enough for the list, the client history and the filter; the whole intention is in the
 # session file (and the note search reads it there). Longer would slow every start-up.
@@ -40,6 +41,7 @@ class SessionSummary(NamedTuple):
     intention: str
     integration_date: date | None
     addenda: int
+    kind: str = "dosing"  # dosing, preparation or integration (last: older index rows lack it)
 
     @property
     def date(self) -> datetime:
@@ -68,6 +70,7 @@ class SessionSummary(NamedTuple):
             intention=s.intention[:INTENTION_EXCERPT],
             integration_date=s.integration_date,
             addenda=len(s.addenda),
+            kind=s.kind,
         )
 
     def to_dict(self) -> dict[str, Any]:
@@ -92,6 +95,7 @@ class SessionSummary(NamedTuple):
             "integration_date": (self.integration_date.isoformat() if self.integration_date
                                  else None),
             "addenda": self.addenda,
+            "kind": self.kind,
         }
 
     def to_row(self) -> list[Any]:
@@ -105,15 +109,17 @@ class SessionSummary(NamedTuple):
         and the caller reads the session file instead."""
         (sid, client, session_no, status, route, medicine, created, started, dosed, ended,
          signed, dose_mg, duration_min, entries, flagged, intention, integration,
-         addenda) = row[:_FIELD_COUNT]
+         addenda, kind) = row[:_FIELD_COUNT]
         if created is None:
             raise ValueError("created: missing")
+        if kind not in SESSION_KINDS:
+            raise ValueError("kind: unknown kind of session")
         return cls(sid, client, session_no, status, route, medicine,
                    _aware(created, "created"), _aware(started, "started"),
                    _aware(dosed, "dosed"), _aware(ended, "ended"), _aware(signed, "signed"),
                    dose_mg, duration_min, entries, flagged, intention,
                    date_in_range("integration_date", date.fromisoformat(integration))
-                   if integration else None, addenda)
+                   if integration else None, addenda, kind)
 
     @classmethod
     def from_dict(cls, d: dict[str, Any]) -> SessionSummary:
@@ -128,7 +134,7 @@ _FIELD_COUNT = len(SessionSummary._fields)
 _OPTIONAL: dict[str, Any] = {
     "medicine": "ketamine", "started": None, "dosed": None, "ended": None, "signed": None,
     "dose_mg": None, "duration_min": None, "entries": 0, "flagged": 0, "intention": "",
-    "integration_date": None, "addenda": 0,
+    "integration_date": None, "addenda": 0, "kind": "dosing",
 }
 
 
