@@ -95,7 +95,7 @@ def due_items(summaries: Iterable[SessionSummary], now: datetime,
     offsets = sorted((parse_checkin(c), c) for c in rules.checkins)
     window = timedelta(days=rules.book_within_days)
     out: list[DueItem] = []
-    for client, sessions in by_client.items():
+    for sessions in by_client.values():
         sessions.sort(key=_date)
         visits = [_date(s) for s in sessions if s.kind == "integration"]
         dosing = [s for s in sessions if s.kind == "dosing"]
