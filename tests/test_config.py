@@ -169,3 +169,16 @@ def test_a_key_binding_with_a_trailing_newline_is_refused(tmp_path: Path) -> Non
     path.write_text('[keymap]\nrecord_vitals = "f5\\n"\n')
     with pytest.raises(ConfigError, match="keymap.record_vitals"):
         load_config(path)
+
+
+def test_integration_check_ins_are_read_and_a_bad_one_is_named(tmp_path) -> None:  # noqa: ANN001
+    from kapsession.config import Config, ConfigError, load_config
+
+    assert Config().due_rules.checkins == ("24h", "72h", "1w", "2w", "1mo", "3mo")
+    path = tmp_path / "c.toml"
+    path.write_text('[integration]\ncheckins = ["48h", "10d"]\nbook_within_days = 5\n')
+    rules = load_config(path).due_rules
+    assert rules.checkins == ("48h", "10d") and rules.book_within_days == 5
+    path.write_text('[integration]\ncheckins = ["48h", "soon"]\n')
+    with pytest.raises(ConfigError, match=r"line 2: integration.checkins 'soon': a check-in"):
+        load_config(path)

@@ -114,7 +114,8 @@ def _order_key(s: Session) -> tuple[datetime, int]:
 def build_course(client: str, sessions: Iterable[Session]) -> Course:
     """The course of ``client`` from ``sessions`` (others' sessions are left out), oldest
     first. A session's "before" score is placed at its date, its "after" score at its end."""
-    own = sorted((s for s in sessions if s.client == client), key=_order_key)
+    key = client.strip().casefold()  # as `list --client` matches: C-0042 is c-0042
+    own = sorted((s for s in sessions if s.client.casefold() == key), key=_order_key)
     first: dict[str, int] = {}
     items = []
     dosing_no = 0
@@ -148,7 +149,7 @@ def build_course(client: str, sessions: Iterable[Session]) -> Course:
             dose_given=given is not None, status=s.status, intention=s.intention,
             scores=tuple(scores), item9=s.outcomes.get("phq9_item9"),
         ))
-    return Course(client=client, items=tuple(items))
+    return Course(client=own[0].client if own else client, items=tuple(items))
 
 
 # ---- one session's vitals, for the chart against T+ ---------------------------------------
