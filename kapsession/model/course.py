@@ -139,7 +139,7 @@ def build_course(client: str, sessions: Iterable[Session]) -> Course:
                               and value <= base * (1 - RESPONSE_DROP)),
                     remission=scale == "phq9" and value < REMISSION_BELOW,
                 ))
-        scores.sort(key=lambda sc: (sc.at, sc.scale))
+        scores.sort(key=lambda sc: (sc.at, sc.scale != "phq9"))  # PHQ-9 first
         given = s.total_dose_mg
         items.append(CourseItem(
             id=s.id, session_no=s.session_no, kind=s.kind,

@@ -470,6 +470,8 @@ class Session:
 
     @property
     def duration(self) -> timedelta | None:
+        if self.is_visit:
+            return None  # a visit is written during or after it: its length is not recorded
         start = self.dosed or self.started
         if start is None or self.ended is None:
             return None

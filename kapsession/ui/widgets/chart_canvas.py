@@ -17,7 +17,6 @@ from ...model.course import Course, VitalsPoint
 from ...model.vitals import VitalsThresholds
 
 PHQ9_MAX = 27
-CUTOFFS = (5, 10, 15, 20)  # PHQ-9 bands; GAD-7 shares 5, 10 and 15
 AXIS_W = 4  # "27 ┤"
 PHQ_STYLE, GAD_STYLE = "bold cyan", "bold magenta"
 DOSE_STYLE, FLAG_STYLE, GRID_STYLE = "yellow", "bold red", "dim"
@@ -36,6 +35,17 @@ class Canvas:
         if 0 <= x < self.width and 0 <= y < self.height and (over or self.chars[y][x] == " "):
             self.chars[y][x] = char
             self.styles[y][x] = style
+
+    def put_beside(self, x: int, y: int, char: str, style: str = "") -> None:
+        """A mark at (x, y), or beside it when another mark is there: two readings that
+        share a cell both stay visible, at their true height."""
+        for dx in (0, 1, -1, 2, -2):
+            cx = x + dx
+            if 0 <= cx < self.width and 0 <= y < self.height and (
+                    self.chars[y][cx] in " ┈┊" or self.chars[y][cx] == char):
+                self.put(cx, y, char, style)
+                return
+        self.put(x, y, char, style)
 
     def write(self, x: int, y: int, text: str, style: str = "") -> None:
         for i, char in enumerate(text):
@@ -87,12 +97,43 @@ def _too_small(width: int, height: int, need_w: int, need_h: int) -> Text | None
 # ---- the course -------------------------------------------------------------------------
 
 COURSE_LEGEND = "● PHQ-9  ◆ GAD-7  ▲ dosing session  ! item 9 above 0  ┈ band cut-offs"
+#: PHQ-9's bands, lowest first (GAD-7 shares the cut-offs 5, 10 and 15).
+BANDS = ((0, 4, "minimal"), (5, 9, "mild"), (10, 14, "moderate"),
+         (15, 19, "mod-sev"), (20, PHQ9_MAX, "severe"))  # mod-sev: moderately severe
+NAMES_W = 9  # the band names' margin on the right
+
+
+class BandAxis:
+    """Rows by band, not by point: every band gets the same rows (severe the spare ones), so
+    even a short chart puts a 4 below the 5 line and a 5 on it. A band starts at its dotted
+    line: a mark on the line or above it, up to the next line, is in that band."""
+
+    def __init__(self, top: int, bottom: int) -> None:
+        rows = max(bottom - top + 1, len(BANDS))
+        counts = [1] * len(BANDS)
+        for _ in range(rows - len(BANDS)):  # each spare row to the most crowded band
+            i = max(range(len(BANDS)),
+                    key=lambda i: (BANDS[i][1] - BANDS[i][0] + 1) / counts[i])
+            counts[i] += 1
+        self.spans = []  # (low, high, name, bottom row, rows)
+        row = bottom
+        for (low, high, name), n in zip(BANDS, counts, strict=True):
+            self.spans.append((low, high, name, row, n))
+            row -= n
+
+    def row(self, value: int) -> int:
+        for low, high, _name, bottom, n in self.spans:
+            if value <= high or high == PHQ9_MAX:
+                off = min(n - 1, max(0, (value - low) * n // (high - low + 1)))
+                return bottom - off
+        raise AssertionError("unreachable")
 
 
 def course_chart(course: Course, width: int, height: int) -> Text:
-    """PHQ-9 (●) and GAD-7 (◆) over the course's dates, the band cut-offs 5/10/15/20 drawn,
-    dosing sessions marked ▲ under the axis (and ┊ up the plot), item 9 above 0 as ``!``."""
-    small = _too_small(width, height, 30, 9)
+    """PHQ-9 (●) and GAD-7 (◆) over the course's dates, the band cut-offs 5/10/15/20 drawn
+    with the band names, dosing sessions marked ▲ under the axis (and ┊ up the plot), item 9
+    above 0 as ``!`` on a row of its own."""
+    small = _too_small(width, height, 30, 10)
     if small is not None:
         return small
     c = Canvas(width, height)
@@ -100,18 +141,21 @@ def course_chart(course: Course, width: int, height: int) -> Text:
     for x, style in ((0, PHQ_STYLE), (9, GAD_STYLE), (18, DOSE_STYLE), (36, FLAG_STYLE)):
         if x < width:
             c.put(x, 0, COURSE_LEGEND[x], style)
-    top, bottom = 1, height - 4  # plot rows; then the axis, the dosing row, the dates
-    left, right = AXIS_W, width - 2
-    for value in (0, *CUTOFFS, PHQ9_MAX):
-        y = _row(value, 0, PHQ9_MAX, top, bottom)
-        c.write(0, y, f"{value:>2} ┤", GRID_STYLE)
-        if value in CUTOFFS:
-            c.hline(y, left, right)
+    top, bottom = 1, height - 5  # plot rows; the axis, dosing, item 9 and date rows
+    names = width >= 60
+    left, right = AXIS_W, width - 2 - (NAMES_W if names else 0)
+    bands = BandAxis(top, bottom)
+    for low, _high, name, row, _n in bands.spans:
+        c.write(0, row, f"{low:>2} ┤", GRID_STYLE)
+        if low:
+            c.hline(row, left, right)
+        if names:
+            c.write(right + 2, row, name, GRID_STYLE)
     axis = bottom + 1
     c.write(0, axis, "   └" + "─" * (right - left + 1), GRID_STYLE)
     dates = [i.date for i in course.items]
     if not dates:
-        c.write(left, (top + bottom) // 2, "no sessions yet", GRID_STYLE)
+        c.write(left + 2, top, "no sessions yet", GRID_STYLE)
         return c.text()
     lo, hi = min(dates).timestamp(), max(dates).timestamp()
 
@@ -124,17 +168,20 @@ def course_chart(course: Course, width: int, height: int) -> Text:
             c.put(x, axis + 1, "▲", DOSE_STYLE)
             c.vline(x, top, bottom)
         if item.item9_marked:
-            c.put(x, top, "!", FLAG_STYLE)
-    for scale, mark, style in (("gad7", "◆", GAD_STYLE), ("phq9", "●", PHQ_STYLE)):
+            c.put(x, axis + 2, "!", FLAG_STYLE)
+    for scale, mark, style in (("phq9", "●", PHQ_STYLE), ("gad7", "◆", GAD_STYLE)):
         for sc in course.series(scale):
-            c.put(col(sc.at), _row(sc.value, 0, PHQ9_MAX, top, bottom), mark, style)
+            c.put_beside(col(sc.at), bands.row(sc.value), mark, style)
     first, last = min(dates).astimezone(), max(dates).astimezone()
-    c.write(left, axis + 2, first.strftime("%Y-%m-%d"), GRID_STYLE)
+    if names:
+        c.write(right + 2, axis + 1, "dosing", GRID_STYLE)
+        c.write(right + 2, axis + 2, "item 9", GRID_STYLE)
+    c.write(left, axis + 3, first.strftime("%Y-%m-%d"), GRID_STYLE)
     if last.date() != first.date():
         label = last.strftime("%Y-%m-%d")
-        c.write(max(left + 11, right - len(label) + 1), axis + 2, label, GRID_STYLE)
+        c.write(max(left + 11, right - len(label) + 1), axis + 3, label, GRID_STYLE)
     if not course.scores:
-        c.write(left + 2, (top + bottom) // 2, "no PHQ-9 or GAD-7 scores yet", GRID_STYLE)
+        c.write(left + 2, top, "no PHQ-9 or GAD-7 scores yet", GRID_STYLE)
     return c.text()
 
 
@@ -192,8 +239,8 @@ def vitals_chart(points: Sequence[VitalsPoint], width: int, height: int,
                 (v.systolic, "S", SYS_STYLE, limits.systolic_high)):
             if value is not None:
                 flagged = value > high_flag or (mark == "H" and value < limits.heart_rate_low)
-                c.put(x, _row(value, low, high, top, bottom), mark,
-                      FLAG_STYLE if flagged else style)
+                c.put_beside(x, _row(value, low, high, top, bottom), mark,
+                             FLAG_STYLE if flagged else style)
         if v.spo2 is not None:
             label = str(v.spo2)
             at = max(x, spo2_end + 1)  # side by side when two are close, never on top
