@@ -166,6 +166,18 @@ async def test_v_creates_a_visit_for_the_selected_client_and_opens_it(course_app
         assert (visit.client, visit.kind, visit.status, visit.intention) == (
             "C-0099", "preparation", "ended", "[red]consent")
         assert visit.route is None and visit.dosed is None
+        # Nothing to discharge from after a visit: that part of the screen is not shown.
+        assert not app.screen.query_one("#discharge").display
+        assert app.screen.query_one("#integration").has_focus
+
+
+async def test_home_says_what_is_due_and_d_lists_it(course_app) -> None:  # noqa: ANN001
+    app = course_app
+    async with app.run_test(size=(120, 36)) as pilot:
+        await pilot.pause()
+        line = visible_text(app.screen.query_one("#due-line"))
+        assert line.startswith("Due (press d): 3 things; oldest: C-0042 · book the "
+                               "integration visit after session #")
 
 
 async def test_the_detail_screen_draws_the_vitals_against_t_plus(course_app) -> None:  # noqa: ANN001

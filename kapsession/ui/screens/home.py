@@ -60,9 +60,10 @@ class HomeScreen(Screen[None]):
                 tooltip="Export the selected session to markdown"),
         Binding("c", "client_history", "Course", id="client_history",
                 tooltip="This client's course: every session and visit, scores and chart"),
-        Binding("v", "new_visit", "Visit", id="new_visit",
+        # Off the footer (it is full at 80 columns); in the help, the palette and the due line.
+        Binding("v", "new_visit", "Visit", id="new_visit", show=False,
                 tooltip="A preparation or integration visit for the selected client"),
-        Binding("d", "show_due", "Due", id="show_due",
+        Binding("d", "show_due", "Due", id="show_due", show=False,
                 tooltip="Integration visits to book, check-ins due, sessions to sign"),
         Binding("r", "resume", "Resume", id="resume", tooltip="Resume the live session"),
         Binding("s", "toggle_sort", "Sort", id="toggle_sort",
@@ -82,6 +83,7 @@ class HomeScreen(Screen[None]):
 
     def compose(self) -> ComposeResult:
         yield Static(id="banner", markup=False)
+        yield Static(id="due-line", markup=False)
         yield Input(placeholder="/ to filter: client code, 2026-11, >=2026-10-01, words…",
                     id="filter", max_length=500)
         yield Static(id="filter-error", markup=False)
@@ -117,6 +119,23 @@ class HomeScreen(Screen[None]):
         if self._mounted_once:
             self.refresh_list()
         self._mounted_once = True
+        self._update_due_line()
+
+    def _update_due_line(self) -> None:
+        """One line: how much is due and the oldest item (the list itself is on `d`)."""
+        from ...course_view import due_text
+        from ...model.due import due_items
+
+        items = due_items(self.archive.sessions(), self.app.clock(),  # type: ignore[attr-defined]
+                          self.app.config.due_rules)  # type: ignore[attr-defined]
+        line = self.query_one("#due-line", Static)
+        line.display = bool(items)
+        if items:
+            n = len(items)
+            # The count and the key first: a narrow screen cuts the end of the line.
+            line.update(Text(f"Due (press d): {n} thing{'' if n == 1 else 's'}; oldest: "
+                             f"{items[0].client} · {due_text(items[0])}", no_wrap=True,
+                             overflow="ellipsis"))
 
     # ---- the list -----------------------------------------------------------------------
 
