@@ -7,16 +7,17 @@ from datetime import timedelta
 from pathlib import Path
 
 import pytest
-from textual.widgets import DataTable, Static
+from textual.widgets import DataTable
 
 from kapsession import Archive
 from kapsession.config import Config
 from kapsession.ui.app import KapsessionApp
-from kapsession.ui.screens.course import CourseItemRow, CourseScreen
+from kapsession.ui.screens.course import CourseScreen
 from kapsession.ui.screens.detail import DetailScreen
 from kapsession.ui.screens.due import DueScreen
 from kapsession.ui.screens.integration import IntegrationScreen
 from kapsession.ui.widgets.chart import CourseChart, VitalsChart
+from kapsession.ui.widgets.course_list import CourseList
 
 from .helpers import screen_text, visible_text
 
@@ -67,13 +68,23 @@ def build_course(a: Archive, clock) -> dict[str, str]:  # noqa: ANN001
 
 
 @pytest.fixture
-def course_app(tmp_path: Path, clock):  # noqa: ANN001, ANN201
+def course_app(tmp_path: Path, clock, monkeypatch):  # noqa: ANN001, ANN201
+    # Session ids are random; the detail screen shows them, so snapshots need fixed ones.
+    made = iter(range(1, 1000))
+    monkeypatch.setattr("kapsession.store.archive.secrets.token_hex",
+                        lambda n: f"{next(made):0{2 * n}x}")
     archive = Archive.open(tmp_path / "course", clock=clock)
     ids = build_course(archive, clock)
     app = KapsessionApp(archive, config=Config(), clock=clock)
     app.ids = ids  # type: ignore[attr-defined]
     yield app
     archive.close()
+
+
+async def settle(pilot) -> None:  # noqa: ANN001
+    """The course is read in a worker: wait for it, then for the screen to show it."""
+    await pilot.app.workers.wait_for_complete()
+    await pilot.pause()
 
 
 async def select_client(pilot, app: KapsessionApp, client: str) -> None:  # noqa: ANN001
@@ -89,31 +100,37 @@ async def test_c_opens_the_course_in_order_with_the_intention_whole(course_app) 
     async with app.run_test(size=(80, 40)) as pilot:
         await select_client(pilot, app, "C-0042")
         await pilot.press("c")
-        await pilot.pause()
+        await settle(pilot)
         screen = app.screen
         assert isinstance(screen, CourseScreen)
-        rows = list(screen.query(CourseItemRow))
-        assert [r.item.kind for r in rows] == ["preparation", "dosing", "integration",
+        cards = screen.query_one(CourseList)
+        assert [i.kind for i in cards.items] == ["preparation", "dosing", "integration",
                                               "dosing", "integration", "dosing",
                                               "integration", "dosing"]
         title = visible_text(screen.query_one("#course-title"))
         assert "Course of C-0042 · 4 dosing sessions, 4 visits · PHQ-9 19 → 4" in title
         assert "response" in title and "remission" in title
-        first = " ".join(visible_text(rows[1].query_one(Static)).split())
+        first = " ".join(cards.card_text(1).split())
         assert " ".join(LONG.split()) in first  # wrapped over lines, never cut
         assert "dosing session 1 · IM 60 mg · signed" in first
         assert "! PHQ-9 item 9 above 0: follow up (scored 1)" in first
-        last = " ".join(visible_text(rows[-1].query_one(Static)).split())
+        last = " ".join(cards.card_text(7).split())
         assert "PHQ-9 before 4 minimal (−15 from first) · response · remission" in last
         assert "C-0099" not in screen_text(screen)
-        # The newest is selected; enter opens it, escape comes back.
+        # The newest is selected and in view; enter opens it, escape comes back.
+        assert "dosing session 4 · IM 90 mg · ended" in visible_text(cards)
         await pilot.press("enter")
         await pilot.pause()
         assert isinstance(app.screen, DetailScreen)
         assert app.screen.session_id == app.ids["dosing4"]
         await pilot.press("escape")
-        await pilot.pause()
+        await settle(pilot)
         assert app.screen is screen
+        await pilot.press("up", "up", "enter")  # two up: the third dosing session
+        await pilot.pause()
+        assert app.screen.session_id == app.ids["dosing3"]
+        await pilot.press("escape")
+        await pilot.pause()
         chart = screen.query_one(CourseChart)
         assert chart.display and "● PHQ-9" in visible_text(chart)
         await pilot.press("g")
@@ -127,7 +144,7 @@ async def test_the_chart_marks_dosing_sessions_and_item_9(course_app) -> None:  
     async with app.run_test(size=(100, 40)) as pilot:
         await select_client(pilot, app, "C-0042")
         await pilot.press("c")
-        await pilot.pause()
+        await settle(pilot)
         text = visible_text(app.screen.query_one(CourseChart)).splitlines()
         assert sum(line.count("▲") for line in text[1:]) == 4  # four dosing sessions
         assert sum(line.count("!") for line in text[1:]) == 1  # item 9, once
@@ -199,7 +216,7 @@ async def test_the_detail_screen_draws_the_vitals_against_t_plus(course_app) -> 
 def test_course_screen_snapshot(snap_compare, course_app, size) -> None:  # noqa: ANN001
     async def open_course(pilot) -> None:  # noqa: ANN001
         await course_app.push_screen(CourseScreen("C-0042"))
-        await pilot.pause()
+        await settle(pilot)
 
     assert snap_compare(course_app, terminal_size=size, run_before=open_course)
 

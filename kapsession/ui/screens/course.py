@@ -3,33 +3,17 @@ with its intention in full. Opened from home with `c`."""
 
 from __future__ import annotations
 
-from rich.table import Table
-from textual import on
+from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.screen import Screen
-from textual.widgets import ListItem, ListView, Static
+from textual.widgets import Static
 
-from ...course_view import course_heading, item_rows
-from ...model.course import Course, CourseItem, build_course
+from ...course_view import course_heading
+from ...model.course import Course, build_course
 from ..widgets.chart import CourseChart
+from ..widgets.course_list import CourseList
 from ..widgets.footer import KapFooter
-
-
-def item_card(item: CourseItem) -> Table:
-    table = Table.grid(padding=(0, 1))
-    table.add_column(no_wrap=True, style="dim")
-    table.add_column(no_wrap=True, style="dim")
-    table.add_column(ratio=1)
-    for row in item_rows(item):
-        table.add_row(*row)
-    return table
-
-
-class CourseItemRow(ListItem):
-    def __init__(self, item: CourseItem) -> None:
-        super().__init__(Static(item_card(item)), classes="visit" if item.is_visit else "")
-        self.item = item
 
 
 class CourseScreen(Screen[None]):
@@ -49,36 +33,43 @@ class CourseScreen(Screen[None]):
         super().__init__()
         self.client = client
         self.course = Course(client, ())
+        self._chart_hidden = False
 
     def compose(self) -> ComposeResult:
         yield Static(id="course-title")
         yield CourseChart(self.course, id="course-chart")
-        yield ListView(id="course-items")
+        yield CourseList(id="course-items")
         yield KapFooter()
 
     def on_mount(self) -> None:
-        self.reload()
+        self.query_one("#course-title", Static).update(f"Reading the course of {self.client}…")
+        self.query_one(CourseChart).display = False
         self.query_one("#course-items").focus()
+        self.reload()
 
+    @work(thread=True, exclusive=True, group="course")
     def reload(self) -> None:
+        """Read the client's sessions (one file each) away from the UI thread: the screen is
+        there at once and fills in when they are read."""
         archive = self.app.archive  # type: ignore[attr-defined]
         key = self.client.casefold()
         ids = [s.id for s in archive.sessions() if s.client.casefold() == key]
-        self.course = build_course(self.client, archive.iter_sessions(ids))
+        course = build_course(self.client, archive.iter_sessions(ids))
+        self.app.call_from_thread(self._show, course)
+
+    def _show(self, course: Course) -> None:
+        self.course = course
         self.query_one("#course-title", Static).update(course_heading(self.course))
         chart = self.query_one(CourseChart)
         chart.show(self.course)
-        chart.display = bool(self.course.scores) and chart.display
-        items = self.query_one("#course-items", ListView)
-        items.clear()
-        items.extend(CourseItemRow(item) for item in self.course.items)
-        items.index = len(self.course.items) - 1 if self.course.items else None
+        chart.display = bool(self.course.scores) and not self._chart_hidden
+        self.query_one(CourseList).show(self.course.items)
 
     def _selected(self) -> str | None:
-        row = self.query_one("#course-items", ListView).highlighted_child
-        return row.item.id if isinstance(row, CourseItemRow) else None
+        item = self.query_one(CourseList).selected
+        return item.id if item is not None else None
 
-    @on(ListView.Selected, "#course-items")
+    @on(CourseList.Selected)
     def action_open_session(self) -> None:
         sid = self._selected()
         if sid is not None:
@@ -87,8 +78,8 @@ class CourseScreen(Screen[None]):
             self.app.push_screen(DetailScreen(sid))
 
     def action_toggle_chart(self) -> None:
-        chart = self.query_one(CourseChart)
-        chart.display = not chart.display
+        self._chart_hidden = not self._chart_hidden
+        self.query_one(CourseChart).display = bool(self.course.scores) and not self._chart_hidden
 
     def action_export_session(self) -> None:
         sid = self._selected()
