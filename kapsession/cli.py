@@ -32,7 +32,7 @@ from .model import SessionSummary
 from .model.ids import short_ids
 from .model.text import printable_line
 from .model.times import Clock, format_minutes, system_clock
-from .model.vocab import route_label
+from .model.vocab import SESSION_KINDS, route_label
 from .store import Archive, ArchiveError, ArchiveReadOnly
 from .store.archive import ENCRYPTION_FILE
 from .store.fsutil import atomic_write, ensure_private_dir
@@ -255,7 +255,8 @@ def cmd_list(args: argparse.Namespace, out: Console, err: Console) -> int:
         try:
             cells.append((
                 shown[s.id], _local(s.date), Text(s.client), str(s.session_no),
-                route_label(s.route), f"{s.dose_mg:g} mg" if s.dose_mg else "—",
+                route_label(s.route) if s.kind == "dosing" else SESSION_KINDS[s.kind],
+                f"{s.dose_mg:g} mg" if s.dose_mg else "—",
                 format_minutes(s.duration_min), s.status, str(s.entries),
             ))
         except Exception as exc:  # one odd session must not hide the others

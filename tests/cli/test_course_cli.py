@@ -105,3 +105,10 @@ def test_client_and_due_do_not_import_textual(course_archive: Path) -> None:
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                           cwd=Path(__file__).parents[2])
     assert done.returncode == 0, done.stderr
+
+
+def test_list_names_a_visit_by_its_kind(course_archive: Path, capsys) -> None:  # noqa: ANN001
+    code, out, _ = run(capsys, "list", "--client", "C-0042", "--archive", str(course_archive))
+    rows = [" ".join(line.split()) for line in out.splitlines() if "C-0042" in line]
+    assert code == 0 and len(rows) == 3
+    assert " preparation visit — " in rows[-1] and " IM 50 mg " in rows[1]
