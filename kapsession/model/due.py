@@ -11,8 +11,9 @@ integration"):
   halfway since the check-in before it;
 - **sign**: a session or visit ended more than a day ago and is not signed.
 
-A dosing session's book and check-in items give way to the client's next dosing session.
-Items come oldest first.
+A dosing session's book and check-in items give way to the client's next dosing session, and
+end once its last check-in is a booking window old (3 months and 7 days by default): by then
+it is history, not something due. Items come oldest first.
 """
 
 from __future__ import annotations
@@ -94,13 +95,16 @@ def due_items(summaries: Iterable[SessionSummary], now: datetime,
         by_client.setdefault(s.client, []).append(s)
     offsets = sorted((parse_checkin(c), c) for c in rules.checkins)
     window = timedelta(days=rules.book_within_days)
+    # A dosing session whose reference time is older than this has nothing due any more.
+    quiet = now - (offsets[-1][0] if offsets else timedelta(0)) - window
     out: list[DueItem] = []
     for sessions in by_client.values():
         sessions.sort(key=_date)
         visits = [_date(s) for s in sessions if s.kind == "integration"]
         dosing = [s for s in sessions if s.kind == "dosing"]
         for i, s in enumerate(dosing):
-            if s.status in ("ended", "signed") and s.ended is not None and s.ended <= now:
+            if (s.status in ("ended", "signed") and s.ended is not None and s.ended <= now
+                    and (s.dosed or s.started or s.ended) >= quiet):
                 nxt = next((_date(d) for d in dosing[i + 1:] if d.status != "planned"), None)
                 if nxt is None or nxt > now:
                     out.extend(_integration_due(s, now, visits, window, offsets))

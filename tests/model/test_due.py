@@ -48,7 +48,9 @@ def test_a_signed_session_without_integration_asks_for_booking_and_check_ins(clo
     assert due([s], start + timedelta(hours=3)) == [("book", "C-0042")]
     assert due([s], start + timedelta(hours=25)) == [("book", "C-0042"), ("checkin", "24h")]
     assert due([s], start + timedelta(days=4)) == [("book", "C-0042"), ("checkin", "72h")]
-    assert due([s], start + timedelta(days=100)) == [("book", "C-0042"), ("checkin", "3mo")]
+    assert due([s], start + timedelta(days=96)) == [("book", "C-0042"), ("checkin", "3mo")]
+    # Three months and a booking window after the session, it is history, not due.
+    assert due([s], start + timedelta(days=98)) == []
 
 
 def test_an_integration_date_within_the_days_books_it_and_a_later_one_does_not(clock) -> None:  # noqa: ANN001

@@ -119,7 +119,8 @@ class HomeScreen(Screen[None]):
         if self._mounted_once:
             self.refresh_list()
         self._mounted_once = True
-        self._update_due_line()
+        # After the list is drawn: at 10,000 sessions the due list takes a few tens of ms.
+        self.call_after_refresh(self._update_due_line)
 
     def _update_due_line(self) -> None:
         """One line: how much is due and the oldest item (the list itself is on `d`)."""
