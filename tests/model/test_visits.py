@@ -59,3 +59,15 @@ def test_a_stored_visit_with_a_dose_is_refused(clock) -> None:  # noqa: ANN001
                 {"dosed": data["created"]}):
         with pytest.raises(ValueError, match="kind"):
             Session.from_dict(dict(data, **bad))
+
+
+def test_a_summary_says_the_kind_and_an_older_index_row_means_dosing(clock) -> None:  # noqa: ANN001
+    from kapsession.model import SessionSummary
+
+    v = visit(clock)
+    row = SessionSummary.of(v).to_dict()
+    assert row["kind"] == "integration" and SessionSummary.from_dict(row).kind == "integration"
+    del row["kind"]  # an index written before visits existed
+    assert SessionSummary.from_dict(row).kind == "dosing"
+    with pytest.raises(ValueError, match="kind"):
+        SessionSummary.from_dict(dict(row, kind="booster"))
