@@ -46,7 +46,10 @@ def card_lines(item: CourseItem, width: int, console: Console) -> list[Text]:
 
 class CourseList(ScrollView, can_focus=True):
     COMPONENT_CLASSES = {"course-list--cursor"}
+    # A stable gutter: the scrollbar appearing would change the width and lay out every card
+    # again.
     DEFAULT_CSS = """
+    CourseList { scrollbar-gutter: stable; }
     CourseList > .course-list--cursor { color: $accent; text-style: bold; }
     """
     BINDINGS = [
