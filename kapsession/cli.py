@@ -32,7 +32,7 @@ from .model.errors import KapsessionError
 from .model.ids import short_ids
 from .model.text import printable_line
 from .model.times import Clock, format_minutes, system_clock
-from .model.vocab import route_label
+from .model.vocab import SESSION_KINDS, route_label
 from .store import Archive, ArchiveReadOnly
 from .store.fsutil import atomic_write, ensure_private_dir, shown_path
 from .store.layout import ENCRYPTION_FILE, SESSIONS_DIR
@@ -97,6 +97,13 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--client", metavar="C", help="only this client code")
     p.add_argument("--since", metavar="YYYY-MM-DD", type=_parse_day, help="only from this day")
     p.add_argument("--json", action="store_true", help="print a JSON array of summaries")
+
+    p = sub.add_parser("client", parents=[common],
+                       help="the course of one client: every session and visit, and the scores")
+    p.add_argument("code", metavar="CODE", help="client code")
+
+    sub.add_parser("due", parents=[common], help="integration visits to book, check-ins due, "
+                   "sessions to sign")
 
     p = sub.add_parser("show", parents=[common], help="one session, rendered in the terminal")
     p.add_argument("id", metavar="ID", help="session id (any unique prefix)")
@@ -247,7 +254,8 @@ def cmd_list(args: argparse.Namespace, out: Console, err: Console) -> int:
         try:
             cells.append((
                 shown[s.id], _local(s.date), Text(s.client), str(s.session_no),
-                route_label(s.route), f"{s.dose_mg:g} mg" if s.dose_mg else "—",
+                route_label(s.route) if s.kind == "dosing" else SESSION_KINDS[s.kind],
+                f"{s.dose_mg:g} mg" if s.dose_mg else "—",
                 format_minutes(s.duration_min), s.status, str(s.entries),
             ))
         except Exception as exc:  # one odd session must not hide the others
@@ -287,6 +295,43 @@ def cmd_show(args: argparse.Namespace, out: Console, err: Console) -> int:
         raise UserError(_cannot_show(session.id, exc)) from None
     out.file.write(captured.get())
     return 0
+
+
+def cmd_client(args: argparse.Namespace, out: Console, err: Console) -> int:
+    from .course_view import course_renderable
+    from .model.course import build_course
+
+    config = _config(args)
+    with _open_archive(args, config, read_only=True, must_exist=True) as archive:
+        _report_problems(err, archive)
+        ids = [s.id for s in _select(archive.sessions(), args.code, None)]
+        if not ids:
+            raise UserError(f"no sessions for client {printable_line(args.code)[:40]}")
+        course = build_course(args.code, archive.iter_sessions(ids))
+    _print_whole(out, course_renderable(course))
+    return 0
+
+
+def cmd_due(args: argparse.Namespace, out: Console, err: Console) -> int:
+    from .course_view import due_renderable
+    from .model.due import due_items
+
+    config = _config(args)
+    with _open_archive(args, config, read_only=True, must_exist=True) as archive:
+        _report_problems(err, archive)
+        items = due_items(archive.sessions(), archive.clock(), config.due_rules)
+    _print_whole(out, due_renderable(items))
+    return 0
+
+
+def _print_whole(out: Console, renderable: object) -> None:
+    """Rendered whole before printing, so a failure prints nothing half-way; a pipe gets
+    every line whole (text wraps at the terminal's width, or at 100 columns)."""
+    if not out.is_terminal:
+        out.width = max(out.width, 100)
+    with out.capture() as captured:
+        out.print(renderable)
+    out.file.write(captured.get())
 
 
 def cmd_export(args: argparse.Namespace, out: Console, err: Console) -> int:
@@ -461,6 +506,8 @@ def fast_clock(factor: int) -> Clock:
 COMMANDS = {
     "list": cmd_list,
     "show": cmd_show,
+    "client": cmd_client,
+    "due": cmd_due,
     "export": cmd_export,
     "import": cmd_import,
     "demo-data": cmd_demo_data,

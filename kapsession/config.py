@@ -14,6 +14,7 @@ from typing import Any
 
 from .model import ClockSettings, RoutePhases, VitalsThresholds
 from .model.clock import DEFAULT_PHASES
+from .model.due import CHECKINS_MAX, DEFAULT_CHECKINS, DueRules, parse_checkin
 from .model.errors import KapsessionError
 from .model.text import SHORT_MAX, clean_text
 from .model.vocab import ROUTES
@@ -87,6 +88,9 @@ SETTINGS: list[Setting] = [
             "discharge.", int, 30, 480),
     Setting("integration.book_within_days", 7, "Remind to book the integration session "
             "within this many days.", int, 1, 60),
+    Setting("integration.checkins", list(DEFAULT_CHECKINS), "Integration check-ins after a "
+            "dosing session, listed by `kapsession due` until an integration visit is held "
+            "(h hours, d days, w weeks, mo 30 days).", list),
     Setting("thresholds.systolic_high", 140, "Flag systolic BP above this (mmHg).", int, 90, 250),
     Setting("thresholds.diastolic_high", 90, "Flag diastolic BP above this (mmHg).", int, 50, 150),
     Setting("thresholds.heart_rate_high", 120, "Flag heart rate above this (bpm).", int, 60, 220),
@@ -140,6 +144,11 @@ class Config:
         return ClockSettings(phases=phases, first_checkin_min=self["checkins.first_min"],
                              checkin_interval_min=self["checkins.interval_min"],
                              min_observation_min=self["observation.min_minutes"])
+
+    @property
+    def due_rules(self) -> DueRules:
+        return DueRules(book_within_days=self["integration.book_within_days"],
+                        checkins=tuple(self["integration.checkins"]))
 
     @property
     def thresholds(self) -> VitalsThresholds:
@@ -216,6 +225,16 @@ def _check(setting: Setting, value: Any) -> Any:
     return value
 
 
+def _check_checkins(value: list[str]) -> None:
+    if len(value) > CHECKINS_MAX:
+        raise ValueError(f"has more than {CHECKINS_MAX} check-ins")
+    for text in value:
+        try:
+            parse_checkin(text)
+        except ValueError as exc:
+            raise ValueError(f"{text[:20]!r}: {exc}") from None
+
+
 def load_config(path: Path) -> Config:
     """Read ``path`` (a missing file means all defaults); :class:`ConfigError` if it is bad."""
     from .store.fsutil import FileTooLarge, NotARegularFile, read_limited, shown_path
@@ -251,6 +270,8 @@ def load_config(path: Path) -> Config:
                               "config --init`)")
         try:
             values[key] = _check(setting, value)
+            if key == "integration.checkins":
+                _check_checkins(value)
         except ValueError as exc:
             raise ConfigError(f"{where}: {key} {exc}") from None
     config = Config(values=values, path=path, keymap=keymap)

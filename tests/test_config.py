@@ -189,3 +189,16 @@ def test_a_file_that_is_not_toml_is_not_changed_when_remembering(tmp_path: Path)
     with pytest.raises(ConfigError, match="not changed"):
         save_setting(path, "theme", "kap-light")
     assert path.read_text() == "theme = = broken\n# keep me\n"
+
+
+def test_integration_check_ins_are_read_and_a_bad_one_is_named(tmp_path) -> None:  # noqa: ANN001
+    from kapsession.config import Config, ConfigError, load_config
+
+    assert Config().due_rules.checkins == ("24h", "72h", "1w", "2w", "1mo", "3mo")
+    path = tmp_path / "c.toml"
+    path.write_text('[integration]\ncheckins = ["48h", "10d"]\nbook_within_days = 5\n')
+    rules = load_config(path).due_rules
+    assert rules.checkins == ("48h", "10d") and rules.book_within_days == 5
+    path.write_text('[integration]\ncheckins = ["48h", "soon"]\n')
+    with pytest.raises(ConfigError, match=r"line 2: integration.checkins 'soon': a check-in"):
+        load_config(path)

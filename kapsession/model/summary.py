@@ -39,6 +39,7 @@ class SessionSummary(NamedTuple):
     intention: str
     integration_date: date | None
     addenda: int
+    kind: str = "dosing"  # dosing, preparation or integration (last: older index rows lack it)
 
     @property
     def date(self) -> datetime:
@@ -67,6 +68,7 @@ class SessionSummary(NamedTuple):
             intention=s.intention[:INTENTION_EXCERPT],
             integration_date=s.integration_date,
             addenda=len(s.addenda),
+            kind=s.kind,
         )
 
     def to_dict(self) -> dict[str, Any]:
@@ -91,4 +93,5 @@ class SessionSummary(NamedTuple):
             "integration_date": (self.integration_date.isoformat() if self.integration_date
                                  else None),
             "addenda": self.addenda,
+            "kind": self.kind,
         }

@@ -478,7 +478,7 @@ class Archive:
         self,
         *,
         client: str,
-        route: str,
+        route: str | None = None,
         dose_mg: float | str | None = None,
         intention: str = "",
         medicine: str = "ketamine",
@@ -486,8 +486,12 @@ class Archive:
         prep_checklist: Iterable[str | ChecklistItem] = (),
         baseline: Vitals | dict[str, Any] | None = None,
         live: bool = False,
+        kind: str = "dosing",
     ) -> Session:
-        """Create a planned session (``live=True`` starts its clock at once) and save it."""
+        """Create a planned session (``live=True`` starts its clock at once) and save it.
+
+        ``kind="preparation"`` or ``"integration"`` makes a visit: no route, dose or clock;
+        ``live=True`` then opens it for notes, scores and signing at once (it is held now)."""
         self._require_writable()
         items = [c if isinstance(c, ChecklistItem) else checklist_from_texts([c])[0]
                  for c in prep_checklist]
@@ -498,10 +502,10 @@ class Archive:
         session = Session.create(
             id=sid, now=now, client=client, session_no=self.next_session_no(client),
             route=route, medicine=medicine, dose_mg=dose_mg, therapist=therapist,
-            intention=intention, prep_checklist=items, baseline=baseline,
+            intention=intention, prep_checklist=items, baseline=baseline, kind=kind,
         )
         if live:
-            session.go_live(now)
+            session.finish(now) if session.is_visit else session.go_live(now)
         self._write(session)
         return Session.from_dict(session.to_dict())
 

@@ -30,6 +30,7 @@ import orjson
 
 from ..model import SessionSummary
 from ..model.times import FIRST_YEAR, LAST_YEAR, date_in_range, in_range
+from ..model.vocab import SESSION_KINDS
 from .fsutil import atomic_write
 from .layout import INDEX_TABLE, SEALED_MAGIC, Stat
 from .storage import Codec, DamagedFile, SealedFile
@@ -53,16 +54,18 @@ def summary_from_row(row: Sequence[Any]) -> SessionSummary:
     so it parses directly; any surprise raises, and the caller reads the session file."""
     (sid, client, session_no, status, route, medicine, created, started, dosed, ended,
      signed, dose_mg, duration_min, entries, flagged, intention, integration,
-     addenda) = row[:_FIELD_COUNT]
+     addenda, kind) = row[:_FIELD_COUNT]
     if created is None:
         raise ValueError("created: missing")
+    if kind not in SESSION_KINDS:
+        raise ValueError("kind: unknown kind of session")
     return SessionSummary(
         sid, client, session_no, status, route, medicine,
         _aware(created, "created"), _aware(started, "started"), _aware(dosed, "dosed"),
         _aware(ended, "ended"), _aware(signed, "signed"), dose_mg, duration_min, entries,
         flagged, intention,
         date_in_range("integration_date", date.fromisoformat(integration))
-        if integration else None, addenda)
+        if integration else None, addenda, kind)
 
 
 def fresh_summary(row: Sequence[Any] | None, stat: Stat) -> SessionSummary | None:

@@ -34,8 +34,20 @@ def _strikes_into_history(data: dict[str, Any]) -> dict[str, Any]:
     return data
 
 
+def _sessions_are_dosing(data: dict[str, Any]) -> dict[str, Any]:
+    """3 → 4: a session has a ``kind``; every session stored before visits existed is a
+    dosing session. Touches only ``kind``, so it is the same step applied right after 2."""
+    if "kind" in data:
+        return data  # the model's check names a bad one
+    return dict(data, kind="dosing")
+
+
 MIGRATIONS: dict[int, Callable[[dict[str, Any]], dict[str, Any]]] = {
     1: _strikes_into_history,
+    # Schema 3 is another branch's change; until it is merged, 2 → 3 is the kind step too
+    # (it is idempotent, so 3 → 4 after it changes nothing). Replace this line at the merge.
+    2: _sessions_are_dosing,
+    3: _sessions_are_dosing,
 }
 
 

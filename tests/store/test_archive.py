@@ -439,3 +439,45 @@ def test_a_schema_1_session_file_opens_with_its_edits_and_strikes_in_order(
     stored = orjson.loads((sessions / f"{sid}.json").read_bytes())["session"]["1"]
     assert stored["schema"] == SCHEMA_VERSION  # rewritten in the new shape on open
     assert "struck" not in stored["entries"][3]
+
+
+def test_a_schema_2_session_file_opens_as_a_dosing_session(tmp_path: Path, clock) -> None:  # noqa: ANN001
+    """A file written by 0.1 with schema 2 (tests/store/fixtures, made by that code) opens
+    as a dosing session, with everything in it, and is stored in today's shape."""
+    fixture = Path(__file__).parent / "fixtures" / "schema2-session.json"
+    sid = "b5c6b925dad32ea370eeb689f6a15ba7"
+    sessions = tmp_path / "a" / "sessions"
+    sessions.mkdir(parents=True)
+    (sessions / f"{sid}.json").write_bytes(fixture.read_bytes())
+    with Archive.open(tmp_path / "a", clock=clock) as a:
+        s = a.get(sid)
+        assert a.problems == [] and a.summary(sid).kind == "dosing"
+    assert s.kind == "dosing" and s.route == "im" and s.status == "signed"
+    assert s.outcomes == {"phq9_pre": 18, "gad7_pre": 12, "phq9_item9": 1}
+    assert s.vitals_entries[0].vitals.systolic == 138 and s.total_dose_mg == 50
+    stored = orjson.loads((sessions / f"{sid}.json").read_bytes())["session"]["1"]
+    assert stored["schema"] == SCHEMA_VERSION and stored["kind"] == "dosing"
+
+
+def test_the_kind_step_works_right_after_schema_2_and_after_3() -> None:
+    from kapsession.store.migrations import MIGRATIONS
+
+    doc = {"schema": 2, "id": "x"}
+    once = MIGRATIONS[2](doc)
+    assert once["kind"] == "dosing" and "kind" not in doc  # the caller's dict is left alone
+    assert MIGRATIONS[3](once) == once
+    assert MIGRATIONS[3]({"kind": "integration"}) == {"kind": "integration"}
+
+
+def test_visits_are_created_through_the_archive_and_listed_with_their_kind(
+        archive, clock) -> None:  # noqa: ANN001
+    prep = archive.new_session(client="C-0042", kind="preparation", intention="What I hope for")
+    held = archive.new_session(client="C-0042", kind="integration", live=True)
+    assert prep.status == "planned" and held.status == "ended" and held.started == clock()
+    assert [archive.summary(x.id).kind for x in (prep, held)] == ["preparation", "integration"]
+    archive.add_note(held.id, "the dream again, softer")
+    archive.update_integration(held.id, outcomes={"phq9_pre": 7})
+    archive.sign(held.id)
+    assert archive.get(held.id).outcomes == {"phq9_pre": 7}
+    with pytest.raises(Exception, match="no dose"):
+        archive.mark_dose(held.id, 50)
