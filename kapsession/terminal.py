@@ -33,7 +33,7 @@ from .model.present import (
     vitals_row,
 )
 from .model.text import visible
-from .model.vocab import MEDICINES, route_label
+from .model.vocab import MEDICINES, SESSION_KINDS, route_label
 
 
 def local_time(dt: datetime | None, fmt: str = "%H:%M") -> str:
@@ -90,27 +90,39 @@ def _checklist_rows(grid: Table, items: list[ChecklistItem]) -> None:
         grid.add_row(Text("[x]" if item.done else "[ ]"), Text(visible(item.text)))
 
 
-def render_session(session: Session, config: Config | None = None,
-                   tz: tzinfo | None = None) -> RenderableType:
-    """The whole session for ``kapsession show`` and the detail screen, in local time (or
-    ``tz``), its entries worded by the presenter as in the markdown export."""
+def session_header(session: Session, tz: tzinfo | None = None) -> Text:
+    """Which session this is: number, client, kind, when, its status or signature, its id."""
     s = session
     times = SessionTimes(s, tz)
-    thresholds = config.thresholds if config else None
-    views = [present_entry(e, times, thresholds) for e in s.entries]
     header = Text()
-    header.append(f"Session {s.session_no} · ", style="bold")
+    title = "Session" if s.kind == "dosing" else SESSION_KINDS[s.kind].capitalize()
+    header.append(f"{title} {s.session_no} · ", style="bold")
     header.append(s.client, style="bold")
     # A signed session says when (the status word starts the signature).
     status = signature(s, times).words if s.signed is not None else s.status
     header.append(f" · {times.full(s.started or s.created)} · {status}")
     header.append(f"\nid {s.id} · times are local, {times.zone}", style="dim")
+    return header
+
+
+def render_session(session: Session, config: Config | None = None,
+                   tz: tzinfo | None = None, *, with_header: bool = True) -> RenderableType:
+    """The whole session for ``kapsession show`` and the detail screen, in local time (or
+    ``tz``), its entries worded by the presenter as in the markdown export. The detail
+    screen draws :func:`session_header` itself, above its chart."""
+    s = session
+    times = SessionTimes(s, tz)
+    thresholds = config.thresholds if config else None
+    views = [present_entry(e, times, thresholds) for e in s.entries]
 
     prep = _facts()
-    dose = f"{s.planned_dose_mg:g} mg planned" if s.planned_dose_mg else "no dose planned"
-    if s.total_dose_mg:
-        dose += f", {s.total_dose_mg:g} mg given"
-    prep.add_row("medicine", f"{MEDICINES[s.medicine]}, {route_label(s.route)}, {dose}")
+    if s.kind == "dosing":
+        dose = f"{s.planned_dose_mg:g} mg planned" if s.planned_dose_mg else "no dose planned"
+        if s.total_dose_mg:
+            dose += f", {s.total_dose_mg:g} mg given"
+        prep.add_row("medicine", f"{MEDICINES[s.medicine]}, {route_label(s.route)}, {dose}")
+    else:
+        prep.add_row("visit", f"{SESSION_KINDS[s.kind]} (no dose)")
     prep.add_row("therapist", Text(visible(s.therapist) or "—"))
     prep.add_row("intention", Text(visible(s.intention) or "—"))
     if s.baseline:
@@ -130,7 +142,8 @@ def render_session(session: Session, config: Config | None = None,
                                                 style="bold" if v.flagged else ""),
                          entry_text(v, full=True))
 
-    parts: list[RenderableType] = [header, Rule("Preparation"), prep, Rule("Timeline"), timeline]
+    parts: list[RenderableType] = [session_header(s, tz)] if with_header else []
+    parts += [Rule("Preparation"), prep, Rule("Timeline"), timeline]
     vitals = [(e, v) for e, v in zip(s.entries, views, strict=True) if e.kind == "vitals"]
     if vitals:
         table = Table(box=None, header_style="bold")

@@ -10,7 +10,7 @@ from textual.widgets import Static
 
 from ...model.course import vitals_points
 from ...store import ArchiveError
-from ...terminal import render_session
+from ...terminal import render_session, session_header
 from ..widgets.chart import VitalsChart
 from ..widgets.footer import KapFooter
 
@@ -36,6 +36,8 @@ class DetailScreen(Screen[None]):
 
     def compose(self) -> ComposeResult:
         with VerticalScroll(id="detail"):
+            # Which session first; the picture of its vitals under it, then the record.
+            yield Static(id="head")
             yield VitalsChart([], self.app.config.thresholds, id="vitals-chart")  # type: ignore[attr-defined]
             yield Static(id="body")
         yield KapFooter()
@@ -53,7 +55,9 @@ class DetailScreen(Screen[None]):
         chart = self.query_one(VitalsChart)
         chart.show(vitals_points(session))
         chart.display = bool(chart.points)  # a picture only where there is something to see
-        self.query_one("#body", Static).update(render_session(session, self.app.config))  # type: ignore[attr-defined]
+        self.query_one("#head", Static).update(session_header(session))
+        self.query_one("#body", Static).update(render_session(session, self.app.config,  # type: ignore[attr-defined]
+                                                              with_header=False))
         self.refresh_bindings()
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
