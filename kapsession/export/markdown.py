@@ -50,7 +50,7 @@ from ..model.present import (
 )
 from ..model.text import clean_text, visible
 from ..model.times import format_duration
-from ..model.vocab import MEDICINES, route_label
+from ..model.vocab import MEDICINES, SESSION_KINDS, route_label
 
 SECTIONS = (
     "Preparation",
@@ -272,13 +272,16 @@ def render_markdown(session: Session, *, clock_settings: ClockSettings | None = 
     total = s.total_dose_mg
     dose = total if total is not None else s.planned_dose_mg
     signed = times.stamp(s.signed) if s.signed else "null"
+    title = "Session" if s.kind == "dosing" else SESSION_KINDS[s.kind].capitalize()
+    visit_tag = "" if s.kind == "dosing" else f", {TAG}/{s.kind}"  # dosing is the default
     out: list[str] = [
         "---",
         f"id: {yaml_string(s.id)}",
         f"client: {yaml_string(s.client)}",
         f"session: {s.session_no}",
         f"date: {day}",
-        f"tags: [{TAG}, {TAG}/{s.status}]",
+        f"tags: [{TAG}, {TAG}/{s.status}{visit_tag}]",
+        *([f"kind: {yaml_string(s.kind)}"] if s.kind != "dosing" else []),
         f"route: {yaml_string(route_label(s.route))}",
         f"medicine: {yaml_string(MEDICINES.get(s.medicine, s.medicine))}",
         f"dose: {yaml_string(mg_text(dose)) if dose is not None else 'null'}",
@@ -287,7 +290,7 @@ def render_markdown(session: Session, *, clock_settings: ClockSettings | None = 
         f"utc_offset: \"{times.offset}\"",
         "---",
         "",
-        f"# Session {s.session_no:02d} · {escape_cell(s.client)} · {day}",
+        f"# {title} {s.session_no:02d} · {escape_cell(s.client)} · {day}",
         "",
         f"Times are local, {times.zone}; T+ is the time since the dose; ! marks a flagged "
         "entry.",
@@ -300,9 +303,13 @@ def render_markdown(session: Session, *, clock_settings: ClockSettings | None = 
     add("")
     add(f"- Status: {s.status}")
     add(f"- Therapist: {escape_markdown(s.therapist, start=False) or '—'}")
-    add(f"- Medicine: {MEDICINES.get(s.medicine, s.medicine)}")
-    add(f"- Route: {route_label(s.route)}")
-    add(f"- Planned dose: {mg_text(s.planned_dose_mg) if s.planned_dose_mg is not None else '—'}")
+    if s.kind == "dosing":
+        add(f"- Medicine: {MEDICINES.get(s.medicine, s.medicine)}")
+        add(f"- Route: {route_label(s.route)}")
+        planned = s.planned_dose_mg
+        add(f"- Planned dose: {mg_text(planned) if planned is not None else '—'}")
+    else:
+        add(f"- Visit: {SESSION_KINDS[s.kind]} (no dose)")
     add(f"- Planned: {times.full(s.created)}")
     add(f"- Arrived: {times.full(s.started)}")
     baseline = s.baseline

@@ -674,3 +674,16 @@ def example_session() -> Session:
 def test_example_in_notes_matches_the_code() -> None:
     _check_golden(EXAMPLE, render(example_session()))
     assert h2_titles(EXAMPLE.read_text(encoding="utf-8")) == list(SECTIONS)
+
+
+def test_a_visit_reads_as_a_visit_with_no_route_or_dose(tmp_path: Path, clock) -> None:  # noqa: ANN001
+    from kapsession import Archive
+
+    with Archive.open(tmp_path / "a", clock=clock) as a:
+        v = a.new_session(client="C-0042", kind="integration", intention="after session 2")
+        visit = a.get(v.id)
+    text = render(visit)
+    data = front_matter(text)
+    assert data["kind"] == "integration" and "kapsession/integration" in data["tags"]
+    assert "# Integration visit 01 · C-0042" in text
+    assert "- Visit: integration visit (no dose)" in text and "- Route:" not in text
