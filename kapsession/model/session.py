@@ -15,13 +15,15 @@ from typing import Any
 
 from . import vocab
 from .errors import SessionStateError, SignedSessionError, ValidationError
+from .protocols import Observation, Protocol, observation
 from .tags import CATEGORIES
 from .text import NOTE_MAX, SHORT_MAX, clean_text, optional_text, require_text
 from .times import date_from_iso, date_in_range, from_iso, to_iso
 from .vitals import Vitals
 
 # 2: an entry's strikes and restores are events in its history, beside its edits.
-SCHEMA_VERSION = 2
+# 3: monitoring until discharge (protocol, ready, discharged), dose lot, the REMS answers.
+SCHEMA_VERSION = 3
 CLIENT_CODE_MAX = 32
 DOSE_MAX_MG = 1000
 INITIALS_MAX = 8
@@ -30,6 +32,7 @@ REASON_MAX = 500
 UNDO_WINDOW = timedelta(minutes=2)
 UNDO_REASON = "undo"
 DRAFT_MAX = NOTE_MAX
+LOT_MAX = 40
 
 _ID_RE = re.compile(r"[0-9a-f]{32}\Z")  # \Z, not $: "$" also matches before a final newline
 
@@ -68,6 +71,12 @@ def validate_dose(field_name: str, value: object, *, required: bool = True) -> f
     if not 0 < value <= DOSE_MAX_MG:
         raise ValidationError(field_name, f"must be more than 0 and at most {DOSE_MAX_MG} mg")
     return value
+
+
+def validate_lot(field_name: str, value: object) -> str:
+    """A lot (batch) number as printed on the package: one line, 1–40 characters."""
+    lot = require_text(field_name, value, max_len=LOT_MAX, multiline=False)
+    return lot
 
 
 def _choice(field_name: str, value: object, choices: dict[str, str] | tuple[str, ...]) -> str:
@@ -123,7 +132,9 @@ def _check_values(kind: str, values: dict[str, Any]) -> dict[str, Any]:
     try:
         if kind in ("dose", "booster"):
             mg = validate_dose("entry.values.mg", values.get("mg"), required=kind == "booster")
-            return {"mg": mg}
+            if "lot" not in values:
+                return {"mg": mg}
+            return {"mg": mg, "lot": validate_lot("entry.values.lot", values["lot"])}
         if kind == "vitals":
             v = Vitals.from_dict(values)
             if v.empty:
@@ -390,6 +401,19 @@ class Session:
     outcomes: dict[str, int] = field(default_factory=dict)
     addenda: list[Addendum] = field(default_factory=list)
     draft: str = ""
+    #: The monitoring protocol the session runs under (a copy: a config change leaves it).
+    protocol: Protocol | None = None
+    #: When the client would have been ready to leave, and when they were discharged:
+    #: monitoring goes on after Finish until discharge.
+    ready: datetime | None = None
+    discharged: datetime | None = None
+    #: What the therapist answered or confirmed for the REMS form, by field key
+    #: (:mod:`.rems`); what is not here is proposed from the record.
+    rems: dict[str, Any] = field(default_factory=dict)
+    #: REMS fields still missing when the session was signed (signing is never blocked).
+    signed_missing: list[str] = field(default_factory=list)
+    #: When the REMS form was marked as submitted (paperwork, allowed after signing).
+    rems_submitted: datetime | None = None
     schema: int = SCHEMA_VERSION
 
     # ---- construction -------------------------------------------------------------------
@@ -409,6 +433,7 @@ class Session:
         intention: object = "",
         prep_checklist: list[ChecklistItem] | None = None,
         baseline: Vitals | None = None,
+        protocol: Protocol | None = None,
     ) -> Session:
         if not _ID_RE.match(id):
             raise ValueError("id: expected 32 hex characters")
@@ -424,6 +449,7 @@ class Session:
             intention=optional_text("intention", intention, max_len=NOTE_MAX),
             prep_checklist=_checklist("prep_checklist", prep_checklist or []),
             baseline=_baseline(baseline),
+            protocol=_protocol(protocol),
         )
 
     # ---- derived --------------------------------------------------------------------------
@@ -460,6 +486,30 @@ class Session:
             return None
         return self.ended - start
 
+    @property
+    def monitoring(self) -> bool:
+        """Vitals, side effects, ratings and notes are taken: live, and after Finish until
+        the client is discharged."""
+        return self.status == "live" or (self.status == "ended" and self.discharged is None)
+
+    def observation(self, now: datetime, default_minutes: int = 120) -> Observation:
+        """The minimum observation, counted from the last dose or booster (the protocol's
+        minimum; ``default_minutes`` for a session without a protocol)."""
+        return observation(self, now, default_minutes)
+
+    @property
+    def monitoring_minutes(self) -> int | None:
+        """Whole minutes from the dose to the end of monitoring (discharge)."""
+        if self.dosed is None or self.discharged is None:
+            return None
+        return int((self.discharged - self.dosed).total_seconds() // 60)
+
+    @property
+    def minutes_to_ready(self) -> int | None:
+        if self.dosed is None or self.ready is None:
+            return None
+        return int((self.ready - self.dosed).total_seconds() // 60)
+
     def offset(self, at: datetime) -> timedelta | None:
         """Time of ``at`` relative to the dose (T+), or ``None`` before any dose."""
         return at - self.dosed if self.dosed else None
@@ -483,6 +533,12 @@ class Session:
                 f"cannot {action}: the session is {self.status} (needs {' or '.join(allowed)})"
             )
 
+    def _require_monitoring(self, action: str) -> None:
+        self._require_status(action, "live", "ended")
+        if self.discharged is not None:
+            raise SessionStateError(f"cannot {action}: the client was discharged; write in "
+                                    "the integration notes instead")
+
     def _new_entry(self, now: datetime, kind: str, **kw: Any) -> Entry:
         entry = Entry(id=f"e{len(self.entries) + 1}", at=now, kind=kind, **kw)
         self.entries.append(entry)
@@ -501,6 +557,7 @@ class Session:
         intention: object = None,
         prep_checklist: list[ChecklistItem] | None = None,
         baseline: Vitals | None = ...,  # type: ignore[assignment]
+        protocol: Protocol | None = ...,  # type: ignore[assignment]
     ) -> None:
         """Change the preparation fields (allowed until the session is signed)."""
         self._require_not_signed()
@@ -521,6 +578,8 @@ class Session:
             self.prep_checklist = _checklist("prep_checklist", prep_checklist)
         if baseline is not ...:
             self.baseline = _baseline(baseline)
+        if protocol is not ...:
+            self.protocol = _protocol(protocol)
 
     # ---- status transitions ---------------------------------------------------------------
 
@@ -532,48 +591,103 @@ class Session:
         self._new_entry(now, "system", text="Session started")
 
     def finish(self, now: datetime) -> None:
-        """live → ended: the dosing session is over; integration follows."""
+        """live → ended: the dosing phase is over; monitoring goes on until discharge."""
         self._require_status("finish the session", "live")
         self.status = "ended"
         self.ended = now
         self._new_entry(now, "system", text="Session finished")
 
-    def sign(self, now: datetime) -> None:
-        """ended → signed: the session becomes read-only for ever."""
+    def mark_ready(self, now: datetime) -> None:
+        """The client would be ready to leave (REMS: "minutes until ready to leave"), whether
+        or not the minimum observation has passed."""
+        self._require_monitoring("mark ready to leave")
+        if self.dosed is None:
+            raise SessionStateError("cannot mark ready to leave: no dose was marked")
+        if self.ready is not None:
+            raise SessionStateError("ready to leave was already marked")
+        self.ready = now
+        self._new_entry(now, "system", text="Ready to leave")
+
+    def discharge(self, now: datetime) -> None:
+        """The client leaves: monitoring ends. After Finish; never blocked by the minimum
+        observation (the record shows it)."""
+        self._require_status("discharge", "ended")
+        if self.discharged is not None:
+            raise SessionStateError("the client was already discharged")
+        self.discharged = now
+        self._new_entry(now, "system", text="Discharged")
+
+    def sign(self, now: datetime, missing: list[str] | tuple[str, ...] = ()) -> None:
+        """ended → signed: the session becomes read-only for ever. ``missing`` names the REMS
+        fields still empty: signing is never blocked, the record says what was missing."""
         self._require_status("sign the session", "ended")
+        from .rems import FIELD_KEYS
+
+        if isinstance(missing, str) or any(k not in FIELD_KEYS for k in missing):
+            raise ValidationError("missing", "must be REMS field keys")
         self.status = "signed"
         self.signed = now
+        self.signed_missing = list(missing)
         self.draft = ""
+
+    def set_rems(self, **answers: object) -> None:
+        """Record the therapist's answers for the REMS form (``None`` clears one: it goes
+        back to what the record proposes). Allowed until the session is signed."""
+        self._require_not_signed()
+        from .rems import validate_answer
+
+        updated = dict(self.rems)
+        for key, value in answers.items():
+            if value is None:
+                updated.pop(key, None)
+            else:
+                updated[key] = validate_answer(key, value, self)
+        self.rems = updated
+
+    def mark_rems_submitted(self, now: datetime) -> None:
+        """The REMS form was submitted. Paperwork about the session, not the record itself,
+        so a signed session takes it too (once)."""
+        if self.protocol is None or not self.protocol.rems:
+            raise SessionStateError("this session is not on a REMS protocol")
+        if self.status not in ("ended", "signed"):
+            raise SessionStateError("finish the session before submitting its REMS form")
+        if self.rems_submitted is not None:
+            raise SessionStateError("the REMS form was already marked as submitted")
+        self.rems_submitted = now
 
     # ---- timeline -------------------------------------------------------------------------
 
-    def mark_dose(self, now: datetime, mg: object = None) -> Entry:
-        """The first call is the dose (T0); later calls are boosters and need their mg."""
+    def mark_dose(self, now: datetime, mg: object = None, lot: object = None) -> Entry:
+        """The first call is the dose (T0); later calls are boosters and need their mg.
+        ``lot``: the package's lot number (the REMS form asks for it)."""
         self._require_status("mark a dose", "live")
+        values: dict[str, Any] = {}
+        if lot is not None and not (isinstance(lot, str) and not lot.strip()):
+            values["lot"] = validate_lot("lot", lot)
         if self.dosed is None:
             amount = validate_dose("dose_mg", mg if mg is not None else self.planned_dose_mg,
                                    required=False)
             self.dosed = now
-            return self._new_entry(now, "dose", values={"mg": amount})
+            return self._new_entry(now, "dose", values={"mg": amount, **values})
         amount = validate_dose("booster_mg", mg, required=True)
-        return self._new_entry(now, "booster", values={"mg": amount})
+        return self._new_entry(now, "booster", values={"mg": amount, **values})
 
     def add_note(self, now: datetime, text: object, *, category: str | None = None,
                  flagged: bool = False) -> Entry:
-        self._require_status("add a note", "live", "ended")
+        self._require_monitoring("add a note")
         body = require_text("note", text, max_len=NOTE_MAX)
         if category is not None and category not in CATEGORIES:
             raise ValidationError("category", "must be one of " + ", ".join(CATEGORIES))
         return self._new_entry(now, "note", text=body, category=category, flagged=bool(flagged))
 
     def record_vitals(self, now: datetime, vitals: Vitals, *, flagged: bool = False) -> Entry:
-        self._require_status("record vitals", "live", "ended")
+        self._require_monitoring("record vitals")
         if vitals.empty:
             raise ValidationError("vitals", "enter at least one value")
         return self._new_entry(now, "vitals", values=vitals.to_dict(), flagged=flagged)
 
     def log_side_effect(self, now: datetime, effect: object, detail: object = "") -> Entry:
-        self._require_status("log a side effect", "live", "ended")
+        self._require_monitoring("log a side effect")
         key = _choice("side_effect", effect, vocab.SIDE_EFFECTS)
         text = optional_text("detail", detail, max_len=SHORT_MAX)
         if key in ("rescue_medication", "other") and not text:
@@ -581,7 +695,7 @@ class Session:
         return self._new_entry(now, "side_effect", text=text, values={"effect": key})
 
     def log_rating(self, now: datetime, scale: object, score: object) -> Entry:
-        self._require_status("log a rating", "live", "ended")
+        self._require_monitoring("log a rating")
         key = _choice("scale", scale, tuple(vocab.SCALES))
         levels = vocab.SCALES[key][1]
         if isinstance(score, str) and score.strip().isdigit():
@@ -591,7 +705,7 @@ class Session:
         return self._new_entry(now, "rating", values={"scale": key, "score": score})
 
     def log_prompt(self, now: datetime, text: object, situation: object) -> Entry:
-        self._require_status("log a prompt", "live", "ended")
+        self._require_monitoring("log a prompt")
         body = require_text("prompt", text, max_len=SHORT_MAX * 5)
         key = _choice("situation", situation, vocab.PROMPT_SITUATIONS)
         return self._new_entry(now, "prompt", text=body, values={"situation": key})
@@ -766,6 +880,12 @@ class Session:
             "outcomes": dict(self.outcomes),
             "addenda": [a.to_dict() for a in self.addenda],
             "draft": self.draft,
+            "protocol": self.protocol.to_dict() if self.protocol else None,
+            "ready": to_iso(self.ready),
+            "discharged": to_iso(self.discharged),
+            "rems": dict(self.rems),
+            "signed_missing": list(self.signed_missing),
+            "rems_submitted": to_iso(self.rems_submitted),
         }
 
     @classmethod
@@ -824,11 +944,46 @@ class Session:
                 outcomes=validate_outcomes(data.get("outcomes") or {}),
                 addenda=_each("addenda", data.get("addenda", []), Addendum.from_dict),
                 draft=_stored_text("draft", data.get("draft", ""), DRAFT_MAX),
+                protocol=(_nested("protocol", None, Protocol.from_dict, data["protocol"])
+                          if data.get("protocol") is not None else None),
+                ready=from_iso("ready", data.get("ready")),
+                discharged=from_iso("discharged", data.get("discharged")),
+                rems=_stored_rems(data.get("rems") or {}),
+                signed_missing=_stored_missing(data.get("signed_missing") or []),
+                rems_submitted=from_iso("rems_submitted", data.get("rems_submitted")),
             )
         except (KeyError, TypeError, AttributeError) as exc:
             raise ValueError(f"session: malformed field ({type(exc).__name__})") from None
         except ValidationError as exc:
             raise ValueError(str(exc)) from None
+
+
+def _protocol(value: object) -> Protocol | None:
+    if value is not None and not isinstance(value, Protocol):
+        raise ValidationError("protocol", "expected a monitoring protocol")
+    return value
+
+
+def _stored_rems(data: object) -> dict[str, Any]:
+    from .rems import validate_answer
+
+    if not isinstance(data, dict):
+        raise ValueError("rems: expected an object")
+    out = {}
+    for key, value in data.items():
+        try:
+            out[key] = validate_answer(key, value, None)
+        except ValidationError as exc:
+            raise ValueError(f"rems.{exc.field}: {exc.problem}") from None
+    return out
+
+
+def _stored_missing(data: object) -> list[str]:
+    from .rems import FIELD_KEYS
+
+    if not isinstance(data, list) or any(k not in FIELD_KEYS for k in data):
+        raise ValueError("signed_missing: expected a list of REMS field keys")
+    return list(data)
 
 
 def validate_outcomes(outcomes: object) -> dict[str, int]:

@@ -34,8 +34,17 @@ def _strikes_into_history(data: dict[str, Any]) -> dict[str, Any]:
     return data
 
 
+def _monitoring_until_discharge(data: dict[str, Any]) -> dict[str, Any]:
+    """2 → 3: a session records its monitoring protocol, when the client was ready to leave
+    and discharged, and the REMS form's answers. A session from before has none of them:
+    its monitoring ended with it (no protocol; the config's check-in settings apply)."""
+    return dict({"protocol": None, "ready": None, "discharged": None, "rems": {},
+                 "signed_missing": [], "rems_submitted": None}, **data)
+
+
 MIGRATIONS: dict[int, Callable[[dict[str, Any]], dict[str, Any]]] = {
     1: _strikes_into_history,
+    2: _monitoring_until_discharge,
 }
 
 
