@@ -373,3 +373,28 @@ def test_a_schema_1_session_file_opens_with_its_edits_and_strikes_in_order(
     stored = orjson.loads((sessions / f"{sid}.json").read_bytes())["session"]["1"]
     assert stored["schema"] == SCHEMA_VERSION  # rewritten in the new shape on open
     assert "struck" not in stored["entries"][3]
+
+
+def test_a_schema_2_session_file_opens_with_monitoring_still_open(
+        tmp_path: Path, clock) -> None:  # noqa: ANN001
+    """A session stored before schema 3 (made by the schema-2 code: tests/store/fixtures)
+    opens with no protocol, no ready or discharge time and no REMS answers, and its
+    monitoring can still be closed: vitals after Finish, ready, discharge."""
+    fixture = Path(__file__).parent / "fixtures" / "schema2-session.json"
+    sid = "7bd954a87c9a20ef904a12244f838920"
+    sessions = tmp_path / "a" / "sessions"
+    sessions.mkdir(parents=True)
+    (sessions / f"{sid}.json").write_bytes(fixture.read_bytes())
+    with Archive.open(tmp_path / "a", clock=clock) as a:
+        s = a.get(sid)
+        assert a.problems == []
+        assert s.status == "ended" and s.protocol is None
+        assert s.ready is None and s.discharged is None and s.rems == {}
+        assert s.total_dose_mg == 56 and len(s.vitals_entries) == 1
+        a.record_vitals(sid, systolic=130, diastolic=84, heart_rate=72, spo2=98)
+        a.mark_ready(sid)
+        a.discharge(sid)
+        assert a.get(sid).discharged == clock()
+    stored = orjson.loads((sessions / f"{sid}.json").read_bytes())["session"]["1"]
+    assert stored["schema"] == SCHEMA_VERSION == 3
+    assert stored["protocol"] is None and stored["discharged"] is not None
