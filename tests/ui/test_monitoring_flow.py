@@ -1,0 +1,116 @@
+"""Monitoring until discharge, by keys: Finish → vitals → effect → note → ready → discharge →
+sign, on the screen the therapist is on after Finish."""
+
+from __future__ import annotations
+
+from textual.widgets import Input
+
+from kapsession.config import Config
+from kapsession.model.protocols import DEFAULT_PROTOCOLS
+from kapsession.ui.app import KapsessionApp
+from kapsession.ui.screens.detail import DetailScreen
+from kapsession.ui.screens.integration import IntegrationScreen
+from kapsession.ui.screens.live import LiveScreen
+from kapsession.ui.widgets.choice_dialog import ChoiceDialog
+from kapsession.ui.widgets.confirm_dialog import ConfirmDialog
+from kapsession.ui.widgets.text_dialog import TextDialog
+from kapsession.ui.widgets.vitals_dialog import VitalsDialog
+
+from .helpers import screen_text
+
+REMS = DEFAULT_PROTOCOLS[0]
+
+
+async def test_finish_then_vitals_ready_discharge_and_sign_by_keys(archive, clock) -> None:  # noqa: ANN001,E501
+    s = archive.new_session(client="C-0042", route="intranasal", medicine="esketamine",
+                            dose_mg=84, protocol=REMS, live=True,
+                            baseline={"systolic": 128, "diastolic": 80, "heart_rate": 70,
+                                      "spo2": 98})
+    archive.mark_dose(s.id, lot="XK42")
+    clock.advance(minutes=30)
+    archive.mark_dose(s.id, 28)  # a booster at T+30: observation counts from here
+    clock.advance(minutes=60)
+    app = KapsessionApp(archive, config=Config(), clock=clock)
+    async with app.run_test(size=(120, 50)) as pilot:
+        app.open_live(s.id)
+        await pilot.pause()
+        assert isinstance(app.screen, LiveScreen)
+        await pilot.press("ctrl+f")
+        await pilot.pause()
+        await pilot.press("y")
+        await pilot.pause()
+        assert isinstance(app.screen, IntegrationScreen)
+        text = screen_text(app.screen)
+        assert "Esketamine (Spravato REMS)" in text
+        # T+1:30, 60 min after the booster: 60 min of observation still to go.
+        assert "1 h 00 min left of 120 min" in text
+        # The 40-minute check was never taken: it shows as overdue, with a glyph.
+        check = app.screen.query_one("#next-check")
+        assert check.has_class("overdue") and "⚑ Vitals overdue" in str(check.render())
+
+        clock.advance(minutes=5)
+        await pilot.press("ctrl+r")
+        await pilot.pause()
+        assert isinstance(app.screen, VitalsDialog)
+        for digits in ("132", "84", "72", "97"):
+            for ch in digits:
+                await pilot.press(ch)
+            await pilot.press("enter")
+        await pilot.pause()
+        assert isinstance(app.screen, IntegrationScreen)
+        assert "Vitals saved." in screen_text(app.screen)
+        assert "before discharge" in str(app.screen.query_one("#next-check").render())
+
+        await pilot.press("ctrl+s")
+        await pilot.pause()
+        assert isinstance(app.screen, ChoiceDialog)
+        await pilot.press("down", "down", "enter")  # the first side effect: nausea
+        await pilot.pause()
+        assert "Side effect logged: nausea." in screen_text(app.screen)
+
+        await pilot.press("ctrl+n")
+        await pilot.pause()
+        assert isinstance(app.screen, TextDialog)
+        app.screen.query_one("#text", Input).value = "walking steadily"
+        await pilot.press("enter")
+        await pilot.pause()
+
+        clock.advance(minutes=10)
+        await pilot.press("ctrl+y")
+        await pilot.pause()
+        assert isinstance(app.screen, ConfirmDialog)
+        await pilot.press("y")
+        await pilot.pause()
+        assert "Ready to leave: " in screen_text(app.screen)
+
+        clock.advance(minutes=30)  # T+2:15: 105 min after the booster
+        await pilot.press("ctrl+d")
+        await pilot.pause()
+        assert isinstance(app.screen, ConfirmDialog)
+        assert "15 min to go" in screen_text(app.screen)  # said, never blocked
+        await pilot.press("enter")  # irreversible: a stray enter does not discharge
+        await pilot.pause()
+        assert isinstance(app.screen, ConfirmDialog)
+        await pilot.press("y")
+        await pilot.pause()
+        assert "Discharged: " in screen_text(app.screen)
+        for key in ("ctrl+r", "ctrl+s", "ctrl+n"):  # monitoring has ended: said, no dialog
+            await pilot.press(key)
+            await pilot.pause()
+            assert isinstance(app.screen, IntegrationScreen)
+            assert "discharged" in str(app.screen.query_one("#save-status").render())
+
+        await pilot.press("ctrl+k")
+        await pilot.pause()
+        assert isinstance(app.screen, ConfirmDialog)
+        sign_text = screen_text(app.screen)
+        assert "REMS fields missing" in sign_text and "Sedation" in sign_text
+        await pilot.press("y")
+        await pilot.pause()
+        assert isinstance(app.screen, DetailScreen)
+    done = archive.get(s.id)
+    assert done.status == "signed"
+    assert [e.kind for e in done.entries if e.at > done.ended][:3] == [
+        "vitals", "side_effect", "note"]
+    assert done.minutes_to_ready == 105 and done.monitoring_minutes == 135
+    assert "sedation" in done.signed_missing and "lot" not in done.signed_missing
