@@ -114,3 +114,18 @@ async def test_finish_then_vitals_ready_discharge_and_sign_by_keys(archive, cloc
         "vitals", "side_effect", "note"]
     assert done.minutes_to_ready == 105 and done.monitoring_minutes == 135
     assert "sedation" in done.signed_missing and "lot" not in done.signed_missing
+
+
+async def test_the_monitoring_keys_fit_80_columns_on_a_rems_session(archive, clock) -> None:  # noqa: ANN001,E501
+    s = archive.new_session(client="C-1", route="intranasal", medicine="esketamine",
+                            dose_mg=56, protocol=REMS, live=True)
+    archive.mark_dose(s.id)
+    archive.end_session(s.id)
+    app = KapsessionApp(archive, config=Config(), clock=clock)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await app.push_screen(IntegrationScreen(s.id))
+        await pilot.pause()
+        footer = screen_text(app.screen.query_one("KapFooter"))
+        for label in ("Vitals", "Effect", "Ready", "Discharge", "REMS", "Sign and lock",
+                      "Back"):
+            assert label in footer

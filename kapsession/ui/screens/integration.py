@@ -52,7 +52,7 @@ class IntegrationScreen(Screen[None]):
                 tooltip="Record vitals (monitoring goes on until discharge)"),
         Binding("ctrl+s", "log_effect", "Effect", id="log_effect", priority=True,
                 tooltip="Log side effect or rating (until discharge)"),
-        Binding("ctrl+n", "add_note", "Note", id="add_note", priority=True,
+        Binding("ctrl+n", "add_note", "Note", id="add_note", priority=True, show=False,
                 tooltip="Add a note to the timeline (until discharge)"),
         Binding("ctrl+y", "mark_ready", "Ready", id="mark_ready", priority=True,
                 tooltip="Record that the client would be ready to leave"),
@@ -123,7 +123,7 @@ class IntegrationScreen(Screen[None]):
             yield Static(id="item9", classes="flagged", markup=False)
             yield Static(id="outcome-error", classes="error-message", markup=False)
         yield Static(id="save-status", markup=False)
-        yield KapFooter()
+        yield KapFooter(compact=True)  # the monitoring keys must fit 80 columns
 
     def on_mount(self) -> None:
         self._update_computed()
@@ -178,10 +178,15 @@ class IntegrationScreen(Screen[None]):
         if s.dosed is None:
             obs = "[ ] Minimum observation time: no dose was marked"
         elif state.observation_met:
-            obs = (f"[x] Minimum observation time passed ({minimum} min; now "
-                   f"{format_duration(now - s.dosed, seconds=False)} after the dose)")
-            if len(s.doses) > 1:
-                obs = obs[:-1] + ", counted from the booster)"
+            since = "the booster" if len(s.doses) > 1 else "the dose"
+            until, when = (s.discharged, "discharged") if s.discharged else (now, "now")
+            obs = (f"[x] Minimum observation time passed ({minimum} min; {when} "
+                   f"{format_duration(until - s.observation(now).since, seconds=False)} "
+                   f"after {since})")
+        elif s.discharged is not None:
+            obs = (f"[ ] Discharged before the minimum observation time: "
+                   f"{format_duration(state.observation_left, seconds=False, until=True)} short "
+                   f"of {minimum} min")
         else:
             obs = (f"[ ] Minimum observation time not yet passed: "
                    f"{format_duration(state.observation_left, seconds=False, until=True)} left "
@@ -303,12 +308,25 @@ class IntegrationScreen(Screen[None]):
         status.remove_class("error-message")
         self.session = self.archive.get(self.session_id)
         self._update_computed()
+        self.refresh_bindings()
         return True
 
     def _said(self, message: str) -> None:
         status = self.query_one("#save-status", Static)
         status.remove_class("error-message")
         status.update(Text(message))
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        """Keys for what is already done, or does not apply, leave the footer (it must fit
+        80 columns)."""
+        s = self.session
+        if action == "mark_ready":
+            return s.ready is None and s.discharged is None
+        if action == "discharge":
+            return s.discharged is None
+        if action == "rems_form":
+            return on_rems(s)
+        return True
 
     def _monitoring_ended(self) -> bool:
         """After the discharge nothing more is charted: say so instead of opening a dialog."""
