@@ -120,9 +120,9 @@ DEFAULT_PROTOCOLS: tuple[Protocol, ...] = (
              min_observation_min=120, first_check_min=10, check_every_min=10),
     Protocol("im-clinic", "IM in clinic", (), ("im",),
              min_observation_min=120, first_check_min=15, check_every_min=15),
-    Protocol("sublingual-clinic", "Sublingual / lozenge in clinic", (), ("sublingual", "oral"),
+    Protocol("sublingual-clinic", "Sublingual or lozenge in clinic", (), ("sublingual", "oral"),
              min_observation_min=120, first_check_min=45, check_every_min=0),
-    Protocol("remote-lozenge", "Remote lozenge at home (sitter checks)", (),
+    Protocol("remote-lozenge", "Remote lozenge (sitter at home)", (),
              ("sublingual", "oral"),
              min_observation_min=120, first_check_min=15, check_every_min=15),
 )

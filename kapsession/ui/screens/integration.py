@@ -150,7 +150,7 @@ class IntegrationScreen(Screen[None]):
                 else "Vitals"
             left = state.next_checkin - now
             if state.checkin_overdue:
-                check.update(Text(f"⚑ {which} overdue by {format_duration(-left, seconds=False)}"
+                check.update(Text(f"{which} overdue by {format_duration(-left, seconds=False)}"
                                   f" (due {format_t_plus(s.offset(state.next_checkin))})"))
             else:
                 check.update(Text(f"{which} due in "
