@@ -174,7 +174,7 @@ def bp_slots(session: Session) -> dict[str, str | None]:
 def _bp_text(session: Session, ref: str | None) -> tuple[str, str]:
     if ref == "baseline" and session.baseline is not None:
         v = session.baseline
-        return f"{v.systolic}/{v.diastolic}", "baseline (preparation)"
+        return f"{v.systolic}/{v.diastolic}", "the baseline, in preparation"
     entry = next((e for e in session.vitals_entries if e.id == ref), None)
     if entry is None or entry.vitals is None or entry.vitals.systolic is None:
         return "", ""
@@ -199,7 +199,7 @@ def proposals(session: Session, thresholds: VitalsThresholds | None = None) \
         hit = next((e for e in standing if test(e)), None)
         if hit is None:
             return False, "none recorded"
-        return True, f"first at {local(hit.at):%H:%M} ({_t_plus(session, hit)})"
+        return True, f"first at {local(hit.at):%H:%M}, {_t_plus(session, hit)}"
 
     def rating(e: Entry, scale: str) -> int | None:
         return e.values.get("score") if e.kind == "rating" and e.values.get("scale") == scale \
@@ -241,7 +241,7 @@ def rems_values(session: Session, provider: dict[str, str] | None = None,
     for spec in FIELDS:
         key = spec.key
         if spec.source == "clinic":
-            out[key] = RemsValue("", "clinic", "the clinic adds it; kapsession keeps no names")
+            out[key] = RemsValue("", "clinic")
             continue
         if spec.source == "config":
             text = provider.get(key, "")
