@@ -141,8 +141,8 @@ def pick_protocol(protocols: tuple[Protocol, ...] | list[Protocol], medicine: st
 class Observation:
     """The minimum observation before discharge, at one instant.
 
-    ``since`` is the last dose or booster still standing (``None`` before any dose; then
-    ``ends_at`` is ``None`` and ``passed`` is False).
+    ``since`` is the last dose or booster still standing, or an IV infusion's stop when later
+    (``None`` before any dose; then ``ends_at`` is ``None`` and ``passed`` is False).
     """
 
     minimum_minutes: int
@@ -153,9 +153,14 @@ class Observation:
 
 
 def observation_anchor(session: Session) -> datetime | None:
-    """When the minimum observation starts counting: the last dose or booster standing."""
+    """When the minimum observation starts counting: the last dose or booster standing, or
+    the stop of an IV infusion when that came later (observation follows the infusion)."""
     doses = session.doses
-    return max(e.at for e in doses) if doses else None
+    if not doses:
+        return None
+    stops = [e.at for e in session.entries if e.kind == "infusion" and e.struck is None
+             and e.values.get("event") == "stop"]
+    return max([e.at for e in doses] + stops)
 
 
 def observation(session: Session, now: datetime, default_minutes: int = 120) -> Observation:

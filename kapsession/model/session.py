@@ -79,6 +79,14 @@ def validate_lot(field_name: str, value: object) -> str:
     return lot
 
 
+RATE_MAX = 40
+
+
+def validate_rate(field_name: str, value: object) -> str:
+    """An infusion rate as the clinic writes it (``0.5 mg/kg over 40 min``, ``60 ml/h``)."""
+    return require_text(field_name, value, max_len=RATE_MAX, multiline=False)
+
+
 def _choice(field_name: str, value: object, choices: dict[str, str] | tuple[str, ...]) -> str:
     if isinstance(value, str):
         key = value.strip().lower()
@@ -152,6 +160,19 @@ def _check_values(kind: str, values: dict[str, Any]) -> dict[str, Any]:
         if kind == "prompt":
             return {"situation": _choice("entry.values.situation", values.get("situation"),
                                          vocab.PROMPT_SITUATIONS)}
+        if kind == "device":
+            n = values.get("n")
+            if isinstance(n, bool) or not isinstance(n, int) or \
+                    not 1 <= n <= vocab.DEVICES_MAX:
+                raise ValueError(f"entry.values.n: expected 1–{vocab.DEVICES_MAX}")
+            return {"n": n}
+        if kind == "infusion":
+            event = _choice("entry.values.event", values.get("event"),
+                            tuple(vocab.INFUSION_EVENTS))
+            if values.get("rate") is None:
+                return {"event": event}
+            return {"event": event, "rate": validate_rate("entry.values.rate",
+                                                          values["rate"])}
     except ValidationError as exc:
         field = exc.field if exc.field.startswith("entry.") else f"entry.values.{exc.field}"
         raise ValueError(f"{field}: {exc.problem}") from None
@@ -671,6 +692,36 @@ class Session:
             return self._new_entry(now, "dose", values={"mg": amount, **values})
         amount = validate_dose("booster_mg", mg, required=True)
         return self._new_entry(now, "booster", values={"mg": amount, **values})
+
+    def mark_device(self, now: datetime) -> Entry:
+        """The next intranasal device, with its time. The first one is the dose (T0, the
+        planned dose) when no dose was marked yet."""
+        self._require_status("mark a device", "live")
+        if self.route != "intranasal":
+            raise SessionStateError("devices are for the intranasal route")
+        if self.dosed is None:
+            self.mark_dose(now)
+        n = sum(1 for e in self.entries if e.kind == "device" and e.struck is None) + 1
+        if n > vocab.DEVICES_MAX:
+            raise ValidationError("device", f"at most {vocab.DEVICES_MAX} devices")
+        return self._new_entry(now, "device", text=f"Device {n}", values={"n": n})
+
+    def log_infusion(self, now: datetime, event: object, rate: object = None) -> Entry:
+        """An IV infusion's start (T0 when no dose was marked), rate change or stop. The
+        start and a change need the rate."""
+        self._require_monitoring("chart the infusion")
+        if self.route != "iv":
+            raise SessionStateError("infusions are for the IV route")
+        key = _choice("event", event, tuple(vocab.INFUSION_EVENTS))
+        values: dict[str, Any] = {"event": key}
+        text = vocab.INFUSION_EVENTS[key]
+        if key in ("start", "rate") or (rate is not None and str(rate).strip()):
+            values["rate"] = validate_rate("rate", rate)
+            text += f" · {values['rate']}"
+        if key == "start" and self.dosed is None:
+            self._require_status("start the infusion", "live")
+            self.mark_dose(now)
+        return self._new_entry(now, "infusion", text=text, values=values)
 
     def add_note(self, now: datetime, text: object, *, category: str | None = None,
                  flagged: bool = False) -> Entry:

@@ -752,6 +752,14 @@ class Archive:
         protocol."""
         return self.get(ref).observation(self.clock(), default_minutes)
 
+    def mark_device(self, ref: str) -> Entry:
+        """The next intranasal device (the first is the dose when none was marked)."""
+        return self._change(ref, lambda s, now: s.mark_device(now))
+
+    def log_infusion(self, ref: str, event: str, rate: str | None = None) -> Entry:
+        """An IV infusion's ``start`` (with its rate), ``rate`` change or ``stop``."""
+        return self._change(ref, lambda s, now: s.log_infusion(now, event, rate))
+
     def set_protocol(self, ref: str, protocol: Protocol | None) -> None:
         self._change(ref, lambda s, now: s.update_preparation(protocol=protocol))
 

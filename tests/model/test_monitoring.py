@@ -184,3 +184,38 @@ def test_the_protocol_lot_and_moments_round_trip_through_the_stored_shape() -> N
         s.set_rems(patient_name="never stored")
     with pytest.raises(ValidationError):
         live().mark_dose(at(0), lot="x" * 41)
+
+
+def test_intranasal_devices_are_charted_one_by_one_and_the_first_is_the_dose() -> None:
+    s = live(route="intranasal", medicine="esketamine", protocol="esketamine-rems")
+    first = s.mark_device(at(0))
+    assert s.dosed == at(0) and s.doses[0].values == {"mg": 50}
+    second = s.mark_device(at(5))
+    third = s.mark_device(at(10))
+    assert [e.values["n"] for e in (first, second, third)] == [1, 2, 3]
+    assert third.text == "Device 3" and s.observation(at(10)).since == at(0)
+    s.strike_entry(at(11), third.id, "counted twice")
+    assert s.mark_device(at(12)).values == {"n": 3}
+    assert Session.from_dict(s.to_dict()).entries[-1].values == {"n": 3}
+    with pytest.raises(SessionStateError, match="intranasal"):
+        live(route="im").mark_device(at(0))
+
+
+def test_an_iv_infusion_is_charted_as_start_rate_changes_and_stop() -> None:
+    s = live(route="iv", protocol="iv-infusion")
+    with pytest.raises(ValidationError):
+        s.log_infusion(at(0), "start")  # the rate is needed
+    start = s.log_infusion(at(0), "start", "0.5 mg/kg over 40 min")
+    assert s.dosed == at(0) and start.text == "Infusion started · 0.5 mg/kg over 40 min"
+    s.log_infusion(at(15), "rate", "0.25 mg/kg/h")
+    s.log_infusion(at(40), "stop")
+    # Observation follows the infusion: it counts from the stop.
+    assert s.observation(at(130)).since == at(40) and not s.observation(at(130)).passed
+    back = Session.from_dict(s.to_dict())
+    assert [e.values for e in back.entries if e.kind == "infusion"] == [
+        {"event": "start", "rate": "0.5 mg/kg over 40 min"},
+        {"event": "rate", "rate": "0.25 mg/kg/h"}, {"event": "stop"}]
+    with pytest.raises(ValidationError):
+        s.log_infusion(at(41), "pause")
+    with pytest.raises(SessionStateError, match="IV"):
+        live(route="im").log_infusion(at(0), "start", "1 mg")

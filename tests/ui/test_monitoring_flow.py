@@ -129,3 +129,42 @@ async def test_the_monitoring_keys_fit_80_columns_on_a_rems_session(archive, clo
         for label in ("Vitals", "Effect", "Ready", "Discharge", "REMS", "Sign and lock",
                       "Back"):
             assert label in footer
+
+
+async def test_the_rems_questions_are_answered_by_keys(archive, clock) -> None:  # noqa: ANN001
+    s = archive.new_session(client="C-1", route="intranasal", medicine="esketamine",
+                            dose_mg=56, protocol=REMS, live=True)
+    archive.mark_dose(s.id)
+    archive.log_rating(s.id, "dissociation", 2)
+    archive.end_session(s.id)
+    app = KapsessionApp(archive, config=Config(), clock=clock)
+    async with app.run_test(size=(120, 50)) as pilot:
+        await app.push_screen(IntegrationScreen(s.id))
+        await pilot.pause()
+        await pilot.press("ctrl+e")
+        await pilot.pause()
+        assert isinstance(app.screen, ChoiceDialog)
+        listed = screen_text(app.screen)
+        assert "Dissociation: yes (proposed: confirm)" in listed
+        assert "Lot number: — ⚑ missing" in listed
+        options = [key for key, _ in app.screen.options]
+        for _ in range(options.index("dissociation")):
+            await pilot.press("down")
+        await pilot.press("enter")  # the question
+        await pilot.pause()
+        await pilot.press("enter")  # "yes": confirmed
+        await pilot.pause()
+        assert isinstance(app.screen, ChoiceDialog)  # back at the list
+        assert "Dissociation: yes" in screen_text(app.screen)
+        for _ in range(options.index("lot")):
+            await pilot.press("down")
+        await pilot.press("enter")
+        await pilot.pause()
+        assert isinstance(app.screen, TextDialog)
+        app.screen.query_one("#text", Input).value = "24B07X"
+        await pilot.press("enter")
+        await pilot.pause()
+        await pilot.press("escape")
+        await pilot.pause()
+        assert isinstance(app.screen, IntegrationScreen)
+    assert archive.get(s.id).rems == {"dissociation": True, "lot": "24B07X"}

@@ -452,7 +452,7 @@ class IntegrationScreen(Screen[None]):
         options = []
         for key, value in values.items():
             spec = FIELD_KEYS[key]
-            if spec.kind != "yesno":
+            if spec.kind != "yesno" and key != "lot":
                 continue
             shown = value.text or "—"
             mark = {"proposed": " (proposed: confirm)", "missing": " ⚑ missing"}.get(
@@ -467,8 +467,19 @@ class IntegrationScreen(Screen[None]):
                                                                        **{key: value})):
                 self.action_rems_form()
 
+        def lot_given(text: str | None) -> None:
+            if text is not None and self._run("REMS answer", lambda: self.archive.set_rems(
+                    self.session_id, lot=text or None)):
+                self.action_rems_form()
+
         def chosen(key: str | None) -> None:
             if key is None:
+                return
+            if key == "lot":
+                self.app.push_screen(TextDialog(
+                    "Lot number", "As printed on the package (it replaces the lot marked "
+                    "with the dose on the form).", initial=s.rems.get("lot", ""), max_length=40),
+                    callback=lot_given)
                 return
             note = values[key].note
             self.app.push_screen(ChoiceDialog(FIELD_KEYS[key].label, [
