@@ -374,6 +374,55 @@ class Entry:
         )
 
 
+@dataclass(frozen=True)
+class Proceeded:
+    """The pre-dose decision: went live with these flags and unticked checks, for a reason."""
+
+    flags: tuple[str, ...] = ()
+    unticked: tuple[str, ...] = ()
+    reason: str = ""
+
+    def __post_init__(self) -> None:
+        for name in ("flags", "unticked"):
+            items = getattr(self, name)
+            if isinstance(items, str) or not isinstance(items, (list, tuple)) or \
+                    len(items) > 60:
+                raise ValidationError(f"proceeded.{name}", "expected a list of short texts")
+            object.__setattr__(self, name, tuple(
+                require_text(f"proceeded.{name}", t, max_len=SHORT_MAX, multiline=False)
+                for t in items))
+        object.__setattr__(self, "reason", optional_text("reason", self.reason,
+                                                         max_len=REASON_MAX, multiline=False))
+
+    @property
+    def empty(self) -> bool:
+        return not (self.flags or self.unticked or self.reason)
+
+    def text(self) -> str:
+        parts = []
+        if self.flags:
+            parts.append("flagged: " + "; ".join(self.flags))
+        if self.unticked:
+            parts.append("not done: " + "; ".join(self.unticked))
+        text = "Proceeded" + (" with " + " · ".join(parts) if parts else "")
+        return text + (f" · reason: {self.reason}" if self.reason else "")
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"flags": list(self.flags), "unticked": list(self.unticked),
+                "reason": self.reason}
+
+    @classmethod
+    def from_dict(cls, data: Any) -> Proceeded:
+        if not isinstance(data, dict):
+            raise ValueError("proceeded: expected an object")
+        try:
+            return cls(flags=tuple(data.get("flags") or ()),
+                       unticked=tuple(data.get("unticked") or ()),
+                       reason=data.get("reason", ""))
+        except ValidationError as exc:
+            raise ValueError(f"{exc.field}: {exc.problem}") from None
+
+
 @dataclass
 class Addendum:
     """A dated correction or addition to a signed session."""
@@ -435,6 +484,9 @@ class Session:
     signed_missing: list[str] = field(default_factory=list)
     #: When the REMS form was marked as submitted (paperwork, allowed after signing).
     rems_submitted: datetime | None = None
+    #: The pre-dose decision: what was flagged or not done when the therapist went live
+    #: anyway, and why (never a block: the record says it).
+    proceeded: Proceeded | None = None
     schema: int = SCHEMA_VERSION
 
     # ---- construction -------------------------------------------------------------------
@@ -604,12 +656,19 @@ class Session:
 
     # ---- status transitions ---------------------------------------------------------------
 
-    def go_live(self, now: datetime) -> None:
-        """planned → live: the client has arrived and the session clock starts."""
+    def go_live(self, now: datetime, proceeded: Proceeded | None = None) -> None:
+        """planned → live: the client has arrived and the session clock starts.
+        ``proceeded``: what was flagged or unticked when the therapist went ahead, with the
+        reason; it goes into the record (and the timeline) with the start."""
         self._require_status("start the session", "planned")
+        if proceeded is not None and not isinstance(proceeded, Proceeded):
+            raise ValidationError("proceeded", "expected the pre-dose decision")
         self.status = "live"
         self.started = now
         self._new_entry(now, "system", text="Session started")
+        if proceeded is not None and not proceeded.empty:
+            self.proceeded = proceeded
+            self._new_entry(now, "system", text=proceeded.text())
 
     def finish(self, now: datetime) -> None:
         """live → ended: the dosing phase is over; monitoring goes on until discharge."""
@@ -937,6 +996,7 @@ class Session:
             "rems": dict(self.rems),
             "signed_missing": list(self.signed_missing),
             "rems_submitted": to_iso(self.rems_submitted),
+            "proceeded": self.proceeded.to_dict() if self.proceeded else None,
         }
 
     @classmethod
@@ -1002,6 +1062,8 @@ class Session:
                 rems=_stored_rems(data.get("rems") or {}),
                 signed_missing=_stored_missing(data.get("signed_missing") or []),
                 rems_submitted=from_iso("rems_submitted", data.get("rems_submitted")),
+                proceeded=(_nested("proceeded", None, Proceeded.from_dict, data["proceeded"])
+                           if data.get("proceeded") is not None else None),
             )
         except (KeyError, TypeError, AttributeError) as exc:
             raise ValueError(f"session: malformed field ({type(exc).__name__})") from None

@@ -41,7 +41,7 @@ from ..model import (
     checklist_from_texts,
 )
 from ..model.protocols import Observation, Protocol
-from ..model.session import Addendum
+from ..model.session import Addendum, Proceeded
 from ..model.times import Clock, system_clock
 from .errors import (
     AmbiguousSessionId,
@@ -657,8 +657,9 @@ class Archive:
         self._write(session)
         return Session.from_dict(session.to_dict())
 
-    def go_live(self, ref: str) -> None:
-        self._change(ref, lambda s, now: s.go_live(now))
+    def go_live(self, ref: str, proceeded: Proceeded | None = None) -> None:
+        """planned → live; ``proceeded``: the pre-dose decision (flags, unticked, reason)."""
+        self._change(ref, lambda s, now: s.go_live(now, proceeded))
 
     def update_preparation(self, ref: str, **fields: Any) -> None:
         """Change preparation fields (client, route, medicine, dose_mg, therapist, intention,

@@ -36,10 +36,11 @@ def _strikes_into_history(data: dict[str, Any]) -> dict[str, Any]:
 
 def _monitoring_until_discharge(data: dict[str, Any]) -> dict[str, Any]:
     """2 → 3: a session records its monitoring protocol, when the client was ready to leave
-    and discharged, and the REMS form's answers. A session from before has none of them:
-    its monitoring ended with it (no protocol; the config's check-in settings apply)."""
+    and discharged, the REMS form's answers and the pre-dose decision. A session from before
+    has none of them, and none is made up: no protocol (the config's check-in settings
+    apply), and an ended session's monitoring stays open until a discharge is recorded."""
     return dict({"protocol": None, "ready": None, "discharged": None, "rems": {},
-                 "signed_missing": [], "rems_submitted": None}, **data)
+                 "signed_missing": [], "rems_submitted": None, "proceeded": None}, **data)
 
 
 MIGRATIONS: dict[int, Callable[[dict[str, Any]], dict[str, Any]]] = {

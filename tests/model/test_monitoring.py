@@ -219,3 +219,21 @@ def test_an_iv_infusion_is_charted_as_start_rate_changes_and_stop() -> None:
         s.log_infusion(at(41), "pause")
     with pytest.raises(SessionStateError, match="IV"):
         live(route="im").log_infusion(at(0), "start", "1 mg")
+
+
+def test_the_pre_dose_decision_is_recorded_in_the_record_and_the_timeline() -> None:
+    from kapsession.model.session import Proceeded
+
+    s = Session.create(id="d" * 32, now=T0, client="C-1", session_no=1, route="im")
+    decision = Proceeded(flags=("baseline BP 152/94: systolic above 140",),
+                         unticked=("Consent reviewed",), reason="repeat BP 138/86")
+    s.go_live(T0, decision)
+    assert s.entries[-1].text == ("Proceeded with flagged: baseline BP 152/94: systolic "
+                                  "above 140 · not done: Consent reviewed · reason: repeat "
+                                  "BP 138/86")
+    assert Session.from_dict(s.to_dict()).proceeded == decision
+    quiet = Session.create(id="e" * 32, now=T0, client="C-1", session_no=1, route="im")
+    quiet.go_live(T0, Proceeded())  # nothing to record: no line, no decision stored
+    assert quiet.proceeded is None and len(quiet.entries) == 1
+    with pytest.raises(ValidationError):
+        Proceeded(reason="x" * 501)

@@ -390,6 +390,7 @@ def test_a_schema_2_session_file_opens_with_monitoring_still_open(
         assert a.problems == []
         assert s.status == "ended" and s.protocol is None
         assert s.ready is None and s.discharged is None and s.rems == {}
+        assert s.proceeded is None and s.signed_missing == []
         assert s.total_dose_mg == 56 and len(s.vitals_entries) == 1
         a.record_vitals(sid, systolic=130, diastolic=84, heart_rate=72, spo2=98)
         a.mark_ready(sid)

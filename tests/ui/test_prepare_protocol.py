@@ -10,9 +10,9 @@ from kapsession.ui.app import KapsessionApp
 from kapsession.ui.screens.live import LiveScreen
 from kapsession.ui.screens.prepare import PrepareScreen
 from kapsession.ui.widgets.clock_panel import ClockPanel
-from kapsession.ui.widgets.confirm_dialog import ConfirmDialog
+from kapsession.ui.widgets.proceed_dialog import ProceedDialog
 
-from .helpers import visible_text
+from .helpers import screen_text, visible_text
 
 
 async def test_esketamine_intranasal_picks_rems_and_asks_the_medicines_question(
@@ -39,7 +39,7 @@ async def test_esketamine_intranasal_picks_rems_and_asks_the_medicines_question(
         await pilot.pause()
         await pilot.press("ctrl+s")
         await pilot.pause()
-        assert isinstance(app.screen, ConfirmDialog)
+        assert isinstance(app.screen, ProceedDialog)
         await pilot.press("y")
         await pilot.pause()
         assert isinstance(app.screen, LiveScreen)
@@ -73,3 +73,50 @@ async def test_a_protocol_chosen_by_hand_stays_when_the_route_changes(archive, c
         await pilot.pause()
     (summary,) = archive.sessions()
     assert archive.get(summary.id).protocol is None
+
+
+async def test_the_pre_dose_decision_is_recorded_with_its_reason_never_blocked(
+        archive, clock) -> None:  # noqa: ANN001
+    app = KapsessionApp(archive, config=Config(), clock=clock)
+    async with app.run_test(size=(120, 50)) as pilot:
+        await app.push_screen(PrepareScreen())
+        await pilot.pause()
+        screen = app.screen
+        screen.query_one("#client", Input).value = "C-0042"
+        for key, value in (("systolic", "152"), ("diastolic", "94"), ("heart_rate", "80"),
+                           ("spo2", "98")):
+            screen.query_one(f"#{key}", Input).value = value
+        await pilot.pause()
+        await pilot.press("ctrl+s")
+        await pilot.pause()
+        assert isinstance(app.screen, ProceedDialog)
+        shown = screen_text(app.screen)
+        assert "⚑ Flagged (not blocking): baseline BP 152/94" in shown
+        assert "systolic above 140" in shown and "Consent reviewed" in shown
+        await pilot.press("r")
+        for ch in "repeat BP 138/86":
+            await pilot.press(ch if ch != " " else "space")
+        await pilot.press("enter")
+        await pilot.pause()
+        assert isinstance(app.screen, LiveScreen)
+        sid = app.screen.session_id
+    s = archive.get(sid)
+    assert s.proceeded.reason == "repeat BP 138/86"
+    assert s.proceeded.flags[0].startswith("baseline BP 152/94")
+    assert "Consent reviewed" in s.proceeded.unticked
+    (line,) = [e.text for e in s.entries if e.text.startswith("Proceeded")]
+    assert "reason: repeat BP 138/86" in line and "not done: Consent reviewed" in line
+
+
+async def test_n_goes_back_to_the_form_and_nothing_goes_live(archive, clock) -> None:  # noqa: ANN001,E501
+    app = KapsessionApp(archive, config=Config(), clock=clock)
+    async with app.run_test(size=(120, 50)) as pilot:
+        await app.push_screen(PrepareScreen())
+        await pilot.pause()
+        app.screen.query_one("#client", Input).value = "C-0042"
+        await pilot.press("ctrl+s")
+        await pilot.pause()
+        await pilot.press("n")
+        await pilot.pause()
+        assert isinstance(app.screen, PrepareScreen)
+    assert archive.sessions() == []

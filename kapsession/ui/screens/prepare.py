@@ -18,7 +18,7 @@ from textual.widgets import Input, Label, Select, Static, TextArea
 from ...model import ValidationError, Vitals, checklist_from_texts, validate_client_code
 from ...model.protocols import Protocol, pick_protocol
 from ...model.rems import FIELD_KEYS, MEDICINE_FIELDS
-from ...model.session import CLIENT_CODE_MAX, ChecklistItem, validate_dose
+from ...model.session import CLIENT_CODE_MAX, ChecklistItem, Proceeded, validate_dose
 from ...model.text import NOTE_MAX
 from ...model.vocab import MEDICINES, ROUTES
 from ...store import ArchiveError
@@ -315,7 +315,8 @@ class PrepareScreen(Screen[None]):
                 self.query_one(f"#{key}", Input).focus()
                 return
 
-    def _save(self, values: dict[str, Any], *, live: bool) -> str | None:
+    def _save(self, values: dict[str, Any], *, live: bool,
+              proceeded: Proceeded | None = None) -> str | None:
         answers = self._rems_answers()
         try:
             if self.session_id is None:
@@ -327,7 +328,7 @@ class PrepareScreen(Screen[None]):
             if answers:
                 self.archive.set_rems(self.session_id, **answers)
             if live:
-                self.archive.go_live(self.session_id)
+                self.archive.go_live(self.session_id, proceeded)
         except ValidationError as exc:
             self.notify(str(exc), severity="error", markup=False)
             return None
@@ -347,25 +348,38 @@ class PrepareScreen(Screen[None]):
         missing = [c.text for c in values["prep_checklist"] if not c.done]
         if values["baseline"] is None:
             missing.append("Baseline vitals (none entered)")
+        flags = []
+        baseline = values["baseline"]
+        reasons = self.app.config.thresholds.flags(baseline) if baseline else []  # type: ignore[attr-defined]
+        if reasons:
+            flags.append(f"baseline {baseline.short()}: {', '.join(reasons)}")
 
-        def go(yes: bool | None) -> None:
-            if not yes:
+        def go(reason: str | None) -> None:
+            if reason is None:
                 return
-            sid = self._save(values, live=True)
+            # The decision is recorded, never a block (issue #15, item 5).
+            proceeded = Proceeded(flags=tuple(flags), unticked=tuple(missing), reason=reason)
+            sid = self._save(values, live=True, proceeded=proceeded)
             if sid is not None:
                 from .live import LiveScreen
 
                 self.app.switch_screen(LiveScreen(sid))
 
-        if not missing:
-            go(True)
+        if not missing and not flags:
+            go("")
             return
-        from ..widgets.confirm_dialog import ConfirmDialog
+        from ..widgets.proceed_dialog import ProceedDialog
 
-        listed = "\n".join(f"  • {m}" for m in missing[:10])
-        more = f"\n  … and {len(missing) - 10} more" if len(missing) > 10 else ""
-        self.app.push_screen(ConfirmDialog("Go live with these not done?",
-                                           f"{listed}{more}", yes="Go live"), callback=go)
+        detail = Text()
+        for flag in flags:
+            detail.append(f"⚑ Flagged (not blocking): {flag}\n")
+        if missing:
+            detail.append("Not done:\n")
+            detail.append("\n".join(f"  • {m}" for m in missing[:10]))
+            if len(missing) > 10:
+                detail.append(f"\n  … and {len(missing) - 10} more")
+        title = "Go live with these not done?" if missing else "Go live with this flagged?"
+        self.app.push_screen(ProceedDialog(title, detail), callback=go)
 
     def _blank(self) -> bool:
         return not (self._value("client").strip() or self._value("dose").strip()
