@@ -1,6 +1,6 @@
 """The pre-dose decision: what is flagged or not done, and go live anyway (never blocked).
 
-`y` goes live; `r` (or tab) moves to an optional reason, where enter goes live; `n` or
+`y` goes live; `r` moves to an optional reason, where enter goes live; `n` or
 `escape` stays on the form. The decision and the reason go into the record.
 """
 
@@ -21,10 +21,13 @@ class ProceedDialog(Dialog[str | None]):
     """Returns the reason ("" for none) to go live, or ``None`` to stay on the form."""
 
 
+    # Priority, so each letter acts as it arrives, even in a burst ("r" then the reason
+    # typed at once lands in the field); while the reason is being typed they are letters.
     BINDINGS = [
-        Binding("y", "proceed", "Go live", id="proceed_yes"),
-        Binding("r,tab", "reason", "Reason", id="proceed_reason"),
-        Binding("n,escape", "cancel", "Back to the form", id="proceed_no"),
+        Binding("y", "proceed", "Go live", id="proceed_yes", priority=True),
+        Binding("r", "reason", "Reason", id="proceed_reason", priority=True),
+        Binding("n", "answer_no", "Back to the form", id="proceed_no", priority=True),
+        Binding("escape", "cancel", "Back to the form", id="proceed_cancel", priority=True),
     ]
 
     def __init__(self, title: str, detail: Text) -> None:
@@ -47,6 +50,14 @@ class ProceedDialog(Dialog[str | None]):
     def on_mount(self) -> None:
         self.ready = True
         self.app.post_message(self.Ready())
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action in ("proceed", "reason", "answer_no"):
+            return not isinstance(self.focused, Input)
+        return True
+
+    def action_answer_no(self) -> None:
+        self.dismiss(None)
 
     def action_reason(self) -> None:
         reason = self.query_one("#reason", Input)
