@@ -30,7 +30,7 @@ ENTRY_KINDS: dict[str, str] = {
     "rating": "rating",
     "prompt": "prompt used",
     "system": "system",
-    "device": "intranasal device",
+    "device": "device",
     "infusion": "infusion",
 }
 

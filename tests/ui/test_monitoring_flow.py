@@ -59,7 +59,7 @@ async def test_finish_then_vitals_ready_discharge_and_sign_by_keys(archive, cloc
         await pilot.pause()
         assert isinstance(app.screen, IntegrationScreen)
         assert "Vitals saved." in screen_text(app.screen)
-        assert "before discharge" in str(app.screen.query_one("#next-check").render())
+        assert "Discharge vitals due in" in str(app.screen.query_one("#next-check").render())
 
         await pilot.press("ctrl+s")
         await pilot.pause()

@@ -143,10 +143,10 @@ class IntegrationScreen(Screen[None]):
         check = self.query_one("#next-check", Static)
         if state.next_checkin is None:
             check.update(Text("No vitals check due." if s.discharged or s.dosed is None
-                              else ""))
+                              else "The protocol's checks are done; ctrl+r records more."))
             check.remove_class("overdue")
         else:
-            which = "Vitals before discharge" if state.checkin_label == "before discharge" \
+            which = "Discharge vitals" if state.checkin_label == "before discharge" \
                 else "Vitals"
             left = state.next_checkin - now
             if state.checkin_overdue:

@@ -659,7 +659,8 @@ class LiveScreen(Screen[None]):
 
                 self.app.switch_screen(IntegrationScreen(self.session_id))
 
-        detail = "Discharge and integration come next."
+        detail = ("This ends the dosing phase. Monitoring goes on until the discharge: the same "
+                  "keys record vitals and side effects on the integration screen.")
         state = self.query_one("#clock", ClockPanel).state
         if state is not None and state.observation_left:
             left = format_duration(state.observation_left, until=True)

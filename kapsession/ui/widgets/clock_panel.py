@@ -99,8 +99,9 @@ class ClockPanel(Vertical):
             self._show("bar", f"{course_bar(state.progress)} {int(state.progress * 100)}%")
         else:
             self._show("bar", course_bar(0.0) + " from the dose")
-        # The next check comes from the session's protocol (its schedule, or the settings').
-        which = "Vitals before discharge" if state.checkin_label == "before discharge" \
+        # The next check comes from the session's protocol (its schedule, or the settings');
+        # "Discharge vitals" is the one more a protocol without repeats asks before discharge.
+        which = "Discharge vitals" if state.checkin_label == "before discharge" \
             else "Vitals"
         if s.status != "live":
             self._show("checkin", f"Session {s.status}")
