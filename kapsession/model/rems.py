@@ -78,6 +78,8 @@ CONFIG_FIELDS = tuple(f.key for f in FIELDS if f.source == "config")
 #: Fields the preparation form asks for on a REMS protocol (the medicines question).
 MEDICINE_FIELDS = ("benzodiazepines", "non_benzo_hypnotics", "psychostimulants", "maois")
 ANSWER_MAX = 120
+#: A lot number as the form takes it (the same limit as a lot marked with the dose).
+LOT_FIELD_MAX = 40
 #: The window to submit the form, days after the treatment.
 SUBMIT_WITHIN_DAYS = 7
 #: The ~40 minute BP: the vitals closest to 40 min after the dose, between these minutes.
@@ -106,7 +108,8 @@ def validate_answer(key: object, value: object, session: Session | None) -> Any:
             if entry is None or entry.vitals is None or entry.vitals.systolic is None:
                 raise ValidationError(key, "must name recorded vitals with a BP")
         return value
-    text = optional_text(key, value, max_len=min(ANSWER_MAX, SHORT_MAX), multiline=False)
+    limit = LOT_FIELD_MAX if key == "lot" else min(ANSWER_MAX, SHORT_MAX)
+    text = optional_text(key, value, max_len=limit, multiline=False)
     if not text:
         raise ValidationError(key, "is empty (clear it instead)")
     return text
@@ -169,6 +172,20 @@ def bp_slots(session: Session) -> dict[str, str | None]:
         if key in session.rems:
             chosen[key] = session.rems[key]
     return chosen
+
+
+def bp_choices(session: Session) -> list[tuple[str, str]]:
+    """The BPs a slot can be filled with: the baseline, then each recorded BP, with times."""
+    out = []
+    if session.baseline is not None and session.baseline.systolic is not None:
+        b = session.baseline
+        out.append(("baseline", f"{b.systolic}/{b.diastolic} — the baseline, in preparation"))
+    for e in session.vitals_entries:
+        v = e.vitals
+        if v is not None and v.systolic is not None:
+            out.append((e.id, f"{v.systolic}/{v.diastolic} — {local(e.at):%H:%M}, "
+                              f"{_t_plus(session, e) or 'before the dose'}"))
+    return out
 
 
 def _bp_text(session: Session, ref: str | None) -> tuple[str, str]:

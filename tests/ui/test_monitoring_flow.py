@@ -3,7 +3,7 @@ sign, on the screen the therapist is on after Finish."""
 
 from __future__ import annotations
 
-from textual.widgets import Input
+from textual.widgets import Input, OptionList
 
 from kapsession.config import Config
 from kapsession.model.protocols import DEFAULT_PROTOCOLS
@@ -13,6 +13,7 @@ from kapsession.ui.screens.integration import IntegrationScreen
 from kapsession.ui.screens.live import LiveScreen
 from kapsession.ui.widgets.choice_dialog import ChoiceDialog
 from kapsession.ui.widgets.confirm_dialog import ConfirmDialog
+from kapsession.ui.widgets.rems_dialog import RemsDialog
 from kapsession.ui.widgets.text_dialog import TextDialog
 from kapsession.ui.widgets.vitals_dialog import VitalsDialog
 
@@ -133,9 +134,14 @@ async def test_the_monitoring_keys_fit_80_columns_on_a_rems_session(archive, clo
 
 async def test_the_rems_questions_are_answered_by_keys(archive, clock) -> None:  # noqa: ANN001
     s = archive.new_session(client="C-1", route="intranasal", medicine="esketamine",
-                            dose_mg=56, protocol=REMS, live=True)
+                            dose_mg=56, protocol=REMS, live=True,
+                            baseline={"systolic": 128, "diastolic": 80})
     archive.mark_dose(s.id)
     archive.log_rating(s.id, "dissociation", 2)
+    clock.advance(minutes=40)
+    archive.record_vitals(s.id, systolic=150, diastolic=92, heart_rate=80, spo2=97)
+    clock.advance(minutes=5)
+    archive.record_vitals(s.id, systolic=140, diastolic=88, heart_rate=76, spo2=98)
     archive.end_session(s.id)
     app = KapsessionApp(archive, config=Config(), clock=clock)
     async with app.run_test(size=(120, 50)) as pilot:
@@ -143,28 +149,44 @@ async def test_the_rems_questions_are_answered_by_keys(archive, clock) -> None: 
         await pilot.pause()
         await pilot.press("ctrl+e")
         await pilot.pause()
-        assert isinstance(app.screen, ChoiceDialog)
-        listed = screen_text(app.screen)
-        assert "Dissociation: yes (proposed: confirm)" in listed
-        assert "Lot number: — ⚑ missing" in listed
-        options = [key for key, _ in app.screen.options]
-        for _ in range(options.index("dissociation")):
-            await pilot.press("down")
-        await pilot.press("enter")  # the question
-        await pilot.pause()
+        assert isinstance(app.screen, RemsDialog)
+        fields = app.screen.query_one("#fields", OptionList)
+        keys = [fields.get_option_at_index(i).id for i in range(fields.option_count)]
+        assert "patient_name" not in keys and "dose" not in keys  # not the therapist's
+
+        def line(key: str) -> str:
+            return str(fields.get_option_at_index(keys.index(key)).prompt)
+
+        assert line("dissociation") == "Dissociation: yes (proposed: confirm)"
+        assert line("lot") == "Lot number: — ⚑ missing"
+        assert line("bp_40").startswith("BP at about 40 minutes: 150/92 (")
+
+        async def choose(key: str) -> None:
+            steps = keys.index(key) - (fields.highlighted or 0)
+            for _ in range(abs(steps)):
+                await pilot.press("down" if steps > 0 else "up")
+            await pilot.press("enter")
+            await pilot.pause()
+
+        await choose("dissociation")
         await pilot.press("enter")  # "yes": confirmed
         await pilot.pause()
-        assert isinstance(app.screen, ChoiceDialog)  # back at the list
-        assert "Dissociation: yes" in screen_text(app.screen)
-        for _ in range(options.index("lot")):
-            await pilot.press("down")
-        await pilot.press("enter")
+        assert isinstance(app.screen, RemsDialog)
+        assert line("dissociation") == "Dissociation: yes"
+        await choose("bp_40")  # the therapist picks the 45-minute BP instead
+        assert isinstance(app.screen, ChoiceDialog)
+        await pilot.press("down", "down", "enter")  # baseline, 150/92, 140/88
         await pilot.pause()
+        assert line("bp_40").startswith("BP at about 40 minutes: 140/88 (")
+        await choose("lot")
         assert isinstance(app.screen, TextDialog)
         app.screen.query_one("#text", Input).value = "24B07X"
         await pilot.press("enter")
         await pilot.pause()
+        assert line("lot") == "Lot number: 24B07X"
         await pilot.press("escape")
         await pilot.pause()
         assert isinstance(app.screen, IntegrationScreen)
-    assert archive.get(s.id).rems == {"dissociation": True, "lot": "24B07X"}
+    stored = archive.get(s.id)
+    assert stored.rems == {"dissociation": True, "lot": "24B07X",
+                           "bp_40": stored.vitals_entries[1].id}

@@ -25,7 +25,7 @@ from textual.widgets import Input, Label, Static, TextArea
 from ...model import ValidationError, Vitals, checklist_from_texts, clock_state
 from ...model.errors import SessionStateError
 from ...model.outcomes import ITEM9_REMINDER, OUTCOME_LABELS, outcome_band
-from ...model.rems import FIELD_KEYS, missing_fields, on_rems, rems_values
+from ...model.rems import FIELD_KEYS, missing_fields, on_rems
 from ...model.session import OUTCOME_LIMITS, ChecklistItem
 from ...model.text import NOTE_MAX
 from ...model.times import format_duration, format_t_plus, local
@@ -36,6 +36,7 @@ from ..widgets.choice_dialog import ChoiceDialog
 from ..widgets.confirm_dialog import ConfirmDialog
 from ..widgets.footer import KapFooter
 from ..widgets.form import Form
+from ..widgets.rems_dialog import RemsDialog
 from ..widgets.text_dialog import TextDialog
 from ..widgets.vitals_dialog import VitalsDialog
 
@@ -443,52 +444,14 @@ class IntegrationScreen(Screen[None]):
     # ---- the REMS form ------------------------------------------------------------------
 
     def action_rems_form(self) -> None:
-        s = self.session
-        if not on_rems(s):
+        if not on_rems(self.session):
             self._said("This session is not on a REMS protocol.")
             return
-        config = self.app.config  # type: ignore[attr-defined]
-        values = rems_values(s, config.rems_provider, config.thresholds)
-        options = []
-        for key, value in values.items():
-            spec = FIELD_KEYS[key]
-            if spec.kind != "yesno" and key != "lot":
-                continue
-            shown = value.text or "—"
-            mark = {"proposed": " (proposed: confirm)", "missing": " ⚑ missing"}.get(
-                value.status, "")
-            options.append((key, f"{spec.label}: {shown}{mark}"))
 
-        def answered(key: str, answer: str | None) -> None:
-            if answer is None:
-                return
-            value = None if answer == "clear" else answer == "yes"
-            if self._run("REMS answer", lambda: self.archive.set_rems(self.session_id,
-                                                                       **{key: value})):
-                self.action_rems_form()
+        def closed(_: None) -> None:
+            self.session = self.archive.get(self.session_id)
 
-        def lot_given(text: str | None) -> None:
-            if text is not None and self._run("REMS answer", lambda: self.archive.set_rems(
-                    self.session_id, lot=text or None)):
-                self.action_rems_form()
-
-        def chosen(key: str | None) -> None:
-            if key is None:
-                return
-            if key == "lot":
-                self.app.push_screen(TextDialog(
-                    "Lot number", "As printed on the package (it replaces the lot marked "
-                    "with the dose on the form).", initial=s.rems.get("lot", ""), max_length=40),
-                    callback=lot_given)
-                return
-            note = values[key].note
-            self.app.push_screen(ChoiceDialog(FIELD_KEYS[key].label, [
-                ("yes", "yes"), ("no", "no"), ("clear", "clear my answer")],
-                help_text=note), callback=lambda a: answered(key, a))
-
-        self.app.push_screen(ChoiceDialog("REMS form: the questions to answer", options,
-                                          hint="↑↓ choose · enter answer · escape done"),
-                             callback=chosen)
+        self.app.push_screen(RemsDialog(self.session_id), callback=closed)
 
     def action_sign(self) -> None:
         if not self.save():
