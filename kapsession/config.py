@@ -82,11 +82,12 @@ SETTINGS: list[Setting] = [
             "press (0: never); in a live session the lock keeps the clock in view.", int, 0,
             240),
     Setting("checkins.first_min", 40, "First vitals check-in, minutes after the dose "
-            "(REMS: about 40).", int, 5, 240),
-    Setting("checkins.interval_min", 15, "Then every this many minutes after the last vitals.",
-            int, 5, 120),
-    Setting("observation.min_minutes", 120, "Minimum observation time after the dose before "
-            "discharge.", int, 30, 480),
+            "(REMS: about 40), for a session without a monitoring protocol.", int, 5, 240),
+    Setting("checkins.interval_min", 15, "Then every this many minutes after the last vitals "
+            "(without a protocol).", int, 5, 120),
+    Setting("observation.min_minutes", 120, "Minimum observation time after the last dose or "
+            "booster before discharge (without a protocol; a protocol sets its own).", int, 30,
+            480),
     Setting("integration.book_within_days", 7, "Remind to book the integration session "
             "within this many days.", int, 1, 60),
     Setting("thresholds.systolic_high", 140, "Flag systolic BP above this (mmHg).", int, 90, 250),

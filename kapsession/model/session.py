@@ -1077,13 +1077,24 @@ def _protocol(value: object) -> Protocol | None:
     return value
 
 
-def _stored_rems(data: object) -> dict[str, Any]:
-    from .rems import validate_answer
+_FIELD_KEY_RE = re.compile(r"[a-z0-9_]{1,40}\Z")
 
-    if not isinstance(data, dict):
+
+def _stored_rems(data: object) -> dict[str, Any]:
+    """The REMS answers read from a file. An answer for a field the form no longer has (the
+    form changes: :data:`.rems.FIELDS`) is kept as it was, if it is a plain yes/no or short
+    text, so an old session still opens; the form simply does not show it."""
+    from .rems import ANSWER_MAX, FIELD_KEYS, validate_answer
+
+    if not isinstance(data, dict) or len(data) > 100:
         raise ValueError("rems: expected an object")
     out = {}
     for key, value in data.items():
+        if key not in FIELD_KEYS and isinstance(key, str) and _FIELD_KEY_RE.match(key) and (
+                isinstance(value, bool) or (isinstance(value, str)
+                                            and len(value) <= ANSWER_MAX)):
+            out[key] = value if isinstance(value, bool) else clean_text(value, multiline=False)
+            continue
         try:
             out[key] = validate_answer(key, value, None)
         except ValidationError as exc:
@@ -1092,9 +1103,9 @@ def _stored_rems(data: object) -> dict[str, Any]:
 
 
 def _stored_missing(data: object) -> list[str]:
-    from .rems import FIELD_KEYS
-
-    if not isinstance(data, list) or any(k not in FIELD_KEYS for k in data):
+    # Field keys, checked by shape only: a key the form has since dropped still opens.
+    if not isinstance(data, list) or len(data) > 100 or not all(
+            isinstance(k, str) and _FIELD_KEY_RE.match(k) for k in data):
         raise ValueError("signed_missing: expected a list of REMS field keys")
     return list(data)
 

@@ -237,3 +237,18 @@ def test_the_pre_dose_decision_is_recorded_in_the_record_and_the_timeline() -> N
     assert quiet.proceeded is None and len(quiet.entries) == 1
     with pytest.raises(ValidationError):
         Proceeded(reason="x" * 501)
+
+
+def test_rems_answers_of_fields_the_form_no_longer_has_still_open() -> None:
+    s = live(protocol="esketamine-rems", route="intranasal", medicine="esketamine")
+    data = s.to_dict()
+    data["rems"] = {"enrolled": True, "dropped_question": "yes", "old_flag": False}
+    data["signed_missing"] = ["dropped_question"]
+    back = Session.from_dict(data)
+    assert back.rems == {"enrolled": True, "dropped_question": "yes", "old_flag": False}
+    data["rems"] = {"enrolled": "maybe"}
+    with pytest.raises(ValueError, match="rems.enrolled"):
+        Session.from_dict(data)
+    data["rems"] = {"Bad Key!": True}
+    with pytest.raises(ValueError):
+        Session.from_dict(data)
