@@ -6,7 +6,6 @@ A user mistake prints one line on stderr and exits 1; never a traceback.
 from __future__ import annotations
 
 import argparse
-import gc
 import getpass
 import logging
 import os
@@ -14,7 +13,8 @@ import shutil
 import sys
 import tempfile
 import time
-from collections.abc import Iterator, Sequence
+import traceback
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from datetime import date, datetime, timedelta
 from pathlib import Path
@@ -27,25 +27,28 @@ from rich.table import Table
 from rich.text import Text
 
 from . import __version__, paths
-from .config import Config, ConfigError, default_config_text, load_config
+from .config import Config, default_config_text, load_config
 from .model import SessionSummary
+from .model.errors import KapsessionError
 from .model.ids import short_ids
 from .model.text import printable_line
 from .model.times import Clock, format_minutes, system_clock
 from .model.vocab import route_label
-from .store import Archive, ArchiveError, ArchiveReadOnly
-from .store.archive import ENCRYPTION_FILE
-from .store.fsutil import atomic_write, ensure_private_dir
+from .store import Archive, ArchiveReadOnly
+from .store.fsutil import atomic_write, ensure_private_dir, shown_path
+from .store.layout import ENCRYPTION_FILE, SESSIONS_DIR
 
 if TYPE_CHECKING:
-    from textual.app import App
+    pass
 
 EXIT_USER_ERROR = 1
+#: A bug in kapsession (not a mistake of the caller's): a traceback was printed.
+EXIT_BUG = 70
 PASSPHRASE_ENV = "KAPSESSION_PASSPHRASE"
 NEW_PASSPHRASE_ENV = "KAPSESSION_NEW_PASSPHRASE"
 
 
-class UserError(Exception):
+class UserError(KapsessionError):
     """A mistake in how kapsession was called; printed as one line."""
 
 
@@ -174,7 +177,7 @@ def ask_passphrase(*, twice: bool = False, new: bool = False) -> str:
 def _open_archive(args: argparse.Namespace, config: Config, *, read_only: bool = False,
                   must_exist: bool = False) -> Archive:
     root = paths.archive_dir(getattr(args, "archive", None))
-    if must_exist and not (root / "sessions").is_dir():
+    if must_exist and not (root / SESSIONS_DIR).is_dir():
         raise UserError(f"no archive at {root} yet (start kapsession once, or use --archive)")
     if not (root / ENCRYPTION_FILE).exists():  # plain: the crypto library is not even loaded
         return Archive.open(root, thresholds=config.thresholds, read_only=read_only)
@@ -350,7 +353,7 @@ def _rems_only(archive: Archive, chosen: list[SessionSummary], *,
     for summary in chosen:
         try:
             rems = on_rems(archive.get(summary.id))
-        except ArchiveError:
+        except KapsessionError:
             out.append(summary)  # the export names it as unreadable
             continue
         if rems:
@@ -417,7 +420,7 @@ def cmd_demo_data(args: argparse.Namespace, out: Console, err: Console) -> int:
 
 def cmd_init(args: argparse.Namespace, out: Console, err: Console) -> int:
     root = paths.archive_dir(getattr(args, "archive", None))
-    if (root / "sessions").is_dir() and any((root / "sessions").iterdir()):
+    if (root / SESSIONS_DIR).is_dir() and any((root / SESSIONS_DIR).iterdir()):
         raise UserError(f"{root} already holds an archive"
                         + ("; use `kapsession encrypt` to encrypt it" if args.encrypt else ""))
     if args.encrypt:
@@ -436,7 +439,7 @@ def cmd_encrypt(args: argparse.Namespace, out: Console, err: Console) -> int:
 
     root = paths.archive_dir(getattr(args, "archive", None))
     passphrase = ask_passphrase(twice=True)
-    if not (root / "sessions").is_dir():
+    if not (root / SESSIONS_DIR).is_dir():
         init_encrypted(root, passphrase)
         out.print(line(f"created an encrypted archive at {root}"))
         return 0
@@ -511,48 +514,6 @@ def make_demo_archive(config: Config, clock: Clock = system_clock) -> Archive:
     return archive
 
 
-def run_app(args: argparse.Namespace) -> int:
-    from .ui.app import KapsessionApp
-
-    config = _config(args)
-    if args.fast_clock and not args.demo:
-        raise UserError("--fast-clock is for practice with --demo only")
-    if args.demo:
-        clock = system_clock
-        if args.fast_clock:
-            clock = fast_clock(args.fast_clock)
-            # Idle time would pass N times faster too; practice mode does not lock.
-            config = config.with_values(idle_lock_minutes=0)
-        archive = make_demo_archive(config, clock)
-        try:
-            _run(KapsessionApp(archive, config=config, clock=clock, demo=True))
-        finally:
-            archive.close()
-            shutil.rmtree(archive.path.parent, ignore_errors=True)
-        return 0
-    archive = _open_archive(args, config)
-    check = None
-    if archive.codec is not None:
-        from .store.crypto import SealedCodec
-
-        if isinstance(archive.codec, SealedCodec):
-            check = archive.codec.opens_with  # the idle lock asks for the passphrase
-    try:
-        _run(KapsessionApp(archive, config=config, clock=system_clock,
-                           check_passphrase=check))
-    finally:
-        archive.close()
-    return 0
-
-
-def _run(app: App[None]) -> None:
-    # What exists now (above all the archive's summaries, one per session) lives as long as
-    # the app: frozen out of the cyclic collector's reach, its full passes and the one at
-    # exit stop walking 10,000 summaries (~40 ms of start-up and exit at that size).
-    gc.freeze()
-    app.run()
-
-
 def fast_clock(factor: int) -> Clock:
     """A practice clock that runs ``factor`` times faster than the wall clock."""
     start = system_clock()
@@ -579,7 +540,25 @@ COMMANDS = {
 }
 
 
-def main(argv: Sequence[str] | None = None) -> int:
+def report_bug(exc: BaseException, err: Console) -> None:
+    """Print where a bug happened, and ask for a report.
+
+    Only the frames (file, line, function, source line) and the error's type are printed:
+    an error's message or a frame's variables may hold a note's text, which must never reach
+    a terminal log or a pasted bug report."""
+    frames = "".join(traceback.format_tb(exc.__traceback__))
+    err.print(Text("Traceback (most recent call last):\n" + frames
+                   + f"{type(exc).__module__}.{type(exc).__qualname__} (message withheld: "
+                   "it may quote a note)", style="red"))
+    err.print(line(f"kapsession: this is a bug in kapsession {__version__}, not something you "
+                   f"did. Please report it with the lines above (they hold no note text; see "
+                   "README, Reporting a bug). What was saved before stays saved.", style="red"))
+
+
+def main(argv: Sequence[str] | None = None,
+         run_app: Callable[[argparse.Namespace], int] | None = None) -> int:
+    """The command line. Without a subcommand it calls ``run_app`` (the screens): the UI is
+    handed in by :mod:`kapsession.launch`, so this module never imports it."""
     out = Console(highlight=False)
     err = Console(stderr=True, highlight=False, soft_wrap=True)
     # Warnings go to stderr and name files only; note text is never logged.
@@ -588,14 +567,22 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         args = build_parser().parse_args(argv)
         if args.command is None:
+            if run_app is None:
+                raise UserError("say which command to run (see `kapsession --help`)")
             return run_app(args)
         return COMMANDS[args.command](args, out, err)
-    except (UserError, ConfigError, ArchiveError, ValueError) as exc:
+    except KapsessionError as exc:
         err.print(line(f"kapsession: {exc}", style="red"))
         return EXIT_USER_ERROR
     except OSError as exc:
+        # The system refused (permission, disk full, a folder where a file should be): its
+        # words and the file name, not a bug of ours.
         err.print(line(f"kapsession: {exc.strerror or exc}"
-                       + (f": {exc.filename}" if exc.filename else ""), style="red"))
+                       + (f": {shown_path(exc.filename)}" if exc.filename else ""),
+                       style="red"))
         return EXIT_USER_ERROR
     except KeyboardInterrupt:
         return 130
+    except Exception as exc:  # a bug: say so, and show where without what it was about
+        report_bug(exc, err)
+        return EXIT_BUG

@@ -14,7 +14,7 @@ from typing import Any
 
 from .model import ClockSettings, RoutePhases, VitalsThresholds
 from .model.clock import DEFAULT_PHASES
-from .model.errors import ValidationError
+from .model.errors import KapsessionError, ValidationError
 from .model.protocols import DEFAULT_PROTOCOLS, Protocol
 from .model.rems import CONFIG_FIELDS
 from .model.text import SHORT_MAX, clean_text
@@ -144,7 +144,7 @@ SETTINGS += [
 _BY_KEY = {s.key: s for s in SETTINGS}
 
 
-class ConfigError(ValueError):
+class ConfigError(KapsessionError, ValueError):
     """The config file is unreadable or has a bad value; the message names file, line, key."""
 
 
@@ -410,28 +410,37 @@ def settings_reference_markdown() -> str:
 
 
 def save_setting(path: Path, key: str, value: Any) -> None:
-    """Set one top-level setting in the config file, keeping the rest of it (and its comments).
+    """Set one setting in the config file, keeping everything else in it as the person wrote
+    it: comments, order, spacing, keys kapsession does not know.
 
-    Used to remember the theme. Raises ``OSError`` when the file cannot be written.
+    Used to remember the theme. A file that is not valid TOML is left alone (ConfigError
+    says so); raises ``OSError`` when the file cannot be written.
     """
-    from .store.fsutil import atomic_write, ensure_private_dir
+    import tomlkit
+    from tomlkit.exceptions import TOMLKitError
+
+    from .store.fsutil import atomic_write, ensure_private_dir, shown_path
 
     setting = _BY_KEY[key]
     _check(setting, value)
-    line = f"{key} = {_toml_value(value)}"
     try:
         text = path.read_text(encoding="utf-8")
     except FileNotFoundError:
         text = ""
-    lines = text.splitlines()
-    for i, existing in enumerate(lines):
-        if existing.lstrip().startswith("["):
-            lines.insert(0, line)  # top-level keys must come before the first table
-            break
-        if re.match(rf"\s*{re.escape(key)}\s*=", existing):
-            lines[i] = line
-            break
-    else:
-        lines.insert(0, line)
+    except UnicodeDecodeError:
+        raise ConfigError(f"{shown_path(path)}: not changed: it is not UTF-8 text") from None
+    try:
+        doc = tomlkit.parse(text)
+        *tables, name = key.split(".")
+        container: Any = doc
+        for table in tables:
+            if table not in container:
+                container[table] = tomlkit.table()
+            container = container[table]
+        container[name] = value
+        out = tomlkit.dumps(doc)
+    except (TOMLKitError, TypeError, ValueError) as exc:
+        raise ConfigError(f"{shown_path(path)}: not changed: it is not a TOML file kapsession can "
+                          f"change ({type(exc).__name__})") from None
     ensure_private_dir(path.parent)
-    atomic_write(path, ("\n".join(lines) + "\n").encode("utf-8"))
+    atomic_write(path, out.encode("utf-8"))

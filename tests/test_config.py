@@ -169,3 +169,23 @@ def test_a_key_binding_with_a_trailing_newline_is_refused(tmp_path: Path) -> Non
     path.write_text('[keymap]\nrecord_vitals = "f5\\n"\n')
     with pytest.raises(ConfigError, match="keymap.record_vitals"):
         load_config(path)
+
+
+def test_remembering_a_setting_keeps_the_persons_file_as_written(tmp_path: Path) -> None:
+    path = tmp_path / "c.toml"
+    text = ('# my clinic\'s settings\ntheme = "kap-dark"   # dark in the evening\n\n'
+            '[thresholds]\n# our protocol, 2026-03\nsystolic_high = 170\n\n'
+            '[keymap]\nrecord_vitals = "f5"\n')
+    path.write_text(text)
+    save_setting(path, "theme", "kap-light")
+    assert path.read_text() == text.replace('"kap-dark"', '"kap-light"')
+    config = load_config(path)
+    assert config["theme"] == "kap-light" and config.keymap == {"record_vitals": "f5"}
+
+
+def test_a_file_that_is_not_toml_is_not_changed_when_remembering(tmp_path: Path) -> None:
+    path = tmp_path / "c.toml"
+    path.write_text("theme = = broken\n# keep me\n")
+    with pytest.raises(ConfigError, match="not changed"):
+        save_setting(path, "theme", "kap-light")
+    assert path.read_text() == "theme = = broken\n# keep me\n"

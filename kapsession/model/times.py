@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import UTC, date, datetime, timedelta
+from functools import lru_cache
 
 Clock = Callable[[], datetime]
 
@@ -54,6 +55,15 @@ def to_iso(value: datetime | None) -> str | None:
         return None
     if value.tzinfo is None:
         raise ValueError("timestamps must carry a UTC offset")
+    return _iso(value, value.tzinfo, value.fold)
+
+
+@lru_cache(maxsize=1 << 16)
+def _iso(value: datetime, tzinfo: object, fold: int) -> str:
+    # Every save writes every timestamp of the session again; remembered, a long session
+    # saves several times faster. A datetime is immutable, so this cannot go stale. The zone
+    # and fold are part of the key because equal datetimes may print differently: 10:00+01:00
+    # and 09:00Z are one instant, and within one zone the fold is ignored by ==.
     return in_range("timestamp", value).isoformat(timespec="microseconds")
 
 

@@ -58,17 +58,20 @@ from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from cryptography.hazmat.primitives.kdf.scrypt import Scrypt
 
+from ..model.errors import ValidationError
 from .errors import ArchiveError, FutureSchema, MissingHeader
 from .fsutil import atomic_write, ensure_private_dir, fsync_dir, remove_stale_temps
+from .layout import (
+    DAMAGED_DIR,
+    ENCRYPTION_FILE,
+    INDEX_FILE,
+    SEALED_MAGIC,
+    SESSIONS_DIR,
+)
 from .lock import ArchiveLock
-from .storage import SEALED_MAGIC, DamagedFile, read_json_file
+from .storage import DamagedFile, read_json_file
 
 log = logging.getLogger(__name__)
-
-ENCRYPTION_FILE = "encryption.json"
-INDEX_FILE = "index.json"
-SESSIONS_DIR = "sessions"
-DAMAGED_DIR = "damaged"
 
 #: Every sealed file starts with these bytes (the same in both header formats).
 MAGIC = SEALED_MAGIC
@@ -130,11 +133,12 @@ class DamagedHeader(ArchiveError):
 
 
 def check_passphrase(passphrase: str) -> None:
-    """Raise ``ValueError`` unless ``passphrase`` is acceptable for a new key."""
+    """Raise :class:`ValidationError` unless ``passphrase`` is acceptable for a new key."""
     if not isinstance(passphrase, str):
-        raise ValueError("the passphrase must be text")
+        raise ValidationError("passphrase", "must be text")
     if len(_normalise(passphrase)) < MIN_PASSPHRASE:
-        raise ValueError(f"the passphrase is too short: use at least {MIN_PASSPHRASE} characters")
+        raise ValidationError("passphrase", f"too short: use at least {MIN_PASSPHRASE} "
+                              "characters")
 
 
 def is_encrypted(root: Path) -> bool:

@@ -11,7 +11,7 @@ from textual.binding import Binding
 from textual.dom import DOMNode
 from textual.screen import Screen
 
-from ..config import Config, save_setting
+from ..config import Config, ConfigError, save_setting
 from ..model import Clock
 from ..model.times import system_clock
 from ..prompts import PromptLibrary, load_library
@@ -158,6 +158,8 @@ class KapsessionApp(App[None]):
                 save_setting(self.config.path, "theme", self.theme)
             except OSError as exc:
                 self.notify(f"Theme not remembered: {exc.strerror}", severity="warning")
+            except ConfigError as exc:
+                self.notify(f"Theme not remembered: {exc}", severity="warning", markup=False)
 
     async def action_quit(self) -> None:
         unsaved = False

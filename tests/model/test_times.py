@@ -7,7 +7,7 @@ after it, and a countdown never says 0 s while time is left.
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 
 import pytest
 
@@ -141,3 +141,27 @@ def test_time_before_the_dose_and_time_until_it_agree(offset_s: float) -> None:
 ])
 def test_minutes_for_the_session_list(minutes: int | None, expected: str) -> None:
     assert format_minutes(minutes) == expected
+
+
+def test_the_same_instant_in_two_offsets_keeps_each_offset() -> None:
+    # to_iso remembers what it wrote; equal datetimes (one instant) must not share a text.
+    from datetime import timezone
+
+    from kapsession.model.times import to_iso
+
+    berlin = datetime(2026, 11, 3, 10, 0, tzinfo=timezone(timedelta(hours=1)))
+    utc = berlin.astimezone(UTC)
+    assert berlin == utc
+    assert to_iso(berlin) == "2026-11-03T10:00:00.000000+01:00"
+    assert to_iso(utc) == "2026-11-03T09:00:00.000000+00:00"
+
+
+def test_an_ambiguous_wall_time_keeps_its_fold() -> None:
+    from zoneinfo import ZoneInfo
+
+    from kapsession.model.times import to_iso
+
+    first = datetime(2026, 10, 25, 2, 30, tzinfo=ZoneInfo("Europe/Berlin"))  # clocks go back
+    second = first.replace(fold=1)
+    assert first == second  # one zone: == ignores the fold
+    assert to_iso(first).endswith("+02:00") and to_iso(second).endswith("+01:00")

@@ -13,6 +13,8 @@ import pytest
 from kapsession import Archive, ArchiveReadOnly, StorageError, UnknownSession, ValidationError
 from kapsession.model import SCHEMA_VERSION, SignedSessionError
 from kapsession.store import AmbiguousSessionId
+from kapsession.store.device_key import device_key
+from kapsession.store.index import Index
 from kapsession.store.lock import ArchiveLock
 
 
@@ -245,7 +247,13 @@ def index_rows(root: Path) -> list[dict]:
 
 
 def write_index(root: Path, table: dict) -> None:
+    """An index as a person with an editor, or another device, would leave it."""
     (root / "index.json").write_bytes(orjson.dumps({"sessions": table}))
+
+
+def write_vouched_index(root: Path, rows: list) -> None:
+    """An index this device wrote itself (under its own key)."""
+    Index(root / "index.json", key=device_key()).write(rows)
 
 
 def test_the_index_answers_the_list_without_reading_session_files(tmp_path: Path,
@@ -253,24 +261,67 @@ def test_the_index_answers_the_list_without_reading_session_files(tmp_path: Path
     root = tmp_path / "a"
     with Archive.open(root, clock=clock) as a:
         sid = live_session(a)
+    path = root / "sessions" / f"{sid}.json"
+    st = path.stat()
+    # Another client code of the same length, with the file's size and time kept: only the
+    # index still says C-0042, so the list shows it only if the file was not read.
+    path.write_bytes(path.read_bytes().replace(b'"C-0042"', b'"C-9999"'))
+    os.utime(path, ns=(st.st_atime_ns, st.st_mtime_ns))
+    with Archive.open(root, clock=clock, read_only=True) as a:
+        assert a.summary(sid).client == "C-0042"
+        assert a.get(sid).client == "C-9999"  # the session itself is always read from its file
+
+
+def test_an_index_edited_by_hand_is_not_believed(tmp_path: Path, clock) -> None:  # noqa: ANN001
+    root = tmp_path / "a"
+    with Archive.open(root, clock=clock) as a:
+        sid = live_session(a)
     [row] = index_rows(root)
-    assert row["id"] == sid and row["client"] == "C-0042"
-    # A mark only the index can hold: if the session file were read, entries would be 1.
-    row["entries"] = 77
-    layouts = {
-        "rows": {"1": {"fields": list(row), "rows": [list(row.values())]}},
-        "other columns": {"1": {"fields": ["new column", *row],
-                                "rows": [["future", *row.values()]]}},
-        "a document per session (before 0.2)": {"1": row},
-    }
-    for layout, table in layouts.items():
-        write_index(root, table)
-        with Archive.open(root, clock=clock, read_only=True) as a:
-            assert a.summary(sid).entries == 77, layout
-            assert a.problems == [], layout
-        with Archive.open(root, clock=clock) as a:  # writable: rewritten in today's layout
-            assert a.summary(sid).entries == 77, layout
-        assert index_rows(root) == [row], layout
+    raw = (root / "index.json").read_bytes()
+    forged = raw.replace(b'"live"', b'"signed"').replace(b',1,0,"be open"', b',77,0,"be open"')
+    assert b"\"live\"" not in forged and b",77,0," in forged
+    (root / "index.json").write_bytes(forged)  # the MAC line kept as it was
+    with Archive.open(root, clock=clock, read_only=True) as a:
+        assert a.summary(sid).status == "live" and a.summary(sid).entries == 1
+    with Archive.open(root, clock=clock) as a:  # writable: the index is written anew
+        pass
+    assert index_rows(root) == [row]
+
+
+@pytest.mark.parametrize("layout", ["rows without a MAC", "other columns",
+                                    "a document per session (before 0.2)"])
+def test_an_index_not_written_by_this_device_is_rebuilt_from_the_files(
+        tmp_path: Path, clock, layout: str) -> None:  # noqa: ANN001
+    root = tmp_path / "a"
+    with Archive.open(root, clock=clock) as a:
+        sid = live_session(a)
+    [row] = index_rows(root)
+    shown = dict(row, entries=77, status="signed")  # what a row trusted by mistake would show
+    table = {
+        "rows without a MAC": {"1": {"fields": list(shown), "rows": [list(shown.values())]}},
+        "other columns": {"1": {"fields": ["new column", *shown],
+                                "rows": [["future", *shown.values()]]}},
+        "a document per session (before 0.2)": {"1": shown},
+    }[layout]
+    write_index(root, table)
+    with Archive.open(root, clock=clock, read_only=True) as a:
+        assert (a.summary(sid).entries, a.summary(sid).status) == (1, "live")
+        assert a.problems == []
+    with Archive.open(root, clock=clock) as a:
+        assert a.summary(sid).entries == 1
+    assert index_rows(root) == [row]
+
+
+def test_another_devices_key_is_not_trusted(tmp_path: Path, clock,  # noqa: ANN001
+                                            monkeypatch: pytest.MonkeyPatch) -> None:
+    root = tmp_path / "a"
+    with Archive.open(root, clock=clock) as a:
+        sid = live_session(a)
+    [row] = index_rows(root)
+    forged = [*dict(row, status="signed").values()]
+    Index(root / "index.json", key=b"k" * 32).write([forged])  # vouched, but not by us
+    with Archive.open(root, clock=clock, read_only=True) as a:
+        assert a.summary(sid).status == "live"
 
 
 def test_index_rows_that_make_no_sense_are_read_from_the_session_files(
@@ -282,7 +333,6 @@ def test_index_rows_that_make_no_sense_are_read_from_the_session_files(
     [row] = index_rows(root)
     row["entries"] = 77  # what a row trusted by mistake would show
     values = list(row.values())
-    fields = list(row)
     bad_rows = {
         "too short": values[:-1],
         "an id that is not a string": [1, *values[1:]],
@@ -291,7 +341,7 @@ def test_index_rows_that_make_no_sense_are_read_from_the_session_files(
         "a time without an offset": [*values[:6], "2026-11-24T10:00:00", *values[7:]],
     }
     for what, bad in bad_rows.items():
-        write_index(root, {"1": {"fields": fields, "rows": [bad]}})
+        write_vouched_index(root, [bad])  # even this device's own index may be damaged
         with Archive.open(root, clock=clock) as a:
             assert a.summary(sid).entries == 2, what
         assert index_rows(root)[0]["entries"] == 2, what  # and the index was rewritten
