@@ -81,8 +81,9 @@ class Protocol:
         """The check schedule in words, for the preparation form and the export."""
         text = f"vitals at {self.first_check_min} min"
         if self.check_every_min:
-            text += f", then every {self.check_every_min} min"
-        text += " and before discharge"
+            text += f", then every {self.check_every_min} min until discharge"
+        else:
+            text += " and once more before discharge"
         return f"{text}; observation ≥ {self.min_observation_min} min after the last dose"
 
     def to_dict(self) -> dict[str, Any]:

@@ -31,7 +31,7 @@ async def test_esketamine_intranasal_picks_rems_and_asks_the_medicines_question(
         screen.query_one("#route", Select).value = "intranasal"
         await pilot.pause()
         assert protocol.value == "esketamine-rems"
-        assert "vitals at 40 min and before discharge" in str(
+        assert "vitals at 40 min and once more before discharge" in str(
             screen.query_one("#protocol-note").render())
         assert screen.query_one("#benzodiazepines").parent.display
         screen.query_one("#benzodiazepines", Select).value = "no"
