@@ -29,6 +29,8 @@ MARKS = {"proposed": " (proposed: confirm)", "missing": " ⚑ missing"}
 class RemsDialog(Dialog[None]):
     """Answers go to the archive as they are given; escape closes."""
 
+    CSS_PATH = "rems_dialog.tcss"
+
     BINDINGS = [Binding("escape", "close", "Done", id="close_rems")]
 
     def __init__(self, session_id: str) -> None:
