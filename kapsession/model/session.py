@@ -16,6 +16,7 @@ from typing import Any
 from . import vocab
 from .errors import SessionStateError, SignedSessionError, ValidationError
 from .protocols import Observation, Protocol, observation
+from .rems import ANSWER_MAX, FIELD_KEYS, validate_answer
 from .tags import CATEGORIES
 from .text import NOTE_MAX, SHORT_MAX, clean_text, optional_text, require_text
 from .times import date_from_iso, date_in_range, from_iso, to_iso
@@ -717,8 +718,6 @@ class Session:
         """ended → signed: the session becomes read-only for ever. ``missing`` names the REMS
         fields still empty: signing is never blocked, the record says what was missing."""
         self._require_status("sign the session", "ended")
-        from .rems import FIELD_KEYS
-
         if isinstance(missing, str) or any(k not in FIELD_KEYS for k in missing):
             raise ValidationError("missing", "must be REMS field keys")
         self.status = "signed"
@@ -730,8 +729,6 @@ class Session:
         """Record the therapist's answers for the REMS form (``None`` clears one: it goes
         back to what the record proposes). Allowed until the session is signed."""
         self._require_not_signed()
-        from .rems import validate_answer
-
         updated = dict(self.rems)
         for key, value in answers.items():
             if value is None:
@@ -1106,8 +1103,6 @@ def _stored_rems(data: object) -> dict[str, Any]:
     """The REMS answers read from a file. An answer for a field the form no longer has (the
     form changes: :data:`.rems.FIELDS`) is kept as it was, if it is a plain yes/no or short
     text, so an old session still opens; the form simply does not show it."""
-    from .rems import ANSWER_MAX, FIELD_KEYS, validate_answer
-
     if not isinstance(data, dict) or len(data) > 100:
         raise ValueError("rems: expected an object")
     out = {}
