@@ -113,9 +113,19 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--all", action="store_true", help="every session")
     p.add_argument("--client", metavar="C", help="every session of this client code")
     p.add_argument("--since", metavar="YYYY-MM-DD", type=_parse_day, help="from this day on")
-    p.add_argument("--format", choices=("md", "json"), default="md")
+    p.add_argument("--format", choices=("md", "json", "rems"), default="md",
+                   help="rems: the Spravato REMS monitoring form (markdown; with several "
+                   "sessions also a CSV row each)")
     p.add_argument("--out", metavar="DIR", help="folder to write to (default: config "
                    "export_folder, 'notes')")
+
+    p = sub.add_parser("rems", parents=[common], help="REMS monitoring forms still to submit")
+    group = p.add_mutually_exclusive_group(required=True)
+    group.add_argument("--pending", action="store_true",
+                       help="REMS sessions not yet marked as submitted, oldest first, with "
+                       "the days left of the 7-day window")
+    group.add_argument("--submitted", metavar="ID",
+                       help="mark this session's REMS form as submitted")
 
     p = sub.add_parser("import", parents=[common], help="restore sessions from a JSON export")
     p.add_argument("file", metavar="FILE.json")
@@ -348,12 +358,15 @@ def cmd_export(args: argparse.Namespace, out: Console, err: Console) -> int:
             chosen = _select(chosen, args.client, args.since)
         else:
             chosen = _select(archive.sessions(), args.client, args.since)
+        if args.format == "rems":
+            chosen = _rems_only(archive, chosen, explicit=bool(args.ids))
         if not chosen:
             raise UserError("no session matches")
         folder = Path(args.out or config["export_folder"]).expanduser()
         skipped: list[str] = []
         written = export_sessions(archive, [s.id for s in chosen], folder, fmt=args.format,
-                                  clock_settings=config.clock, skipped=skipped)
+                                  clock_settings=config.clock, skipped=skipped,
+                                  rems_provider=config.rems_provider)
         if archive.codec is not None:
             err.print(Text("note: the archive is encrypted, but the exported files are not "
                            "encrypted (they are readable by you only, 0600)", style="yellow"))
@@ -369,6 +382,56 @@ def cmd_export(args: argparse.Namespace, out: Console, err: Console) -> int:
                        f"{'was' if missed == 1 else 'were'} not exported (named above)",
                        style="red"))
         return EXIT_USER_ERROR
+    return 0
+
+
+def _rems_only(archive: Archive, chosen: list[SessionSummary], *,
+               explicit: bool) -> list[SessionSummary]:
+    """The sessions on a REMS protocol; one named by id that is not is a mistake to say."""
+    from .model.rems import on_rems
+
+    out = []
+    for summary in chosen:
+        try:
+            rems = on_rems(archive.get(summary.id))
+        except KapsessionError:
+            out.append(summary)  # the export names it as unreadable
+            continue
+        if rems:
+            out.append(summary)
+        elif explicit:
+            raise UserError(f"session {summary.id[:8]} is not on a REMS protocol (choose one "
+                            "in its preparation)")
+    if not out and not explicit:
+        raise UserError("no session on a REMS protocol matches")
+    return out
+
+
+def cmd_rems(args: argparse.Namespace, out: Console, err: Console) -> int:
+    from .export.rems import pending
+
+    config = _config(args)
+    if args.submitted:
+        with _writable_archive(args) as archive:
+            archive.mark_rems_submitted(args.submitted)
+            sid = archive.resolve_id(args.submitted)
+        err.print(line(f"REMS form of session {sid[:8]} marked as submitted"))
+        return 0
+    with _open_archive(args, config, read_only=True, must_exist=True) as archive:
+        _report_problems(err, archive)
+        sessions = list(archive.iter_sessions())
+        rows = pending(sessions, archive.clock())
+    if not rows:
+        err.print(line("no REMS form waiting to be submitted"))
+        return 0
+    table = Table(box=None, pad_edge=False)
+    for column in ("id", "date", "client", "session", "status", "days left"):
+        table.add_column(column)
+    for s, days in rows:
+        left = f"{days}" if days >= 0 else f"overdue by {-days}"
+        table.add_row(s.id[:8], _local(s.dosed or s.started, "%Y-%m-%d"), Text(s.client),
+                      str(s.session_no), s.status, left)
+    out.print(table)
     return 0
 
 
@@ -509,6 +572,7 @@ COMMANDS = {
     "client": cmd_client,
     "due": cmd_due,
     "export": cmd_export,
+    "rems": cmd_rems,
     "import": cmd_import,
     "demo-data": cmd_demo_data,
     "init": cmd_init,

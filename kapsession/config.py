@@ -15,7 +15,9 @@ from typing import Any
 from .model import ClockSettings, RoutePhases, VitalsThresholds
 from .model.clock import DEFAULT_PHASES
 from .model.due import CHECKINS_MAX, DEFAULT_CHECKINS, DueRules, parse_checkin
-from .model.errors import KapsessionError
+from .model.errors import KapsessionError, ValidationError
+from .model.protocols import DEFAULT_PROTOCOLS, Protocol
+from .model.rems import CONFIG_FIELDS
 from .model.text import SHORT_MAX, clean_text
 from .model.vocab import ROUTES
 
@@ -81,11 +83,12 @@ SETTINGS: list[Setting] = [
             "press (0: never); in a live session the lock keeps the clock in view.", int, 0,
             240),
     Setting("checkins.first_min", 40, "First vitals check-in, minutes after the dose "
-            "(REMS: about 40).", int, 5, 240),
-    Setting("checkins.interval_min", 15, "Then every this many minutes after the last vitals.",
-            int, 5, 120),
-    Setting("observation.min_minutes", 120, "Minimum observation time after the dose before "
-            "discharge.", int, 30, 480),
+            "(REMS: about 40), for a session without a monitoring protocol.", int, 5, 240),
+    Setting("checkins.interval_min", 15, "Then every this many minutes after the last vitals "
+            "(without a protocol).", int, 5, 120),
+    Setting("observation.min_minutes", 120, "Minimum observation time after the last dose or "
+            "booster before discharge (without a protocol; a protocol sets its own).", int, 30,
+            480),
     Setting("integration.book_within_days", 7, "Remind to book the integration session "
             "within this many days.", int, 1, 60),
     Setting("integration.checkins", list(DEFAULT_CHECKINS), "Integration check-ins after a "
@@ -106,6 +109,35 @@ for _route, _p in DEFAULT_PHASES.items():
         Setting(f"phases.{_route}.end", _p.end, f"{_label}: typical end of effects.", int, 3,
                 1440),
     ]
+# Monitoring protocols (DOMAIN.md, "Monitoring"; sources in kapsession/model/protocols.py).
+# The preparation form offers each one and picks the first made for the medicine and route.
+for _p in DEFAULT_PROTOCOLS:
+    _k = f"protocols.{_p.name}"
+    SETTINGS += [
+        Setting(f"{_k}.label", _p.label, f"{_p.name}: its name on the preparation form.", str),
+        Setting(f"{_k}.medicines", list(_p.medicines), f"{_p.name}: medicines it is picked "
+                "for (empty: any).", list),
+        Setting(f"{_k}.routes", list(_p.routes), f"{_p.name}: routes it is picked for "
+                "(empty: any).", list),
+        Setting(f"{_k}.min_observation_min", _p.min_observation_min, f"{_p.name}: minimum "
+                "observation before discharge, minutes after the last dose or booster.", int,
+                30, 480),
+        Setting(f"{_k}.first_check_min", _p.first_check_min, f"{_p.name}: first vitals check, "
+                "minutes after the dose.", int, 5, 240),
+        Setting(f"{_k}.check_every_min", _p.check_every_min, f"{_p.name}: then every this "
+                "many minutes after the last vitals (0: only once more, before discharge).",
+                int, 0, 120),
+        Setting(f"{_k}.rems", _p.rems, f"{_p.name}: sessions fill the Spravato REMS patient "
+                "monitoring form.", bool),
+    ]
+_REMS_HELP = {
+    "provider_name": "REMS form: monitoring provider's name.",
+    "provider_phone": "REMS form: monitoring provider's phone.",
+    "provider_email": "REMS form: monitoring provider's email.",
+    "setting_name": "REMS form: healthcare setting's name.",
+    "setting_address": "REMS form: healthcare setting's address.",
+}
+SETTINGS += [Setting(f"rems.{k}", "", _REMS_HELP[k], str) for k in CONFIG_FIELDS]
 SETTINGS += [
     Setting("checklists.preparation", PREPARATION_CHECKS, "Preparation checklist (before the "
             "dose). Each session keeps its own copy of the texts.", list),
@@ -151,6 +183,16 @@ class Config:
                         checkins=tuple(self["integration.checkins"]))
 
     @property
+    def protocols(self) -> tuple[Protocol, ...]:
+        """The monitoring protocols, in the order the preparation form offers them."""
+        return tuple(_protocol(self.values, p.name) for p in DEFAULT_PROTOCOLS)
+
+    @property
+    def rems_provider(self) -> dict[str, str]:
+        """The REMS form's provider and setting fields, from ``[rems]``."""
+        return {k: self[f"rems.{k}"] for k in CONFIG_FIELDS}
+
+    @property
     def thresholds(self) -> VitalsThresholds:
         return VitalsThresholds(**{k.split(".", 1)[1]: v for k, v in self.values.items()
                                    if k.startswith("thresholds.")})
@@ -161,6 +203,16 @@ class Config:
         for k, v in changes.items():
             values[k.replace("__", ".")] = v
         return replace(self, values=values)  # the keymap and the path stay
+
+
+def _protocol(values: dict[str, Any], name: str) -> Protocol:
+    k = f"protocols.{name}"
+    return Protocol(name=name, label=values[f"{k}.label"],
+                    medicines=tuple(values[f"{k}.medicines"]),
+                    routes=tuple(values[f"{k}.routes"]),
+                    min_observation_min=values[f"{k}.min_observation_min"],
+                    first_check_min=values[f"{k}.first_check_min"],
+                    check_every_min=values[f"{k}.check_every_min"], rems=values[f"{k}.rems"])
 
 
 def _flatten(data: dict[str, Any], prefix: str = "", depth: int = 1) -> dict[str, Any]:
@@ -281,6 +333,14 @@ def load_config(path: Path) -> Config:
                         return_=values[f"phases.{route}.return"], end=values[f"phases.{route}.end"])
         except ValueError as exc:
             raise ConfigError(f"{name}: phases.{route}: {exc}") from None
+    for protocol in DEFAULT_PROTOCOLS:
+        try:
+            _protocol(values, protocol.name)
+        except ValidationError as exc:
+            key = exc.field.replace("protocol.", f"protocols.{protocol.name}.")
+            line = _line_of(text, key)
+            where = f"{name}, line {line}" if line else name
+            raise ConfigError(f"{where}: {key} {exc.problem}") from None
     return config
 
 

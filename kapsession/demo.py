@@ -470,6 +470,10 @@ def make_session(
         target = rng.choice(notes)
         s.edit_entry(t, target.id, target.text + " (added later: lasted about two minutes)")
     s.finish(max(t, dosed + timedelta(minutes=120)) + timedelta(minutes=rng.randint(1, 25)))
+    # Monitoring ends at the discharge, a little after Finish (no random draw here, so the
+    # rest of the demo stays as it was for a seed).
+    s.mark_ready(s.ended + timedelta(minutes=2))  # type: ignore[operator]
+    s.discharge(s.ended + timedelta(minutes=9))  # type: ignore[operator]
     s.discharge_checklist = checklist_from_texts(DISCHARGE_CHECKS)
     s.integration_checklist = checklist_from_texts(INTEGRATION_CHECKS)
     for item in s.discharge_checklist + s.integration_checklist:

@@ -74,7 +74,7 @@ __all__ = [
     "sessions_to_json",
 ]
 
-FORMATS = ("md", "json")
+FORMATS = ("md", "json", "rems")
 JSON_PART_BYTES = 100 * 1024 * 1024
 # Up to this many files, each is fsynced as it is written; beyond, the disk is synced once.
 _DURABLE_EACH = 8
@@ -128,7 +128,8 @@ def _render_failed(sid: str, exc: Exception) -> str:
 
 def export_sessions(archive: Archive, ids: list[str], folder: Path, *, fmt: str = "md",
                     clock_settings: ClockSettings | None = None,
-                    skipped: list[str] | None = None) -> list[Path]:
+                    skipped: list[str] | None = None,
+                    rems_provider: dict[str, str] | None = None) -> list[Path]:
     """Write the sessions ``ids`` into ``folder`` as ``fmt`` (``md`` or ``json``).
 
     Returns the paths written. ``clock_settings`` gives the minimum observation time shown in
@@ -164,6 +165,9 @@ def export_sessions(archive: Archive, ids: list[str], folder: Path, *, fmt: str 
                                        shown.get(session.id), bad)
                 if path is not None:
                     written.append(path)
+    elif fmt == "rems":
+        written = _export_rems(archive, unique, folder, durable=durable, shown=shown,
+                               skipped=bad, provider=rems_provider)
     else:
         written = _export_json(archive, unique, folder, durable=durable, shown=shown,
                                skipped=bad)
@@ -237,6 +241,39 @@ def _markdown_in_processes(archive: Archive, ids: list[str], folder: Path,
             problems.extend(bad)
     for problem in problems:
         skipped.add(problem.partition(".json:")[0], problem)
+    return written
+
+
+def _export_rems(archive: Archive, ids: list[str], folder: Path, *, durable: bool,
+                 shown: dict[str, str], skipped: _Skipped,
+                 provider: dict[str, str] | None) -> list[Path]:
+    """The REMS form: a markdown page per session; with more than one, also a CSV with a
+    row per session (``rems-<YYYYMMDD-HHMMSS>.csv``) for batch submission."""
+    from ..model.rems import on_rems
+    from .rems import rems_csv, rems_filename, render_rems
+
+    thresholds = getattr(archive, "thresholds", None)
+    written: list[Path] = []
+    done: list[Session] = []
+    for session in _sessions(archive, ids, skipped):
+        if not on_rems(session):
+            skipped.add(session.id, f"{session.id}.json: not on a REMS protocol")
+            continue
+        try:
+            text = render_rems(session, provider, thresholds)
+            path = folder / rems_filename(session, shown.get(session.id))
+        except Exception as exc:
+            skipped.add(session.id, _render_failed(session.id, exc))
+            continue
+        atomic_write(path, text.encode("utf-8"), durable=durable)
+        written.append(path)
+        done.append(session)
+    if len(done) > 1:
+        stamp = archive.clock().astimezone().strftime("%Y%m%d-%H%M%S")
+        path = folder / f"rems-{stamp}.csv"
+        atomic_write(path, rems_csv(done, provider, thresholds).encode("utf-8"),
+                     durable=durable)
+        written.append(path)
     return written
 
 

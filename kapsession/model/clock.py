@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from .errors import ValidationError
+from .protocols import next_check
 from .session import Session
 
 PHASES = ("pre-dose", "onset", "peak", "return", "recovery")
@@ -69,6 +70,10 @@ class ClockState:
     checkin_overdue: bool
     observation_left: timedelta | None  # None before the dose
     observation_met: bool
+    #: Which check is next: "scheduled", or "before discharge" (protocols without repeats).
+    checkin_label: str = "scheduled"
+    #: The minimum observation in minutes (the protocol's, or the settings' default).
+    observation_min: int = 120
 
     @property
     def suggested_situation(self) -> str:
@@ -102,15 +107,15 @@ def phase_at(session: Session, now: datetime, settings: ClockSettings) -> str:
     return "recovery"
 
 
-def next_checkin(session: Session, settings: ClockSettings) -> datetime | None:
-    """When vitals are next due: ~40 min after the dose, then every interval after the last."""
-    if session.dosed is None or session.status != "live":
-        return None
-    due = session.dosed + timedelta(minutes=settings.first_checkin_min)
-    after = [e.at for e in session.vitals_entries if e.at >= session.dosed]
-    if after:
-        due = max(due, after[-1] + timedelta(minutes=settings.checkin_interval_min))
-    return due
+def next_checkin(session: Session, settings: ClockSettings,
+                 now: datetime | None = None) -> datetime | None:
+    """When vitals are next due, from the session's protocol (or the settings' schedule):
+    checks go on after Finish until the client is discharged."""
+    check = next_check(session, now or session.dosed or session.created,
+                       first_min=settings.first_checkin_min,
+                       every_min=settings.checkin_interval_min,
+                       default_minutes=settings.min_observation_min)
+    return check.due if check else None
 
 
 def clock_state(session: Session, now: datetime, settings: ClockSettings) -> ClockState:
@@ -128,12 +133,16 @@ def clock_state(session: Session, now: datetime, settings: ClockSettings) -> Clo
         course_end = session.dosed + timedelta(minutes=p.end) + _booster_shift(session)
         total = (course_end - session.dosed).total_seconds()
         progress = max(0.0, min(1.0, since_dose.total_seconds() / total))
-        # Observation goes on after the dosing session is finished, until discharge.
-        observed = now - session.dosed
-        minimum = timedelta(minutes=settings.min_observation_min)
-        observation_left = max(timedelta(0), minimum - observed)
-        observation_met = observed >= minimum
-    due = next_checkin(session, settings)
+    # Observation goes on after the dosing session is finished, until discharge, and
+    # counts from the last dose or booster.
+    obs = session.observation(now, settings.min_observation_min)
+    if obs.since is not None:
+        observation_left = obs.left
+        observation_met = obs.passed
+    check = next_check(session, now, first_min=settings.first_checkin_min,
+                       every_min=settings.checkin_interval_min,
+                       default_minutes=settings.min_observation_min)
+    due = check.due if check else None
     return ClockState(
         since_arrival=since_arrival,
         since_dose=since_dose,
@@ -141,7 +150,10 @@ def clock_state(session: Session, now: datetime, settings: ClockSettings) -> Clo
         progress=progress,
         course_end=course_end,
         next_checkin=due,
-        checkin_overdue=due is not None and at >= due,
+        # Checks go on after Finish: overdue is measured against now, not the end.
+        checkin_overdue=due is not None and now >= due,
         observation_left=observation_left,
         observation_met=observation_met,
+        checkin_label=check.label if check else "scheduled",
+        observation_min=obs.minimum_minutes,
     )

@@ -257,6 +257,8 @@ def present_entry(entry: Entry, times: SessionTimes,
         body = (typed(entry.text),)
     elif kind in ("dose", "booster"):
         body = (said(mg_text(entry.values.get("mg"))),)
+        if entry.values.get("lot"):  # the package's lot, for the REMS form
+            body += (said(" · lot "), typed(str(entry.values["lot"])))
         if entry.text:
             body += (said(" — "), typed(entry.text))
     elif kind == "vitals":

@@ -15,14 +15,17 @@ from typing import Any
 
 from . import vocab
 from .errors import SessionStateError, SignedSessionError, ValidationError
+from .protocols import Observation, Protocol, observation
+from .rems import ANSWER_MAX, FIELD_KEYS, validate_answer
 from .tags import CATEGORIES
 from .text import NOTE_MAX, SHORT_MAX, clean_text, optional_text, require_text
 from .times import date_from_iso, date_in_range, from_iso, to_iso
 from .vitals import Vitals
 
 # 2: an entry's strikes and restores are events in its history, beside its edits.
+# 3: monitoring until discharge (protocol, ready, discharged), dose lot, the REMS answers.
 # 4: a session has a kind: a dosing session, or a preparation or integration visit (which has
-#    no route, dose or effect clock). 3 is another change, merged separately.
+#    no route, dose or effect clock).
 SCHEMA_VERSION = 4
 CLIENT_CODE_MAX = 32
 DOSE_MAX_MG = 1000
@@ -32,6 +35,7 @@ REASON_MAX = 500
 UNDO_WINDOW = timedelta(minutes=2)
 UNDO_REASON = "undo"
 DRAFT_MAX = NOTE_MAX
+LOT_MAX = 40
 # Limits that keep every save fast (a save rewrites the whole session: at 100,000 notes it
 # took 0.9 s) and far above any real session (a note every 4 seconds for 6 hours is 5,000).
 # Files over them still open: the limits apply to what is added.
@@ -76,6 +80,20 @@ def validate_dose(field_name: str, value: object, *, required: bool = True) -> f
     if not 0 < value <= DOSE_MAX_MG:
         raise ValidationError(field_name, f"must be more than 0 and at most {DOSE_MAX_MG} mg")
     return value
+
+
+def validate_lot(field_name: str, value: object) -> str:
+    """A lot (batch) number as printed on the package: one line, 1–40 characters."""
+    lot = require_text(field_name, value, max_len=LOT_MAX, multiline=False)
+    return lot
+
+
+RATE_MAX = 40
+
+
+def validate_rate(field_name: str, value: object) -> str:
+    """An infusion rate as the clinic writes it (``0.5 mg/kg over 40 min``, ``60 ml/h``)."""
+    return require_text(field_name, value, max_len=RATE_MAX, multiline=False)
 
 
 def _choice(field_name: str, value: object, choices: dict[str, str] | tuple[str, ...]) -> str:
@@ -137,7 +155,9 @@ def _check_values(kind: str, values: dict[str, Any]) -> dict[str, Any]:
     try:
         if kind in ("dose", "booster"):
             mg = validate_dose("entry.values.mg", values.get("mg"), required=kind == "booster")
-            return {"mg": mg}
+            if "lot" not in values:
+                return {"mg": mg}
+            return {"mg": mg, "lot": validate_lot("entry.values.lot", values["lot"])}
         if kind == "vitals":
             v = Vitals.from_dict(values)
             if v.empty:
@@ -155,6 +175,19 @@ def _check_values(kind: str, values: dict[str, Any]) -> dict[str, Any]:
         if kind == "prompt":
             return {"situation": _choice("entry.values.situation", values.get("situation"),
                                          vocab.PROMPT_SITUATIONS)}
+        if kind == "device":
+            n = values.get("n")
+            if isinstance(n, bool) or not isinstance(n, int) or \
+                    not 1 <= n <= vocab.DEVICES_MAX:
+                raise ValueError(f"entry.values.n: expected 1–{vocab.DEVICES_MAX}")
+            return {"n": n}
+        if kind == "infusion":
+            event = _choice("entry.values.event", values.get("event"),
+                            tuple(vocab.INFUSION_EVENTS))
+            if values.get("rate") is None:
+                return {"event": event}
+            return {"event": event, "rate": validate_rate("entry.values.rate",
+                                                          values["rate"])}
     except ValidationError as exc:
         field = exc.field if exc.field.startswith("entry.") else f"entry.values.{exc.field}"
         raise ValueError(f"{field}: {exc.problem}") from None
@@ -356,6 +389,55 @@ class Entry:
         )
 
 
+@dataclass(frozen=True)
+class Proceeded:
+    """The pre-dose decision: went live with these flags and unticked checks, for a reason."""
+
+    flags: tuple[str, ...] = ()
+    unticked: tuple[str, ...] = ()
+    reason: str = ""
+
+    def __post_init__(self) -> None:
+        for name in ("flags", "unticked"):
+            items = getattr(self, name)
+            if isinstance(items, str) or not isinstance(items, (list, tuple)) or \
+                    len(items) > 60:
+                raise ValidationError(f"proceeded.{name}", "expected a list of short texts")
+            object.__setattr__(self, name, tuple(
+                require_text(f"proceeded.{name}", t, max_len=SHORT_MAX, multiline=False)
+                for t in items))
+        object.__setattr__(self, "reason", optional_text("reason", self.reason,
+                                                         max_len=REASON_MAX, multiline=False))
+
+    @property
+    def empty(self) -> bool:
+        return not (self.flags or self.unticked or self.reason)
+
+    def text(self) -> str:
+        parts = []
+        if self.flags:
+            parts.append("flagged: " + "; ".join(self.flags))
+        if self.unticked:
+            parts.append("not done: " + "; ".join(self.unticked))
+        text = "Proceeded" + (" with " + " · ".join(parts) if parts else "")
+        return text + (f" · reason: {self.reason}" if self.reason else "")
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"flags": list(self.flags), "unticked": list(self.unticked),
+                "reason": self.reason}
+
+    @classmethod
+    def from_dict(cls, data: Any) -> Proceeded:
+        if not isinstance(data, dict):
+            raise ValueError("proceeded: expected an object")
+        try:
+            return cls(flags=tuple(data.get("flags") or ()),
+                       unticked=tuple(data.get("unticked") or ()),
+                       reason=data.get("reason", ""))
+        except ValidationError as exc:
+            raise ValueError(f"{exc.field}: {exc.problem}") from None
+
+
 @dataclass
 class Addendum:
     """A dated correction or addition to a signed session."""
@@ -405,6 +487,22 @@ class Session:
     addenda: list[Addendum] = field(default_factory=list)
     draft: str = ""
     kind: str = "dosing"
+    #: The monitoring protocol the session runs under (a copy: a config change leaves it).
+    protocol: Protocol | None = None
+    #: When the client would have been ready to leave, and when they were discharged:
+    #: monitoring goes on after Finish until discharge.
+    ready: datetime | None = None
+    discharged: datetime | None = None
+    #: What the therapist answered or confirmed for the REMS form, by field key
+    #: (:mod:`.rems`); what is not here is proposed from the record.
+    rems: dict[str, Any] = field(default_factory=dict)
+    #: REMS fields still missing when the session was signed (signing is never blocked).
+    signed_missing: list[str] = field(default_factory=list)
+    #: When the REMS form was marked as submitted (paperwork, allowed after signing).
+    rems_submitted: datetime | None = None
+    #: The pre-dose decision: what was flagged or not done when the therapist went live
+    #: anyway, and why (never a block: the record says it).
+    proceeded: Proceeded | None = None
     schema: int = SCHEMA_VERSION
 
     # ---- construction -------------------------------------------------------------------
@@ -425,6 +523,7 @@ class Session:
         prep_checklist: list[ChecklistItem] | None = None,
         baseline: Vitals | None = None,
         kind: object = "dosing",
+        protocol: Protocol | None = None,
     ) -> Session:
         if not _ID_RE.match(id):
             raise ValueError("id: expected 32 hex characters")
@@ -446,6 +545,7 @@ class Session:
             intention=optional_text("intention", intention, max_len=NOTE_MAX),
             prep_checklist=_checklist("prep_checklist", prep_checklist or []),
             baseline=_baseline(baseline),
+            protocol=_protocol(protocol),
         )
 
     # ---- derived --------------------------------------------------------------------------
@@ -489,6 +589,30 @@ class Session:
             return None
         return self.ended - start
 
+    @property
+    def monitoring(self) -> bool:
+        """Vitals, side effects, ratings and notes are taken: live, and after Finish until
+        the client is discharged."""
+        return self.status == "live" or (self.status == "ended" and self.discharged is None)
+
+    def observation(self, now: datetime, default_minutes: int = 120) -> Observation:
+        """The minimum observation, counted from the last dose or booster (the protocol's
+        minimum; ``default_minutes`` for a session without a protocol)."""
+        return observation(self, now, default_minutes)
+
+    @property
+    def monitoring_minutes(self) -> int | None:
+        """Whole minutes from the dose to the end of monitoring (discharge)."""
+        if self.dosed is None or self.discharged is None:
+            return None
+        return int((self.discharged - self.dosed).total_seconds() // 60)
+
+    @property
+    def minutes_to_ready(self) -> int | None:
+        if self.dosed is None or self.ready is None:
+            return None
+        return int((self.ready - self.dosed).total_seconds() // 60)
+
     def offset(self, at: datetime) -> timedelta | None:
         """Time of ``at`` relative to the dose (T+), or ``None`` before any dose."""
         return at - self.dosed if self.dosed else None
@@ -511,6 +635,12 @@ class Session:
             raise SessionStateError(
                 f"cannot {action}: the session is {self.status} (needs {' or '.join(allowed)})"
             )
+
+    def _require_monitoring(self, action: str) -> None:
+        self._require_status(action, "live", "ended")
+        if self.discharged is not None:
+            raise SessionStateError(f"cannot {action}: the client was discharged; write in "
+                                    "the integration notes instead")
 
     def _require_room(self) -> None:
         if len(self.entries) >= ENTRIES_MAX:
@@ -538,6 +668,7 @@ class Session:
         intention: object = None,
         prep_checklist: list[ChecklistItem] | None = None,
         baseline: Vitals | None = ...,  # type: ignore[assignment]
+        protocol: Protocol | None = ...,  # type: ignore[assignment]
     ) -> None:
         """Change the preparation fields (allowed until the session is signed)."""
         self._require_not_signed()
@@ -560,23 +691,32 @@ class Session:
             self.prep_checklist = _checklist("prep_checklist", prep_checklist)
         if baseline is not ...:
             self.baseline = _baseline(baseline)
+        if protocol is not ...:
+            self.protocol = _protocol(protocol)
 
     # ---- status transitions ---------------------------------------------------------------
 
-    def go_live(self, now: datetime) -> None:
-        """planned → live: the client has arrived and the session clock starts."""
+    def go_live(self, now: datetime, proceeded: Proceeded | None = None) -> None:
+        """planned → live: the client has arrived and the session clock starts.
+        ``proceeded``: what was flagged or unticked when the therapist went ahead, with the
+        reason; it goes into the record (and the timeline) with the start."""
         if self.is_visit:
             raise SessionStateError("a visit has no live clock: open it for notes with "
                                     "finish (it is written during or after the visit)")
         self._require_status("start the session", "planned")
+        if proceeded is not None and not isinstance(proceeded, Proceeded):
+            raise ValidationError("proceeded", "expected the pre-dose decision")
         self.status = "live"
         self.started = now
         self._new_entry(now, "system", text="Session started")
+        if proceeded is not None and not proceeded.empty:
+            self.proceeded = proceeded
+            self._new_entry(now, "system", text=proceeded.text())
 
     def finish(self, now: datetime) -> None:
-        """live → ended: the dosing session is over; integration follows. A visit goes from
-        planned to ended at once: it has no live clock, and ended is when its notes, scores
-        and signature are written."""
+        """live → ended: the dosing phase is over; monitoring goes on until discharge. A
+        visit goes from planned to ended at once: it has no live clock, and ended is when its
+        notes, scores and signature are written."""
         self._require_status("finish the session", "planned" if self.is_visit else "live")
         self.status = "ended"
         if self.is_visit:
@@ -584,45 +724,126 @@ class Session:
         self.ended = now
         self._new_entry(now, "system", text="Session finished")
 
-    def sign(self, now: datetime) -> None:
-        """ended → signed: the session becomes read-only for ever."""
+    def mark_ready(self, now: datetime) -> None:
+        """The client would be ready to leave (REMS: "minutes until ready to leave"), whether
+        or not the minimum observation has passed."""
+        self._require_monitoring("mark ready to leave")
+        if self.dosed is None:
+            raise SessionStateError("cannot mark ready to leave: no dose was marked")
+        if self.ready is not None:
+            raise SessionStateError("ready to leave was already marked")
+        self.ready = now
+        self._new_entry(now, "system", text="Ready to leave")
+
+    def discharge(self, now: datetime) -> None:
+        """The client leaves: monitoring ends. After Finish; never blocked by the minimum
+        observation (the record shows it)."""
+        self._require_status("discharge", "ended")
+        if self.discharged is not None:
+            raise SessionStateError("the client was already discharged")
+        self.discharged = now
+        self._new_entry(now, "system", text="Discharged")
+
+    def sign(self, now: datetime, missing: list[str] | tuple[str, ...] = ()) -> None:
+        """ended → signed: the session becomes read-only for ever. ``missing`` names the REMS
+        fields still empty: signing is never blocked, the record says what was missing."""
         self._require_status("sign the session", "ended")
+        if isinstance(missing, str) or any(k not in FIELD_KEYS for k in missing):
+            raise ValidationError("missing", "must be REMS field keys")
         self.status = "signed"
         self.signed = now
+        self.signed_missing = list(missing)
         self.draft = ""
+
+    def set_rems(self, **answers: object) -> None:
+        """Record the therapist's answers for the REMS form (``None`` clears one: it goes
+        back to what the record proposes). Allowed until the session is signed."""
+        self._require_not_signed()
+        updated = dict(self.rems)
+        for key, value in answers.items():
+            if value is None:
+                updated.pop(key, None)
+            else:
+                updated[key] = validate_answer(key, value, self)
+        self.rems = updated
+
+    def mark_rems_submitted(self, now: datetime) -> None:
+        """The REMS form was submitted. Paperwork about the session, not the record itself,
+        so a signed session takes it too (once)."""
+        if self.protocol is None or not self.protocol.rems:
+            raise SessionStateError("this session is not on a REMS protocol")
+        if self.status not in ("ended", "signed"):
+            raise SessionStateError("finish the session before submitting its REMS form")
+        if self.rems_submitted is not None:
+            raise SessionStateError("the REMS form was already marked as submitted")
+        self.rems_submitted = now
 
     # ---- timeline -------------------------------------------------------------------------
 
-    def mark_dose(self, now: datetime, mg: object = None) -> Entry:
-        """The first call is the dose (T0); later calls are boosters and need their mg."""
+    def mark_dose(self, now: datetime, mg: object = None, lot: object = None) -> Entry:
+        """The first call is the dose (T0); later calls are boosters and need their mg.
+        ``lot``: the package's lot number (the REMS form asks for it)."""
         if self.is_visit:
             raise SessionStateError("a visit has no dose; record the dose in a dosing session")
         self._require_status("mark a dose", "live")
         self._require_room()  # before T0 is set
+        values: dict[str, Any] = {}
+        if lot is not None and not (isinstance(lot, str) and not lot.strip()):
+            values["lot"] = validate_lot("lot", lot)
         if self.dosed is None:
             amount = validate_dose("dose_mg", mg if mg is not None else self.planned_dose_mg,
                                    required=False)
             self.dosed = now
-            return self._new_entry(now, "dose", values={"mg": amount})
+            return self._new_entry(now, "dose", values={"mg": amount, **values})
         amount = validate_dose("booster_mg", mg, required=True)
-        return self._new_entry(now, "booster", values={"mg": amount})
+        return self._new_entry(now, "booster", values={"mg": amount, **values})
+
+    def mark_device(self, now: datetime) -> Entry:
+        """The next intranasal device, with its time. The first one is the dose (T0, the
+        planned dose) when no dose was marked yet."""
+        self._require_status("mark a device", "live")
+        if self.route != "intranasal":
+            raise SessionStateError("devices are for the intranasal route")
+        if self.dosed is None:
+            self.mark_dose(now)
+        n = sum(1 for e in self.entries if e.kind == "device" and e.struck is None) + 1
+        if n > vocab.DEVICES_MAX:
+            raise ValidationError("device", f"at most {vocab.DEVICES_MAX} devices")
+        return self._new_entry(now, "device", text=f"Device {n}", values={"n": n})
+
+    def log_infusion(self, now: datetime, event: object, rate: object = None) -> Entry:
+        """An IV infusion's start (T0 when no dose was marked), rate change or stop. The
+        start and a change need the rate."""
+        self._require_monitoring("chart the infusion")
+        if self.route != "iv":
+            raise SessionStateError("infusions are for the IV route")
+        key = _choice("event", event, tuple(vocab.INFUSION_EVENTS))
+        values: dict[str, Any] = {"event": key}
+        text = vocab.INFUSION_EVENTS[key]
+        if key in ("start", "rate") or (rate is not None and str(rate).strip()):
+            values["rate"] = validate_rate("rate", rate)
+            text += f" · {values['rate']}"
+        if key == "start" and self.dosed is None:
+            self._require_status("start the infusion", "live")
+            self.mark_dose(now)
+        return self._new_entry(now, "infusion", text=text, values=values)
 
     def add_note(self, now: datetime, text: object, *, category: str | None = None,
                  flagged: bool = False) -> Entry:
-        self._require_status("add a note", "live", "ended")
+        self._require_monitoring("add a note")
         body = require_text("note", text, max_len=NOTE_MAX)
         if category is not None and category not in CATEGORIES:
             raise ValidationError("category", "must be one of " + ", ".join(CATEGORIES))
         return self._new_entry(now, "note", text=body, category=category, flagged=bool(flagged))
 
     def record_vitals(self, now: datetime, vitals: Vitals, *, flagged: bool = False) -> Entry:
-        self._require_status("record vitals", "live", "ended")
+        self._require_monitoring("record vitals")
         if vitals.empty:
             raise ValidationError("vitals", "enter at least one value")
         return self._new_entry(now, "vitals", values=vitals.to_dict(), flagged=flagged)
 
     def log_side_effect(self, now: datetime, effect: object, detail: object = "") -> Entry:
-        self._require_status("log a side effect", "live", "ended")
+        self._require_monitoring("log a side effect")
         key = _choice("side_effect", effect, vocab.SIDE_EFFECTS)
         text = optional_text("detail", detail, max_len=SHORT_MAX)
         if key in ("rescue_medication", "other") and not text:
@@ -630,7 +851,7 @@ class Session:
         return self._new_entry(now, "side_effect", text=text, values={"effect": key})
 
     def log_rating(self, now: datetime, scale: object, score: object) -> Entry:
-        self._require_status("log a rating", "live", "ended")
+        self._require_monitoring("log a rating")
         key = _choice("scale", scale, tuple(vocab.SCALES))
         levels = vocab.SCALES[key][1]
         if isinstance(score, str) and score.strip().isdigit():
@@ -640,7 +861,7 @@ class Session:
         return self._new_entry(now, "rating", values={"scale": key, "score": score})
 
     def log_prompt(self, now: datetime, text: object, situation: object) -> Entry:
-        self._require_status("log a prompt", "live", "ended")
+        self._require_monitoring("log a prompt")
         body = require_text("prompt", text, max_len=SHORT_MAX * 5)
         key = _choice("situation", situation, vocab.PROMPT_SITUATIONS)
         return self._new_entry(now, "prompt", text=body, values={"situation": key})
@@ -822,6 +1043,13 @@ class Session:
             "outcomes": dict(self.outcomes),
             "addenda": [a.to_dict() for a in self.addenda],
             "draft": self.draft,
+            "protocol": self.protocol.to_dict() if self.protocol else None,
+            "ready": to_iso(self.ready),
+            "discharged": to_iso(self.discharged),
+            "rems": dict(self.rems),
+            "signed_missing": list(self.signed_missing),
+            "rems_submitted": to_iso(self.rems_submitted),
+            "proceeded": self.proceeded.to_dict() if self.proceeded else None,
         }
 
     @classmethod
@@ -891,6 +1119,15 @@ class Session:
                 outcomes=validate_outcomes(data.get("outcomes") or {}),
                 addenda=_each("addenda", data.get("addenda", []), Addendum.from_dict),
                 draft=_stored_text("draft", data.get("draft", ""), DRAFT_MAX),
+                protocol=(_nested("protocol", None, Protocol.from_dict, data["protocol"])
+                          if data.get("protocol") is not None else None),
+                ready=from_iso("ready", data.get("ready")),
+                discharged=from_iso("discharged", data.get("discharged")),
+                rems=_stored_rems(data.get("rems") or {}),
+                signed_missing=_stored_missing(data.get("signed_missing") or []),
+                rems_submitted=from_iso("rems_submitted", data.get("rems_submitted")),
+                proceeded=(_nested("proceeded", None, Proceeded.from_dict, data["proceeded"])
+                           if data.get("proceeded") is not None else None),
             )
         except (KeyError, TypeError, AttributeError) as exc:
             raise ValueError(f"session: malformed field ({type(exc).__name__})") from None
@@ -902,6 +1139,43 @@ def _no_medicine(kind: str, *, route: object, dose_mg: object) -> None:
     if route is not None or (dose_mg is not None and dose_mg != ""):
         raise ValidationError("route" if route is not None else "dose_mg",
                               f"a {vocab.SESSION_KINDS[kind]} has no route or dose")
+
+
+def _protocol(value: object) -> Protocol | None:
+    if value is not None and not isinstance(value, Protocol):
+        raise ValidationError("protocol", "expected a monitoring protocol")
+    return value
+
+
+_FIELD_KEY_RE = re.compile(r"[a-z0-9_]{1,40}\Z")
+
+
+def _stored_rems(data: object) -> dict[str, Any]:
+    """The REMS answers read from a file. An answer for a field the form no longer has (the
+    form changes: :data:`.rems.FIELDS`) is kept as it was, if it is a plain yes/no or short
+    text, so an old session still opens; the form simply does not show it."""
+    if not isinstance(data, dict) or len(data) > 100:
+        raise ValueError("rems: expected an object")
+    out = {}
+    for key, value in data.items():
+        if key not in FIELD_KEYS and isinstance(key, str) and _FIELD_KEY_RE.match(key) and (
+                isinstance(value, bool) or (isinstance(value, str)
+                                            and len(value) <= ANSWER_MAX)):
+            out[key] = value if isinstance(value, bool) else clean_text(value, multiline=False)
+            continue
+        try:
+            out[key] = validate_answer(key, value, None)
+        except ValidationError as exc:
+            raise ValueError(f"rems.{exc.field}: {exc.problem}") from None
+    return out
+
+
+def _stored_missing(data: object) -> list[str]:
+    # Field keys, checked by shape only: a key the form has since dropped still opens.
+    if not isinstance(data, list) or len(data) > 100 or not all(
+            isinstance(k, str) and _FIELD_KEY_RE.match(k) for k in data):
+        raise ValueError("signed_missing: expected a list of REMS field keys")
+    return list(data)
 
 
 def validate_outcomes(outcomes: object) -> dict[str, int]:

@@ -39,7 +39,19 @@ ENTRY_KINDS: dict[str, str] = {
     "rating": "rating",
     "prompt": "prompt used",
     "system": "system",
+    "device": "device",
+    "infusion": "infusion",
 }
+
+#: An IV infusion is charted as events: its start (T0 when no dose was marked), each rate
+#: change, and its stop (the observation then counts from the stop).
+INFUSION_EVENTS: dict[str, str] = {
+    "start": "Infusion started",
+    "rate": "Infusion rate changed",
+    "stop": "Infusion stopped",
+}
+#: Intranasal devices per dose: 56 mg is two 28 mg devices, 84 mg three (Spravato label).
+DEVICES_MAX = 10
 
 SIDE_EFFECTS: dict[str, str] = {
     "nausea": "nausea",

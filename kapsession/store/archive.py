@@ -34,7 +34,8 @@ from ..model import (
     VitalsThresholds,
     checklist_from_texts,
 )
-from ..model.session import Addendum
+from ..model.protocols import Observation, Protocol
+from ..model.session import Addendum, Proceeded
 from ..model.times import Clock, system_clock
 from .device_key import device_key
 from .errors import (
@@ -485,6 +486,7 @@ class Archive:
         therapist: str = "",
         prep_checklist: Iterable[str | ChecklistItem] = (),
         baseline: Vitals | dict[str, Any] | None = None,
+        protocol: Protocol | None = None,
         live: bool = False,
         kind: str = "dosing",
     ) -> Session:
@@ -503,14 +505,16 @@ class Archive:
             id=sid, now=now, client=client, session_no=self.next_session_no(client),
             route=route, medicine=medicine, dose_mg=dose_mg, therapist=therapist,
             intention=intention, prep_checklist=items, baseline=baseline, kind=kind,
+            protocol=protocol,
         )
         if live:
             session.finish(now) if session.is_visit else session.go_live(now)
         self._write(session)
         return Session.from_dict(session.to_dict())
 
-    def go_live(self, ref: str) -> None:
-        self._change(ref, lambda s, now: s.go_live(now))
+    def go_live(self, ref: str, proceeded: Proceeded | None = None) -> None:
+        """planned → live; ``proceeded``: the pre-dose decision (flags, unticked, reason)."""
+        self._change(ref, lambda s, now: s.go_live(now, proceeded))
 
     def update_preparation(self, ref: str, **fields: Any) -> None:
         """Change preparation fields (client, route, medicine, dose_mg, therapist, intention,
@@ -528,10 +532,11 @@ class Archive:
         else:
             self._change(ref, lambda s, now: s.update_preparation(**fields))
 
-    def mark_dose(self, ref: str, mg: float | str | None = None) -> Entry:
+    def mark_dose(self, ref: str, mg: float | str | None = None,
+                  lot: str | None = None) -> Entry:
         """First call: the dose (T0, the planned dose unless ``mg`` says otherwise).
-        Later calls: a booster of ``mg``."""
-        return self._change(ref, lambda s, now: s.mark_dose(now, mg))
+        Later calls: a booster of ``mg``. ``lot``: the package's lot number."""
+        return self._change(ref, lambda s, now: s.mark_dose(now, mg, lot))
 
     def add_note(self, ref: str, text: str, category: str | None = None,
                  flagged: bool = False) -> Entry:
@@ -587,13 +592,47 @@ class Archive:
         """live → ended."""
         self._change(ref, lambda s, now: s.finish(now))
 
+    # ---- monitoring until discharge and the REMS form (issue #15) -------------------------
+
+    def mark_ready(self, ref: str) -> None:
+        """The client would be ready to leave (recorded, with its time)."""
+        self._change(ref, lambda s, now: s.mark_ready(now))
+
+    def discharge(self, ref: str) -> None:
+        """The client is discharged: monitoring ends (after Finish)."""
+        self._change(ref, lambda s, now: s.discharge(now))
+
+    def observation(self, ref: str, default_minutes: int = 120) -> Observation:
+        """The minimum observation now: ``minimum_minutes``, ``since`` (the last dose or
+        booster), ``ends_at``, ``passed``. ``default_minutes`` serves a session without a
+        protocol."""
+        return self.get(ref).observation(self.clock(), default_minutes)
+
+    def mark_device(self, ref: str) -> Entry:
+        """The next intranasal device (the first is the dose when none was marked)."""
+        return self._change(ref, lambda s, now: s.mark_device(now))
+
+    def log_infusion(self, ref: str, event: str, rate: str | None = None) -> Entry:
+        """An IV infusion's ``start`` (with its rate), ``rate`` change or ``stop``."""
+        return self._change(ref, lambda s, now: s.log_infusion(now, event, rate))
+
+    def set_protocol(self, ref: str, protocol: Protocol | None) -> None:
+        self._change(ref, lambda s, now: s.update_preparation(protocol=protocol))
+
+    def set_rems(self, ref: str, **answers: Any) -> None:
+        """The therapist's answers for the REMS form (``None`` clears one)."""
+        self._change(ref, lambda s, now: s.set_rems(**answers))
+
+    def mark_rems_submitted(self, ref: str) -> None:
+        self._change(ref, lambda s, now: s.mark_rems_submitted(now))
+
     def update_integration(self, ref: str, **fields: Any) -> None:
         """Change the discharge and integration checklists, date, notes and outcomes."""
         self._change(ref, lambda s, now: s.update_integration(**fields))
 
-    def sign(self, ref: str) -> None:
-        """ended → signed: read-only for ever after."""
-        self._change(ref, lambda s, now: s.sign(now))
+    def sign(self, ref: str, missing: list[str] | tuple[str, ...] = ()) -> None:
+        """ended → signed: read-only for ever after. ``missing``: REMS fields signed empty."""
+        self._change(ref, lambda s, now: s.sign(now, missing))
 
     def add_addendum(self, ref: str, text: str) -> Addendum:
         """A dated addendum to a signed session."""

@@ -34,9 +34,18 @@ def _strikes_into_history(data: dict[str, Any]) -> dict[str, Any]:
     return data
 
 
+def _monitoring_until_discharge(data: dict[str, Any]) -> dict[str, Any]:
+    """2 → 3: a session records its monitoring protocol, when the client was ready to leave
+    and discharged, the REMS form's answers and the pre-dose decision. A session from before
+    has none of them, and none is made up: no protocol (the config's check-in settings
+    apply), and an ended session's monitoring stays open until a discharge is recorded."""
+    return dict({"protocol": None, "ready": None, "discharged": None, "rems": {},
+                 "signed_missing": [], "rems_submitted": None, "proceeded": None}, **data)
+
+
 def _sessions_are_dosing(data: dict[str, Any]) -> dict[str, Any]:
     """3 → 4: a session has a ``kind``; every session stored before visits existed is a
-    dosing session. Touches only ``kind``, so it is the same step applied right after 2."""
+    dosing session. Touches only ``kind``, so applying it twice changes nothing."""
     if "kind" in data:
         return data  # the model's check names a bad one
     return dict(data, kind="dosing")
@@ -44,9 +53,7 @@ def _sessions_are_dosing(data: dict[str, Any]) -> dict[str, Any]:
 
 MIGRATIONS: dict[int, Callable[[dict[str, Any]], dict[str, Any]]] = {
     1: _strikes_into_history,
-    # Schema 3 is another branch's change; until it is merged, 2 → 3 is the kind step too
-    # (it is idempotent, so 3 → 4 after it changes nothing). Replace this line at the merge.
-    2: _sessions_are_dosing,
+    2: _monitoring_until_discharge,
     3: _sessions_are_dosing,
 }
 

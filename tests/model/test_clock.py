@@ -93,12 +93,16 @@ def test_minimum_observation() -> None:
     assert clock_state(s, at(120), S).observation_met
 
 
-def test_an_ended_session_stops_its_clock() -> None:
+def test_an_ended_session_stops_its_clock_but_checks_go_on_until_discharge() -> None:
     s = live()
     s.mark_dose(at(0))
     s.finish(at(130))
     state = clock_state(s, at(500), S)
-    assert state.since_dose == timedelta(minutes=130) and state.next_checkin is None
+    # Finish ends the dosing phase, not the monitoring: the check is still due (overdue).
+    assert state.since_dose == timedelta(minutes=130)
+    assert state.next_checkin == at(40) and state.checkin_overdue
+    s.discharge(at(140))
+    assert clock_state(s, at(500), S).next_checkin is None
 
 
 def test_phase_order_is_checked() -> None:

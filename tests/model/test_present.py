@@ -92,10 +92,25 @@ def markdown_shown(line: str) -> str:
                                                                 "hardbreak"))
 
 
+def dose_steps() -> list[Session]:
+    """The kinds one route alone has: intranasal devices (with a lot) and an IV infusion."""
+    nasal = Session.create(id="b" * 32, now=T0, client="C-0042", session_no=3,
+                           route="intranasal", medicine="esketamine", dose_mg=56)
+    nasal.go_live(T0)
+    nasal.mark_dose(T0 + timedelta(minutes=1), lot="24B07X")
+    nasal.mark_device(T0 + timedelta(minutes=6))
+    iv = Session.create(id="c" * 32, now=T0, client="C-0042", session_no=4, route="iv",
+                        dose_mg=35)
+    iv.go_live(T0)
+    iv.log_infusion(T0 + timedelta(minutes=1), "start", "0.5 mg/kg over 40 min")
+    iv.log_infusion(T0 + timedelta(minutes=41), "stop")
+    return [nasal, iv]
+
+
 def test_every_entry_kind_reads_the_same_in_the_terminal_and_in_markdown() -> None:
-    s = every_kind()
-    assert {e.kind for e in s.entries} == set(ENTRY_KINDS)  # every kind is here
-    views = present_entries(s, tz=CET)
+    sessions = [every_kind(), *dose_steps()]
+    assert {e.kind for s in sessions for e in s.entries} == set(ENTRY_KINDS)  # every kind
+    views = [v for s in sessions for v in present_entries(s, tz=CET)]
     for view in views:
         terminal = f"{view.t_plus} {view.time} {view.flag}{view.label} " \
                    f"{entry_text(view, full=True).plain}"
@@ -111,7 +126,7 @@ def test_every_entry_kind_reads_the_same_in_the_terminal_and_in_markdown() -> No
                      "⚑ systolic above 140, diastolic above 90, SpO₂ below 94%",
                      "rescue medication given: ondansetron 4 mg ODT",
                      "prompt used — anxiety or fear: You are safe. I am here.",
-                     "booster — 25 mg", "dose — 50 mg",
+                     "booster — 25 mg", "dose — 50 mg", "dose — 56 mg · lot 24B07X",
                      "(edited 10:51; earlier text: Hands open.)",
                      "~~Wrong client's line.~~ (struck 10:52: typed into the wrong session)",
                      "(struck 10:53: misheard) (restored 10:54: heard right after all)"):

@@ -459,11 +459,11 @@ def test_a_schema_2_session_file_opens_as_a_dosing_session(tmp_path: Path, clock
     assert stored["schema"] == SCHEMA_VERSION and stored["kind"] == "dosing"
 
 
-def test_the_kind_step_works_right_after_schema_2_and_after_3() -> None:
+def test_the_kind_step_sets_dosing_once_and_leaves_a_kind_alone() -> None:
     from kapsession.store.migrations import MIGRATIONS
 
-    doc = {"schema": 2, "id": "x"}
-    once = MIGRATIONS[2](doc)
+    doc = {"schema": 3, "id": "x"}
+    once = MIGRATIONS[3](doc)
     assert once["kind"] == "dosing" and "kind" not in doc  # the caller's dict is left alone
     assert MIGRATIONS[3](once) == once
     assert MIGRATIONS[3]({"kind": "integration"}) == {"kind": "integration"}
@@ -481,3 +481,29 @@ def test_visits_are_created_through_the_archive_and_listed_with_their_kind(
     assert archive.get(held.id).outcomes == {"phq9_pre": 7}
     with pytest.raises(Exception, match="no dose"):
         archive.mark_dose(held.id, 50)
+
+
+def test_a_schema_2_session_file_opens_with_monitoring_still_open(
+        tmp_path: Path, clock) -> None:  # noqa: ANN001
+    """A session stored before schema 3 (made by the schema-2 code: tests/store/fixtures)
+    opens with no protocol, no ready or discharge time and no REMS answers, and its
+    monitoring can still be closed: vitals after Finish, ready, discharge."""
+    fixture = Path(__file__).parent / "fixtures" / "schema2-ended-session.json"
+    sid = "7bd954a87c9a20ef904a12244f838920"
+    sessions = tmp_path / "a" / "sessions"
+    sessions.mkdir(parents=True)
+    (sessions / f"{sid}.json").write_bytes(fixture.read_bytes())
+    with Archive.open(tmp_path / "a", clock=clock) as a:
+        s = a.get(sid)
+        assert a.problems == []
+        assert s.status == "ended" and s.protocol is None
+        assert s.ready is None and s.discharged is None and s.rems == {}
+        assert s.proceeded is None and s.signed_missing == []
+        assert s.total_dose_mg == 56 and len(s.vitals_entries) == 1
+        a.record_vitals(sid, systolic=130, diastolic=84, heart_rate=72, spo2=98)
+        a.mark_ready(sid)
+        a.discharge(sid)
+        assert a.get(sid).discharged == clock()
+    stored = orjson.loads((sessions / f"{sid}.json").read_bytes())["session"]["1"]
+    assert stored["schema"] == SCHEMA_VERSION
+    assert stored["protocol"] is None and stored["discharged"] is not None

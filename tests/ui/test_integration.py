@@ -59,7 +59,7 @@ async def test_item9_reminder_and_bands(archive, clock) -> None:  # noqa: ANN001
         screen.query_one("#phq9_item9", Input).value = "0"
         await pilot.pause()
         assert str(screen.query_one("#item9").render()) == ""
-        await pilot.press("ctrl+s")
+        await pilot.press("f5")  # save now (ctrl+s logs an effect, as live)
         await pilot.pause()
     assert archive.get(sid).outcomes == {"phq9_pre": 16, "phq9_item9": 0}
 

@@ -8,7 +8,7 @@ from kapsession.ui.screens.integration import IntegrationScreen
 from kapsession.ui.screens.live import LiveScreen
 from kapsession.ui.screens.prepare import PrepareScreen
 from kapsession.ui.widgets.choice_dialog import ChoiceDialog
-from kapsession.ui.widgets.confirm_dialog import ConfirmDialog
+from kapsession.ui.widgets.proceed_dialog import ProceedDialog
 from kapsession.ui.widgets.prompt_panel import PromptPanel
 from kapsession.ui.widgets.vitals_dialog import VitalsDialog
 
@@ -35,7 +35,7 @@ async def test_a_whole_session_by_keys(make_app, archive, clock) -> None:  # noq
         assert "Flagged" in str(app.screen.query_one("#baseline-flag").render())
         await pilot.press("ctrl+s")
         await pilot.pause()
-        assert isinstance(app.screen, ConfirmDialog)  # the checklist is not ticked: asked
+        assert isinstance(app.screen, ProceedDialog)  # the checklist is not ticked: asked
         assert "Consent reviewed" in screen_text(app.screen)
         await pilot.press("y")
         await pilot.pause()
@@ -97,7 +97,7 @@ async def test_a_whole_session_by_keys(make_app, archive, clock) -> None:  # noq
         note = app.screen.query_one("#note", Input)
         assert app.focused is note  # the note box keeps the keys; an entry is selected
         timeline = app.screen.query_one("#timeline", OptionList)
-        timeline.highlighted = timeline.get_option_index("e3")
+        timeline.highlighted = timeline.get_option_index("e4")  # e2: the pre-dose decision
         await pilot.press("enter", "enter")  # the action list, then "Edit the text"
         await pilot.pause()
         edit = app.screen.query_one("#text", Input)
@@ -106,7 +106,7 @@ async def test_a_whole_session_by_keys(make_app, archive, clock) -> None:  # noq
         await pilot.pause()
         await pilot.press("escape")
         timeline = app.screen.query_one("#timeline", OptionList)
-        timeline.highlighted = timeline.get_option_index("e5")
+        timeline.highlighted = timeline.get_option_index("e6")
         await pilot.press("enter", "down", "enter")  # "Strike through"
         await pilot.pause()
         app.screen.query_one("#text", Input).value = "wrong client"
@@ -146,3 +146,5 @@ async def test_a_whole_session_by_keys(make_app, archive, clock) -> None:  # noq
     assert [e.values.get("effect") for e in s.entries if e.kind == "side_effect"] == ["nausea"]
     assert [e.text for e in s.entries if e.kind == "prompt"] == [second]
     assert s.total_dose_mg == 50
+    # Went live with a flagged baseline and an unticked checklist: recorded, not blocked.
+    assert s.proceeded is not None and "Consent reviewed" in s.proceeded.unticked

@@ -1,7 +1,11 @@
-"""Integration: discharge readiness, the integration checklist, date, notes, scores, signing.
+"""Integration: monitoring until discharge, discharge readiness, the integration checklist,
+date, notes, scores, signing.
 
-Everything autosaves a moment after it changes (and on `ctrl+s`). "Minimum observation time
-passed" is computed from the dose time, never ticked by hand.
+Finish ends the dosing phase, not the monitoring: until the client is discharged the live
+keys still record vitals (`ctrl+r`), side effects and ratings (`ctrl+s`) and notes
+(`ctrl+n`); `ctrl+y` records "ready to leave" and `ctrl+d` the discharge. Everything else
+autosaves a moment after it changes (and on leaving). "Minimum observation time passed" is
+computed from the last dose or booster, never ticked by hand.
 """
 
 from __future__ import annotations
@@ -18,16 +22,23 @@ from textual.screen import Screen
 from textual.timer import Timer
 from textual.widgets import Input, Label, Static, TextArea
 
-from ...model import ValidationError, checklist_from_texts, clock_state
+from ...model import ValidationError, Vitals, checklist_from_texts, clock_state
 from ...model.errors import SessionStateError
 from ...model.outcomes import ITEM9_REMINDER, OUTCOME_LABELS, outcome_band
+from ...model.rems import FIELD_KEYS, missing_fields, on_rems
 from ...model.session import OUTCOME_LIMITS, ChecklistItem
-from ...model.times import format_duration
+from ...model.text import NOTE_MAX
+from ...model.times import format_duration, format_t_plus, local
+from ...model.vocab import DISSOCIATION_LEVELS, MOAAS_LEVELS, SIDE_EFFECTS
 from ...store import ArchiveError
 from ..widgets.checklist import Checklist
+from ..widgets.choice_dialog import ChoiceDialog
 from ..widgets.confirm_dialog import ConfirmDialog
 from ..widgets.footer import KapFooter
 from ..widgets.form import Form
+from ..widgets.rems_dialog import RemsDialog
+from ..widgets.text_dialog import TextDialog
+from ..widgets.vitals_dialog import VitalsDialog
 
 AUTOSAVE_DELAY_S = 1.5
 
@@ -35,12 +46,27 @@ AUTOSAVE_DELAY_S = 1.5
 class IntegrationScreen(Screen[None]):
     HELP_TITLE = "integration"
     CSS_PATH = "integration.tcss"
+    # The monitoring keys are the live screen's: the same hands record vitals before and
+    # after Finish. Saving needs no key: everything saves as it changes and on leaving.
     BINDINGS = [
-        Binding("ctrl+s", "save", "Save", id="save_integration", priority=True,
-                tooltip="Save now (everything also saves by itself as you go)"),
+        Binding("ctrl+r", "record_vitals", "Vitals", id="record_vitals", priority=True,
+                tooltip="Record vitals (monitoring goes on until discharge)"),
+        Binding("ctrl+s", "log_effect", "Effect", id="log_effect", priority=True,
+                tooltip="Log side effect or rating (until discharge)"),
+        Binding("ctrl+n", "add_note", "Note", id="add_note", priority=True, show=False,
+                tooltip="Add a note to the timeline (until discharge)"),
+        Binding("ctrl+y", "mark_ready", "Ready", id="mark_ready", priority=True,
+                tooltip="Record that the client would be ready to leave"),
+        Binding("ctrl+d", "discharge", "Discharge", id="discharge", priority=True,
+                tooltip="Record the discharge: monitoring ends"),
+        Binding("ctrl+e", "rems_form", "REMS", id="rems_form", priority=True,
+                tooltip="Answer the REMS form's questions (REMS protocols)"),
         Binding("ctrl+k", "sign", "Sign and lock", id="sign_session", priority=True,
                 tooltip="Sign and lock: read-only for ever; corrections become addenda"),
-        Binding("escape", "leave", "Back", id="back", tooltip="Save and go back"),
+        Binding("f5", "save", "Save", id="save_integration", show=False,
+                tooltip="Save now (everything also saves by itself as you go)"),
+        # Left out of the footer so the monitoring keys fit 80 columns; escape is listed by ?.
+        Binding("escape", "leave", "Back", id="back", show=False, tooltip="Save and go back"),
     ]
 
     def __init__(self, session_id: str) -> None:
@@ -64,6 +90,11 @@ class IntegrationScreen(Screen[None]):
         yield Static(Text(f"Integration · {s.client} · session {s.session_no}", style="bold"),
                      id="integration-title")
         with Form(id="form"):
+            yield Label("Monitoring until discharge", classes="section-label",
+                        id="monitoring-label")
+            yield Static(id="monitoring", markup=False)
+            yield Static(id="next-check", markup=False)
+            yield Static(id="moments", markup=False)
             yield Label("Discharge readiness (space ticks)", classes="section-label",
                         id="discharge-label")
             yield Static(id="observation", markup=False)
@@ -96,13 +127,14 @@ class IntegrationScreen(Screen[None]):
             yield Static(id="item9", classes="flagged", markup=False)
             yield Static(id="outcome-error", classes="error-message", markup=False)
         yield Static(id="save-status", markup=False)
-        yield KapFooter()
+        yield KapFooter(compact=True)  # the monitoring keys must fit 80 columns
 
     def on_mount(self) -> None:
         self._update_computed()
         self.set_interval(15, self._update_computed)  # the observation time keeps counting
         if self.session.is_visit:  # a visit has no dose: nothing to be discharged from
-            for widget in self.query("#discharge-label, #observation, #vitals-compare, "
+            for widget in self.query("#monitoring-label, #monitoring, #next-check, #moments, "
+                                     "#discharge-label, #observation, #vitals-compare, "
                                      "#discharge"):
                 widget.display = False
         self.query_one("#integration" if self.session.is_visit else "#discharge").focus()
@@ -110,18 +142,60 @@ class IntegrationScreen(Screen[None]):
 
     # ---- computed lines -----------------------------------------------------------------
 
+    def _update_monitoring(self, state) -> None:  # noqa: ANN001
+        s = self.session
+        now = self.app.clock()  # type: ignore[attr-defined]
+        protocol = s.protocol.label if s.protocol else "no protocol (the config's check-ins)"
+        keys = ("ctrl+r vitals · ctrl+s effect or rating · ctrl+n note" if s.monitoring
+                else "monitoring ended at the discharge")
+        self.query_one("#monitoring", Static).update(Text(f"{protocol} · {keys}"))
+        check = self.query_one("#next-check", Static)
+        if state.next_checkin is None:
+            check.update(Text("No vitals check due." if s.discharged or s.dosed is None
+                              else "The protocol's checks are done; ctrl+r records more."))
+            check.remove_class("overdue")
+        else:
+            which = "Discharge vitals" if state.checkin_label == "before discharge" \
+                else "Vitals"
+            left = state.next_checkin - now
+            if state.checkin_overdue:
+                check.update(Text(f"{which} overdue by {format_duration(-left, seconds=False)}"
+                                  f" (due {format_t_plus(s.offset(state.next_checkin))})"))
+            else:
+                check.update(Text(f"{which} due in "
+                                  f"{format_duration(left, seconds=False, until=True)} "
+                                  f"({format_t_plus(s.offset(state.next_checkin))})"))
+            check.set_class(state.checkin_overdue, "overdue")
+
+        def moment(label: str, at, key: str) -> str:  # noqa: ANN001
+            if at is None:
+                return f"{label}: not yet ({key})"
+            return f"{label}: {local(at):%H:%M} ({format_t_plus(s.offset(at))})"
+
+        self.query_one("#moments", Static).update(Text(
+            moment("Ready to leave", s.ready, "ctrl+y") + " · "
+            + moment("Discharged", s.discharged, "ctrl+d")))
+
     def _update_computed(self) -> None:
         s = self.session
         config = self.app.config  # type: ignore[attr-defined]
         now = self.app.clock()  # type: ignore[attr-defined]
         state = clock_state(s, now, config.clock)
-        minimum = config["observation.min_minutes"]
+        self._update_monitoring(state)
+        minimum = state.observation_min
         # This line is refreshed every 15 s, so it counts whole minutes, not seconds.
         if s.dosed is None:
             obs = "[ ] Minimum observation time: no dose was marked"
         elif state.observation_met:
-            obs = (f"[x] Minimum observation time passed ({minimum} min; now "
-                   f"{format_duration(now - s.dosed, seconds=False)} after the dose)")
+            since = "the booster" if len(s.doses) > 1 else "the dose"
+            until, when = (s.discharged, "discharged") if s.discharged else (now, "now")
+            obs = (f"[x] Minimum observation time passed ({minimum} min; {when} "
+                   f"{format_duration(until - s.observation(now).since, seconds=False)} "
+                   f"after {since})")
+        elif s.discharged is not None:
+            obs = (f"[ ] Discharged before the minimum observation time: "
+                   f"{format_duration(state.observation_left, seconds=False, until=True)} short "
+                   f"of {minimum} min")
         else:
             obs = (f"[ ] Minimum observation time not yet passed: "
                    f"{format_duration(state.observation_left, seconds=False, until=True)} left "
@@ -229,6 +303,164 @@ class IntegrationScreen(Screen[None]):
         if self.save():
             self.app.pop_screen()
 
+    # ---- monitoring until discharge ------------------------------------------------------
+
+    def _run(self, what: str, call) -> bool:  # noqa: ANN001
+        """Call the archive; say what happened in the status line. True when it worked."""
+        status = self.query_one("#save-status", Static)
+        try:
+            call()
+        except (ValidationError, SessionStateError, ArchiveError) as exc:
+            status.update(Text(f"{what} not saved: {exc}"))
+            status.add_class("error-message")
+            return False
+        status.remove_class("error-message")
+        self.session = self.archive.get(self.session_id)
+        self._update_computed()
+        self.refresh_bindings()
+        return True
+
+    def _said(self, message: str) -> None:
+        status = self.query_one("#save-status", Static)
+        status.remove_class("error-message")
+        status.update(Text(message))
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        """Keys for what is already done, or does not apply, leave the footer (it must fit
+        80 columns)."""
+        s = self.session
+        if action == "mark_ready":
+            return s.ready is None and s.discharged is None
+        if action == "discharge":
+            return s.discharged is None
+        if action == "rems_form":
+            return on_rems(s)
+        return True
+
+    def _monitoring_ended(self) -> bool:
+        """After the discharge nothing more is charted: say so instead of opening a dialog."""
+        if self.session.monitoring:
+            return False
+        status = self.query_one("#save-status", Static)
+        status.update(Text("The client was discharged: monitoring has ended. Write in the "
+                           "integration notes instead."))
+        status.add_class("error-message")
+        return True
+
+    def action_record_vitals(self) -> None:
+        if self._monitoring_ended():
+            return
+
+        def done(v: Vitals | None) -> None:
+            if v is None:
+                return
+            if self._run("Vitals", lambda: self.archive.record_vitals(
+                    self.session_id, **{k: getattr(v, k) for k in
+                                        ("systolic", "diastolic", "heart_rate", "spo2",
+                                         "resp_rate")})):
+                flags = self.app.config.thresholds.flags(v)  # type: ignore[attr-defined]
+                self._said("Vitals saved" + (f" — flagged: {', '.join(flags)}." if flags
+                                             else "."))
+
+        self.app.push_screen(VitalsDialog(self.app.config.thresholds), callback=done)  # type: ignore[attr-defined]
+
+    def action_log_effect(self) -> None:
+        if self._monitoring_ended():
+            return
+        options = [("rating:moaas", "Sedation — MOAA/S 0–5"),
+                   ("rating:dissociation", "Dissociation 0–4"), *SIDE_EFFECTS.items()]
+
+        def rated(scale: str, score: str | None) -> None:
+            if score is not None and self._run("Rating", lambda: self.archive.log_rating(
+                    self.session_id, scale, int(score))):
+                self._said(f"Rating {score} logged.")
+
+        def described(key: str, detail: str | None) -> None:
+            if detail is not None and self._run("Side effect", lambda: self.archive
+                                                .log_side_effect(self.session_id, key, detail)):
+                self._said(f"Side effect logged: {SIDE_EFFECTS[key]}.")
+
+        def chosen(key: str | None) -> None:
+            if key is None:
+                return
+            if key.startswith("rating:"):
+                scale = key.split(":", 1)[1]
+                levels = MOAAS_LEVELS if scale == "moaas" else DISSOCIATION_LEVELS
+                self.app.push_screen(
+                    ChoiceDialog("Sedation (MOAA/S)" if scale == "moaas" else "Dissociation",
+                                 [(str(n), f"{n} — {text}") for n, text in levels.items()]),
+                    callback=lambda score: rated(scale, score))
+            elif key in ("rescue_medication", "other"):
+                what = ("Medication and dose (e.g. ondansetron 4 mg, clonidine 0.1 mg, "
+                        "lorazepam 1 mg)" if key == "rescue_medication" else "What was it?")
+                self.app.push_screen(TextDialog(SIDE_EFFECTS[key].capitalize(), what,
+                                                max_length=200),
+                                     callback=lambda detail: described(key, detail))
+            else:
+                described(key, "")
+
+        self.app.push_screen(ChoiceDialog("Side effect or rating", options), callback=chosen)
+
+    def action_add_note(self) -> None:
+        if self._monitoring_ended():
+            return
+
+        def done(text: str | None) -> None:
+            if text and self._run("Note", lambda: self.archive.add_note(self.session_id,
+                                                                        text)):
+                self._said("Note saved in the timeline.")
+
+        self.app.push_screen(TextDialog("Note", "Goes into the timeline with its time.",
+                                        max_length=NOTE_MAX), callback=done)
+
+    def _since_dose(self) -> str:
+        s = self.session
+        now = self.app.clock()  # type: ignore[attr-defined]
+        return f"now {format_t_plus(s.offset(now))}" if s.dosed else "no dose was marked"
+
+    def action_mark_ready(self) -> None:
+        def confirmed(yes: bool | None) -> None:
+            if yes and self._run("Ready to leave", lambda: self.archive.mark_ready(
+                    self.session_id)):
+                self._said("Ready to leave recorded.")
+
+        self.app.push_screen(ConfirmDialog(
+            "Record: ready to leave?",
+            f"The client would be ready to leave ({self._since_dose()}). Monitoring goes on "
+            "until the discharge.", yes="Record"), callback=confirmed)
+
+    def action_discharge(self) -> None:
+        s = self.session
+        config = self.app.config  # type: ignore[attr-defined]
+        obs = s.observation(self.app.clock(), config["observation.min_minutes"])  # type: ignore[attr-defined]
+        detail = f"Monitoring ends ({self._since_dose()}); after this no more vitals or notes."
+        if obs.since is not None and not obs.passed:
+            left = format_duration(obs.left, seconds=False, until=True)
+            detail = (f"⚑ The minimum observation ({obs.minimum_minutes} min after the last "
+                      f"dose or booster) has {left} to go. It is recorded as it is.\n\n"
+                      + detail)
+        if s.ready is None:
+            detail += " Ready to leave was not recorded."
+
+        def confirmed(yes: bool | None) -> None:
+            if yes and self._run("Discharge", lambda: self.archive.discharge(self.session_id)):
+                self._said("Discharged: monitoring has ended.")
+
+        self.app.push_screen(ConfirmDialog("Record the discharge?", detail, yes="Discharge",
+                                           irreversible=True), callback=confirmed)
+
+    # ---- the REMS form ------------------------------------------------------------------
+
+    def action_rems_form(self) -> None:
+        if not on_rems(self.session):
+            self._said("This session is not on a REMS protocol.")
+            return
+
+        def closed(_: None) -> None:
+            self.session = self.archive.get(self.session_id)
+
+        self.app.push_screen(RemsDialog(self.session_id), callback=closed)
+
     def action_sign(self) -> None:
         if not self.save():
             self.notify("Fix the marked fields first.", severity="warning")
@@ -242,6 +474,15 @@ class IntegrationScreen(Screen[None]):
             open_items.insert(0, "Minimum observation time passed")
         detail = ("Still unticked:\n" + "\n".join(f"  • {t}" for t in open_items) + "\n\n"
                   if open_items else "Everything is ticked.\n\n")
+        if s.discharged is None:
+            open_items.insert(0, "Discharge (not recorded: ctrl+d)")
+        missing: list[str] = []
+        if on_rems(s):
+            missing = missing_fields(s, config.rems_provider, config.thresholds)
+            if missing:
+                detail += ("REMS fields missing (the record keeps this list):\n"
+                           + "\n".join(f"  • {FIELD_KEYS[k].label}" for k in missing)
+                           + "\n\n")
         if s.outcomes.get("phq9_item9"):
             detail = f"{ITEM9_REMINDER}\n\n" + detail
         detail += ("After signing nothing in this session can change; corrections are added "
@@ -251,7 +492,7 @@ class IntegrationScreen(Screen[None]):
             if not yes:
                 return
             try:
-                self.archive.sign(self.session_id)
+                self.archive.sign(self.session_id, missing)
             except (ArchiveError, SessionStateError) as exc:
                 self.notify(str(exc), severity="error", markup=False)
                 return

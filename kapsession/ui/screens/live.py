@@ -22,12 +22,13 @@ from textual.widgets.option_list import Option
 from ...model import Entry, ValidationError, Vitals, parse_note
 from ...model.clock import PHASE_SITUATION
 from ...model.errors import SessionStateError
-from ...model.session import UNDO_WINDOW
+from ...model.session import RATE_MAX, UNDO_WINDOW
 from ...model.text import NOTE_MAX, visible
 from ...model.times import format_duration
 from ...model.vocab import (
     DISSOCIATION_LEVELS,
     ENTRY_KINDS,
+    INFUSION_EVENTS,
     MOAAS_LEVELS,
     PROMPT_SITUATIONS,
     SIDE_EFFECTS,
@@ -492,15 +493,66 @@ class LiveScreen(Screen[None]):
     # ---- live actions -------------------------------------------------------------------
 
     def action_mark_dose(self) -> AwaitMount | None:
-        booster = self.session.dosed is not None
+        s = self.session
+        booster = s.dosed is not None
 
         def done(mg: float | None) -> None:
             if mg is not None:
                 if self._run("Dose", lambda: self.archive.mark_dose(self.session_id, mg)):
                     self._status(f"{'Booster' if booster else 'Dose'} {mg:g} mg marked.")
 
-        return self.open_dialog(DoseDialog(booster=booster,
-                                        planned_mg=self.session.planned_dose_mg), callback=done)
+        def dose_dialog() -> DoseDialog:
+            return DoseDialog(booster=booster, planned_mg=s.planned_dose_mg)
+
+        # Intranasal devices and IV infusions are charted step by step (issue #15): the
+        # first choice is the usual next step, so ctrl+t enter charts it.
+        options = self._dose_steps()
+        if not options:
+            return self.open_dialog(dose_dialog(), callback=done)
+
+        def rate_then(event: str) -> None:
+            def given(rate: str | None) -> None:
+                if rate is not None and self._run("Infusion", lambda: self.archive.log_infusion(
+                        self.session_id, event, rate)):
+                    self._status(f"{INFUSION_EVENTS[event]} · {rate}.")
+            self.app.push_screen(TextDialog(INFUSION_EVENTS[event], "Rate (e.g. 0.5 mg/kg "
+                                            "over 40 min, 60 ml/h)", max_length=RATE_MAX),
+                                 callback=given)
+
+        def chosen(key: str | None) -> None:
+            if key is None:
+                return
+            if key == "device":
+                if self._run("Device", lambda: self.archive.mark_device(self.session_id)):
+                    self._status(f"{self.session.entries[-1].text} marked.")
+            elif key == "infusion:stop":
+                if self._run("Infusion", lambda: self.archive.log_infusion(
+                        self.session_id, "stop")):
+                    self._status("Infusion stopped; the observation counts from now.")
+            elif key.startswith("infusion:"):
+                rate_then(key.split(":", 1)[1])
+            else:
+                self.app.push_screen(dose_dialog(), callback=done)
+
+        return self.open_dialog(ChoiceDialog("Booster or next step" if booster else "Dose",
+                                             options), callback=chosen)
+
+    def _dose_steps(self) -> list[tuple[str, str]]:
+        s = self.session
+        planned = f" ({s.planned_dose_mg:g} mg)" if s.planned_dose_mg else ""
+        if s.route == "intranasal":
+            n = sum(1 for e in s.entries if e.kind == "device" and e.struck is None) + 1
+            first = [("device", f"Device {n}" + (" — the dose, T0" + planned if s.dosed is None
+                                                 else ""))]
+            return first + [("dose" if s.dosed is None else "booster",
+                             "Dose with another mg" if s.dosed is None else "Booster (mg)")]
+        if s.route == "iv":
+            if s.dosed is None:
+                return [("infusion:start", f"Infusion start — T0{planned}; asks the rate"),
+                        ("dose", "Dose (bolus)")]
+            return [("infusion:rate", "Infusion rate change"), ("infusion:stop", "Infusion stop"),
+                    ("booster", "Booster (mg)")]
+        return []
 
     def action_record_vitals(self) -> AwaitMount | None:
         def done(v: Vitals | None) -> None:
@@ -607,7 +659,8 @@ class LiveScreen(Screen[None]):
 
                 self.app.switch_screen(IntegrationScreen(self.session_id))
 
-        detail = "Discharge and integration come next."
+        detail = ("This ends the dosing phase. Monitoring goes on until the discharge: the same "
+                  "keys record vitals and side effects on the integration screen.")
         state = self.query_one("#clock", ClockPanel).state
         if state is not None and state.observation_left:
             left = format_duration(state.observation_left, until=True)

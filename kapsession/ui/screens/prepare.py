@@ -16,7 +16,9 @@ from textual.screen import Screen
 from textual.widgets import Input, Label, Select, Static, TextArea
 
 from ...model import ValidationError, Vitals, checklist_from_texts, validate_client_code
-from ...model.session import CLIENT_CODE_MAX, ChecklistItem, validate_dose
+from ...model.protocols import Protocol, pick_protocol
+from ...model.rems import FIELD_KEYS, MEDICINE_FIELDS
+from ...model.session import CLIENT_CODE_MAX, ChecklistItem, Proceeded, validate_dose
 from ...model.text import NOTE_MAX
 from ...model.vocab import MEDICINES, ROUTES
 from ...store import ArchiveError
@@ -26,6 +28,9 @@ from ..widgets.form import Form
 
 BASELINE = (("systolic", "Systolic BP", "mmHg"), ("diastolic", "Diastolic BP", "mmHg"),
             ("heart_rate", "Heart rate", "bpm"), ("spo2", "SpO₂", "%"))
+NO_PROTOCOL = "none"
+#: The medicines question of a REMS protocol: unanswered, no or yes.
+ANSWERS = [("—", "unanswered"), ("no", "no"), ("yes", "yes")]
 
 
 class PrepareScreen(Screen[None]):
@@ -78,6 +83,32 @@ class PrepareScreen(Screen[None]):
                 yield Select([(v, k) for k, v in ROUTES.items()], id="route",
                              value=existing.route if existing else "sublingual",
                              allow_blank=False)
+            protocols = config.protocols
+            self._protocols = {p.name: p for p in protocols}
+            current = existing.protocol if existing else None
+            if current is not None:
+                self._protocols.setdefault(current.name, current)  # its own copy stays
+            picked = current or pick_protocol(protocols, existing.medicine if existing
+                                              else "ketamine", existing.route if existing
+                                              else "sublingual")
+            # A protocol the therapist chose stays chosen when medicine or route change.
+            self._protocol_chosen = current is not None
+            with Horizontal(classes="field-row"):
+                yield Label("Protocol", classes="field-label")
+                yield Select([(p.label, p.name) for p in self._protocols.values()]
+                             + [("No protocol (the config's check-ins)", NO_PROTOCOL)],
+                             id="protocol", allow_blank=False,
+                             value=picked.name if picked else NO_PROTOCOL)
+            yield Static(id="protocol-note", classes="field-note", markup=False)
+            answers = existing.rems if existing else {}
+            for key in MEDICINE_FIELDS:
+                answer = answers.get(key)
+                with Horizontal(classes="field-row rems-question"):
+                    yield Label(FIELD_KEYS[key].label, classes="field-label wide")
+                    yield Select([(label, value) for label, value in ANSWERS], id=key,
+                                 allow_blank=False, classes="answer",
+                                 value="unanswered" if answer is None
+                                 else ("yes" if answer else "no"))
             dose = existing.planned_dose_mg if existing else None
             yield from self._field("dose", "Planned dose",
                                    Input(f"{dose:g}" if dose else "", id="dose",
@@ -113,6 +144,47 @@ class PrepareScreen(Screen[None]):
     def on_mount(self) -> None:
         self.query_one("#client", Input).focus()
         self._update_session_no()
+        self._show_protocol()
+
+    # ---- the monitoring protocol --------------------------------------------------------
+
+    def _protocol(self) -> Protocol | None:
+        return self._protocols.get(str(self.query_one("#protocol", Select).value))
+
+    def _show_protocol(self) -> None:
+        protocol = self._protocol()
+        self.query_one("#protocol-note", Static).update(
+            protocol.schedule_text() if protocol else "Check-ins and observation from the "
+            "config's checkins and observation settings.")
+        rems = protocol is not None and protocol.rems
+        for row in self.query(".rems-question"):
+            row.display = rems
+
+    @on(Select.Changed, "#medicine, #route")
+    def _medicine_or_route_changed(self) -> None:
+        if self._protocol_chosen:
+            return
+        picked = pick_protocol(tuple(self._protocols.values()),
+                               str(self.query_one("#medicine", Select).value),
+                               str(self.query_one("#route", Select).value))
+        self._auto_protocol = picked.name if picked else NO_PROTOCOL
+        self.query_one("#protocol", Select).value = self._auto_protocol
+
+    @on(Select.Changed, "#protocol")
+    def _protocol_changed(self, event: Select.Changed) -> None:
+        if event.value != getattr(self, "_auto_protocol", event.value):
+            self._protocol_chosen = True
+        self._show_protocol()
+
+    def _rems_answers(self) -> dict[str, bool | None]:
+        protocol = self._protocol()
+        if protocol is None or not protocol.rems:
+            return {}
+        out: dict[str, bool | None] = {}
+        for key in MEDICINE_FIELDS:
+            value = self.query_one(f"#{key}", Select).value
+            out[key] = None if value == "unanswered" else value == "yes"
+        return out
 
     # ---- validation ---------------------------------------------------------------------
 
@@ -233,6 +305,7 @@ class PrepareScreen(Screen[None]):
             prep_checklist=[ChecklistItem(t, i in selected)
                             for i, t in enumerate(self._checklist_texts)],
             baseline=self._baseline(),
+            protocol=self._protocol(),
         )
         return values
 
@@ -242,16 +315,20 @@ class PrepareScreen(Screen[None]):
                 self.query_one(f"#{key}", Input).focus()
                 return
 
-    def _save(self, values: dict[str, Any], *, live: bool) -> str | None:
+    def _save(self, values: dict[str, Any], *, live: bool,
+              proceeded: Proceeded | None = None) -> str | None:
+        answers = self._rems_answers()
         try:
             if self.session_id is None:
-                session = self.archive.new_session(**values, live=live)
+                session = self.archive.new_session(**values, live=False)
                 self.session_id = session.id
             else:
                 self.archive.update_preparation(self.session_id, **{
                     k: v for k, v in values.items()})
-                if live:
-                    self.archive.go_live(self.session_id)
+            if answers:
+                self.archive.set_rems(self.session_id, **answers)
+            if live:
+                self.archive.go_live(self.session_id, proceeded)
         except ValidationError as exc:
             self.notify(str(exc), severity="error", markup=False)
             return None
@@ -271,25 +348,38 @@ class PrepareScreen(Screen[None]):
         missing = [c.text for c in values["prep_checklist"] if not c.done]
         if values["baseline"] is None:
             missing.append("Baseline vitals (none entered)")
+        flags = []
+        baseline = values["baseline"]
+        reasons = self.app.config.thresholds.flags(baseline) if baseline else []  # type: ignore[attr-defined]
+        if reasons:
+            flags.append(f"baseline {baseline.short()}: {', '.join(reasons)}")
 
-        def go(yes: bool | None) -> None:
-            if not yes:
+        def go(reason: str | None) -> None:
+            if reason is None:
                 return
-            sid = self._save(values, live=True)
+            # The decision is recorded, never a block (issue #15, item 5).
+            proceeded = Proceeded(flags=tuple(flags), unticked=tuple(missing), reason=reason)
+            sid = self._save(values, live=True, proceeded=proceeded)
             if sid is not None:
                 from .live import LiveScreen
 
                 self.app.switch_screen(LiveScreen(sid))
 
-        if not missing:
-            go(True)
+        if not missing and not flags:
+            go("")
             return
-        from ..widgets.confirm_dialog import ConfirmDialog
+        from ..widgets.proceed_dialog import ProceedDialog
 
-        listed = "\n".join(f"  • {m}" for m in missing[:10])
-        more = f"\n  … and {len(missing) - 10} more" if len(missing) > 10 else ""
-        self.app.push_screen(ConfirmDialog("Go live with these not done?",
-                                           f"{listed}{more}", yes="Go live"), callback=go)
+        detail = Text()
+        for flag in flags:
+            detail.append(f"⚑ Flagged (not blocking): {flag}\n")
+        if missing:
+            detail.append("Not done:\n")
+            detail.append("\n".join(f"  • {m}" for m in missing[:10]))
+            if len(missing) > 10:
+                detail.append(f"\n  … and {len(missing) - 10} more")
+        title = "Go live with these not done?" if missing else "Go live with this flagged?"
+        self.app.push_screen(ProceedDialog(title, detail), callback=go)
 
     def _blank(self) -> bool:
         return not (self._value("client").strip() or self._value("dose").strip()

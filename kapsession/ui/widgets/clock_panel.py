@@ -99,21 +99,25 @@ class ClockPanel(Vertical):
             self._show("bar", f"{course_bar(state.progress)} {int(state.progress * 100)}%")
         else:
             self._show("bar", course_bar(0.0) + " from the dose")
+        # The next check comes from the session's protocol (its schedule, or the settings');
+        # "Discharge vitals" is the one more a protocol without repeats asks before discharge.
+        which = "Discharge vitals" if state.checkin_label == "before discharge" \
+            else "Vitals"
         if s.status != "live":
             self._show("checkin", f"Session {s.status}")
         elif state.next_checkin is None:
-            self._show("checkin", "Vitals: first at " + format_t_plus(
-                timedelta(minutes=self.settings.first_checkin_min)))
+            first = s.protocol.first_check_min if s.protocol else self.settings.first_checkin_min
+            self._show("checkin", "Vitals: first at " + format_t_plus(timedelta(minutes=first)))
         else:
             left = state.next_checkin - self.clock()
             if state.checkin_overdue:
-                self._show("checkin", f"Vitals overdue by {format_duration(-left)}",
+                self._show("checkin", f"{which} overdue by {format_duration(-left)}",
                            classes="overdue")
                 if self._announced_due != state.next_checkin:
                     self._announced_due = state.next_checkin
                     self.post_message(self.CheckinDue())
             else:
-                self._show("checkin", f"Vitals due in {format_duration(left, until=True)}")
+                self._show("checkin", f"{which} due in {format_duration(left, until=True)}")
         last = s.vitals_entries[-1].vitals if s.vitals_entries else s.baseline
         if last is None:
             self._show("last-vitals", "Last vitals: none yet")
@@ -123,8 +127,7 @@ class ClockPanel(Vertical):
             self._show("last-vitals", f"{label}: {last.short()}" + (" ⚑" if flags else ""),
                        classes="overdue" if flags else "")
         if state.observation_left is None:
-            self._show("observation",
-                       f"Observation: at least {self.settings.min_observation_min} min")
+            self._show("observation", f"Observation: at least {state.observation_min} min")
         elif state.observation_met:
             self._show("observation", "Minimum observation time passed", classes="met")
         else:
