@@ -16,8 +16,9 @@ from rich.text import Text
 from .config import Config
 from .model import Entry, Session
 from .model.outcomes import ITEM9_REMINDER, OUTCOME_LABELS, outcome_band
-from .model.times import format_t_plus
-from .model.vocab import ENTRY_KINDS, MEDICINES, SCALES, SIDE_EFFECTS, route_label
+from .model.rescue import rescue_values_text, side_effect_text
+from .model.times import format_t_plus, from_iso
+from .model.vocab import ENTRY_KINDS, MEDICINES, SCALES, route_label
 
 
 def local_time(dt: datetime | None, fmt: str = "%H:%M") -> str:
@@ -43,7 +44,7 @@ def entry_text(entry: Entry, config: Config | None = None, *, full: bool = False
         if reasons:
             body.append("  ⚑ " + ", ".join(reasons), style="bold")
     elif kind == "side_effect":
-        body = Text(SIDE_EFFECTS.get(entry.values.get("effect", ""), "side effect"))
+        body = Text(side_effect_text(entry.values))
         if entry.text:
             body.append(": ")
             body.append(entry.text)
@@ -52,6 +53,11 @@ def entry_text(entry: Entry, config: Config | None = None, *, full: bool = False
         label, levels = SCALES.get(scale, (scale, {}))
         score = entry.values.get("score")
         body = Text(f"{label} {score}" + (f" — {levels.get(score, '')}" if levels else ""))
+    elif kind == "rescue":
+        body = Text(rescue_values_text(entry.values))
+        given = from_iso("given", entry.values.get("given"))
+        if given is not None and local_time(given) != local_time(entry.at):
+            body.append(f", given {local_time(given)}")
     elif kind == "prompt":
         body = Text("Prompt: ")
         body.append(entry.text)
@@ -134,11 +140,12 @@ def render_session(session: Session, config: Config | None = None) -> Renderable
                           str(v.resp_rate or "—"),
                           Text(flags + (" (struck)" if e.struck else "")))
         parts += [Rule("Vitals"), table]
-    effects = [e for e in s.entries if e.kind in ("side_effect", "rating")]
+    effects = [e for e in s.entries if e.kind in ("side_effect", "rating", "rescue")]
     if effects:
         grid = Table.grid(padding=(0, 2))
         for e in effects:
-            grid.add_row(t_plus(s, e.at), local_time(e.at), entry_text(e, config))
+            what = Text("rescue medication: ") if e.kind == "rescue" else Text()
+            grid.add_row(t_plus(s, e.at), local_time(e.at), what + entry_text(e, config))
         parts += [Rule("Side effects and ratings"), grid]
     prompts = [e for e in s.entries if e.kind == "prompt"]
     if prompts:

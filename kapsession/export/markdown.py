@@ -36,7 +36,9 @@ from ..model.vocab import (
     ENTRY_KINDS,
     MEDICINES,
     PROMPT_SITUATIONS,
+    RESCUE_ROUTES,
     SCALES,
+    SEVERITIES,
     SIDE_EFFECTS,
     route_label,
 )
@@ -244,6 +246,27 @@ def _label(labels: dict[str, str], value: object, default: str) -> str:
     return labels.get(value, default) if isinstance(value, str) else default
 
 
+def _side_effect_text(entry: Entry) -> str:
+    what = _label(SIDE_EFFECTS, entry.values.get("effect"), "side effect")
+    severity = _label(SEVERITIES, entry.values.get("severity"), "")
+    return f"{what} ({severity})" if severity else what
+
+
+def _rescue_text(entry: Entry, times: _Times, escape: Callable[[str], str]) -> str:
+    """``ondansetron 4 mg ODT, given 10:42 (+01:00)``: the drug was typed, so it is escaped."""
+    v = entry.values
+    drug = v.get("drug") if isinstance(v.get("drug"), str) else "rescue medication"
+    mg = v.get("mg")
+    text = escape(drug) + (f" {mg:g} mg" if isinstance(mg, (int, float)) else "")
+    route = _label(RESCUE_ROUTES, v.get("route"), "")
+    text += f" {route}" if route else ""
+    try:
+        given = datetime.fromisoformat(v["given"])
+    except (KeyError, TypeError, ValueError):
+        return text
+    return text + f", given {times.clock(given)}"
+
+
 def _rating_text(entry: Entry) -> tuple[str, str]:
     scale = entry.values.get("scale")
     label, levels = SCALES[scale] if isinstance(scale, str) and scale in SCALES \
@@ -285,13 +308,16 @@ def _timeline_line(entry: Entry, times: _Times, thresholds: VitalsThresholds) ->
             flag = " · **flagged**"
     elif kind == "side_effect":
         label = "side effect"
-        body = _label(SIDE_EFFECTS, entry.values.get("effect"), "side effect")
+        body = _side_effect_text(entry)
         if entry.text:
             body += ": " + escape_markdown(entry.text, indent=ind)
     elif kind == "rating":
         label = "rating"
         scale, score = _rating_text(entry)
         body = f"{scale} {score}"
+    elif kind == "rescue":
+        label = "rescue medication"
+        body = _rescue_text(entry, times, lambda text: escape_markdown(text, indent=ind))
     elif kind == "prompt":
         situation = _label(PROMPT_SITUATIONS, entry.values.get("situation"), "")
         label = f"prompt used · {situation}" if situation else "prompt used"
@@ -436,7 +462,7 @@ def render_markdown(session: Session, *, clock_settings: ClockSettings | None = 
     # Side effects and ratings
     add("## Side effects and ratings")
     add("")
-    effects = [e for e in s.entries if e.kind in ("side_effect", "rating")]
+    effects = [e for e in s.entries if e.kind in ("side_effect", "rating", "rescue")]
     if not effects:
         add("*None recorded.*")
     else:
@@ -444,8 +470,10 @@ def render_markdown(session: Session, *, clock_settings: ClockSettings | None = 
         add("|---|---|---|---|")
         for e in effects:
             if e.kind == "side_effect":
-                what = _label(SIDE_EFFECTS, e.values.get("effect"), "side effect")
+                what = _side_effect_text(e)
                 detail = escape_cell(e.text)
+            elif e.kind == "rescue":
+                what, detail = "rescue medication", _rescue_text(e, times, escape_cell)
             else:
                 what, detail = _rating_text(e)
             detail += _cell_changes(e, times)

@@ -34,8 +34,26 @@ def _strikes_into_history(data: dict[str, Any]) -> dict[str, Any]:
     return data
 
 
+def _side_effect_severity(data: dict[str, Any]) -> dict[str, Any]:
+    """2 → 3 (side effects and rescue medication): a side effect has a severity, and those
+    recorded before had none (``None``: not rated). A rescue medication charted as free text
+    stays the side effect it was: its drug, dose and route cannot be told from the text."""
+    entries = data.get("entries")
+    if not isinstance(entries, list):
+        return data  # the model's check names it
+    data = dict(data, entries=[dict(e) if isinstance(e, dict) else e for e in entries])
+    for entry in data["entries"]:
+        if not isinstance(entry, dict) or entry.get("kind") != "side_effect":
+            continue
+        values = entry.get("values")
+        if isinstance(values, dict):
+            entry["values"] = {**values, "severity": values.get("severity")}
+    return data
+
+
 MIGRATIONS: dict[int, Callable[[dict[str, Any]], dict[str, Any]]] = {
     1: _strikes_into_history,
+    2: _side_effect_severity,
 }
 
 
