@@ -66,8 +66,7 @@ class LiveScreen(Screen[None]):
         Binding("ctrl+r", "record_vitals", "Vitals", id="record_vitals", priority=True,
                 tooltip="Record vitals (BP, heart rate, SpO₂; optional respiratory rate)"),
         Binding("ctrl+s", "log_effect", "Effect", id="log_effect", priority=True,
-                tooltip="Log side effect (with severity), rating (MOAA/S, dissociation) or "
-                        "rescue medication; type to narrow the list"),
+                tooltip="Log side effect or rating (MOAA/S, dissociation, rescue medication)"),
         Binding("ctrl+n", "next_prompt", "Next", id="next_prompt", priority=True,
                 tooltip="Next grounding prompt"),
         # Not ctrl+b: that is tmux's prefix key and never arrives inside tmux.
