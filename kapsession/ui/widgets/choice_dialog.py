@@ -78,6 +78,7 @@ def shortcut(index: int, labels: Sequence[str], longest: int = SHORTCUT_MAX) -> 
 class ChoiceDialog(Dialog[str | None]):
     """Returns the id of the chosen option, or ``None`` on escape."""
 
+    CSS_PATH = "choice_dialog.tcss"
     BINDINGS = [
         Binding("escape", "cancel", "Cancel", id="cancel_choice", priority=True),
         Binding("enter", "choose", show=False, priority=True),
