@@ -47,7 +47,9 @@ def test_rank_puts_the_label_start_first_then_a_word_start_then_letters_in_order
     assert rank("SP", labels) == [1]  # case does not matter
     assert rank("dz", labels) == [4]  # letters in order
     assert rank("xq", labels) == []
-    assert shortcut(0, labels) == "e" and shortcut(3, labels) == "x"  # its only x
+    assert rank("e", labels) == [0, 3]  # one letter: the start of the label or a word only
+    assert shortcut(0, labels) == "e" and shortcut(3, labels) == "ex"
+    assert shortcut(4, labels) == "d"
 
 
 async def test_every_item_of_the_default_lists_is_at_most_four_keys_away(

@@ -39,7 +39,8 @@ def _word_starts(label: str) -> list[int]:
 
 def rank(query: str, labels: Sequence[str]) -> list[int]:
     """The indexes of the labels ``query`` matches, best first: the label begins with it,
-    then a word of it does, then its letters appear in order; ties keep the list's order."""
+    then a word of it does, then (from two letters on) its letters appear in order; ties
+    keep the list's order. One letter anywhere would match nearly every label."""
     q = query.strip().lower()
     if not q:
         return list(range(len(labels)))
@@ -52,7 +53,7 @@ def rank(query: str, labels: Sequence[str]) -> list[int]:
             score = 1
         else:
             rest = iter(low)
-            if not all(ch in rest for ch in q):  # a subsequence: "dz" finds "dizziness"
+            if len(q) < 2 or not all(ch in rest for ch in q):  # "dz" finds "dizziness"
                 continue
             score = 2
         scored.append((score, i))
