@@ -29,7 +29,7 @@ ENTRY_KINDS: dict[str, str] = {
     "side_effect": "side effect",
     "rating": "rating",
     "prompt": "prompt used",
-    "rescue": "rescue medication",
+    "rescue": "rescue",  # a kind column is 13 wide; the entry names the drug
     "system": "system",
 }
 
