@@ -74,3 +74,18 @@ def test_a_schema_2_session_file_opens_with_its_side_effects_unrated(
     stored = orjson.loads((sessions / f"{sid}.json").read_bytes())["session"]["1"]
     assert stored["schema"] == SCHEMA_VERSION  # rewritten in the new shape on open
     assert stored["entries"][2]["values"] == {"effect": "nausea", "severity": None}
+
+
+def test_severity_and_rescue_survive_a_json_export_and_import(tmp_path: Path, clock) -> None:  # noqa: ANN001
+    from kapsession.export.jsonio import parse_import, sessions_to_json
+
+    with Archive.open(tmp_path / "a", clock=clock) as a:
+        s = a.new_session(client="C-0042", route="im", dose_mg=50, live=True)
+        a.mark_dose(s.id)
+        clock.advance(minutes=30)
+        a.log_side_effect(s.id, "vomiting", severity="severe")
+        a.log_rescue(s.id, drug="ondansetron", mg=4, route="odt",
+                     at=clock() - timedelta(minutes=3))
+        original = a.get(s.id)
+    [back] = parse_import(sessions_to_json([original]), "export.json")
+    assert back.to_dict() == original.to_dict()
