@@ -114,7 +114,8 @@ def validate_given(at: object, *, now: datetime, started: datetime | None) -> da
         raise ValidationError("time", str(exc).partition(": ")[2]) from None
     if at > now:
         raise ValidationError("time", "is in the future; enter when it was given")
-    if started is not None and at < started:
+    # To the minute: a time typed as HH:MM in the session's first minute is within it.
+    if started is not None and at < started.replace(second=0, microsecond=0):
         raise ValidationError(
             "time", f"is before the session started ({started.astimezone():%H:%M}); enter a "
             "time within the session")

@@ -99,6 +99,16 @@ def test_a_bad_rescue_value_is_named_and_nothing_recorded(kw: dict, field: str |
     assert len(s.entries) == count
 
 
+def test_a_time_in_the_first_minute_of_the_session_is_within_it() -> None:
+    s = Session.create(id="a" * 32, now=T0, client="C-0042", session_no=1, route="im")
+    s.go_live(at(0.5))  # 10:00:30
+    given = time_of_day("10:00", at(3))
+    assert s.log_rescue(at(3), "ondansetron", 4, "odt", at=given).values["given"] \
+        .startswith("2026-11-03T10:00:00")
+    with pytest.raises(ValidationError, match="before the session started"):
+        s.log_rescue(at(3), "ondansetron", 4, "odt", at=time_of_day("09:59", at(3)))
+
+
 def test_rescue_and_side_effects_follow_the_session_status() -> None:
     s = Session.create(id="a" * 32, now=T0, client="C-0042", session_no=1, route="im")
     with pytest.raises(SessionStateError, match="planned"):
