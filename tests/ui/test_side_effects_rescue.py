@@ -7,6 +7,8 @@ from __future__ import annotations
 import string
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from textual.widgets import Input, OptionList
 
 from kapsession import Archive
@@ -254,3 +256,27 @@ async def test_a_chooser_with_a_filter_still_picks_with_the_arrows(archive, cloc
         await burst(pilot, ["down"], ["enter"])
         assert app.screen is screen
         assert screen.query_one("#prompt").situation == second
+
+
+@settings(max_examples=10, deadline=None,
+          suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
+@given(typed=st.text(alphabet=string.ascii_letters + string.digits + " ,.;:'?()-/",
+                     min_size=1, max_size=12),
+       after=st.text(alphabet=string.ascii_letters, min_size=1, max_size=8))
+async def test_any_printable_keys_in_the_chooser_only_filter(
+        tmp_path_factory, clock, typed, after) -> None:  # noqa: ANN001
+    """ctrl+s, any printable keys, escape, then more typing, in one burst: the keys before
+    escape are the chooser's filter and nothing else; those after it are in the note box;
+    no entry is added or changed."""
+    with Archive.open(tmp_path_factory.mktemp("a"), clock=clock) as archive:
+        sid = live_session(archive, clock)
+        before = record(archive, sid)
+        app = KapsessionApp(archive, config=Config(), clock=clock)
+        async with app.run_test(size=(120, 36)) as pilot:
+            screen = await resume(app, pilot)
+            await burst(pilot, [OPEN], typed)
+            assert app.screen.query_one("#filter", Input).value == typed
+            await burst(pilot, ["escape"], after)
+            assert app.screen is screen
+            assert screen.query_one("#note", Input).value == after
+        assert record(archive, sid) == before

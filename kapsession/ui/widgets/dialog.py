@@ -26,6 +26,9 @@ from textual.widget import Widget
 
 ResultType = TypeVar("ResultType")
 
+#: Keys held after a dialog closed go on after this long at the latest (normally at once).
+RELEASE_AFTER_S = 1.0
+
 #: Called with the dialog's focused field once it has focus: hands over keys typed earlier.
 Handoff = Callable[[Widget], None]
 
@@ -65,13 +68,20 @@ class Dialog(ModalScreen[ResultType]):
         app = self.app
         callbacks = self._result_callbacks
         requester = callbacks[-1].requester if callbacks else None
+        if not hasattr(app, "dialogs_closing"):  # an app that holds no keys
+            return super().dismiss(result)
         app.dialogs_closing += 1  # type: ignore[attr-defined]
         done = super().dismiss(result)
+        pending = [True]
 
-        def handled() -> None:
-            app.dialogs_closing -= 1  # type: ignore[attr-defined]
-            app.post_message(Dialog.Ready())
+        def handled() -> None:  # once, whichever comes first
+            if pending:
+                pending.clear()
+                app.dialogs_closing -= 1  # type: ignore[attr-defined]
+                app.post_message(Dialog.Ready())
 
-        # After the result callback, which runs next in the requester's queue.
+        # After the result callback, which runs next in the requester's queue; the timer only
+        # in case that screen went away first, so keys are never held for good.
         (requester or app).call_next(handled)
+        app.set_timer(RELEASE_AFTER_S, handled)
         return done
