@@ -26,6 +26,7 @@ _LAZY = {
     "StorageError": "kapsession.store",
     "UnknownSession": "kapsession.store",
     "Entry": "kapsession.model",
+    "KapsessionError": "kapsession.model",
     "Session": "kapsession.model",
     "SessionSummary": "kapsession.model",
     "ValidationError": "kapsession.model",
@@ -37,6 +38,7 @@ __all__ = [
     "ArchiveError",
     "ArchiveReadOnly",
     "Entry",
+    "KapsessionError",
     "Session",
     "SessionSummary",
     "StorageError",
@@ -47,7 +49,7 @@ __all__ = [
 ]
 
 if TYPE_CHECKING:
-    from .model import Entry, Session, SessionSummary, ValidationError, Vitals
+    from .model import Entry, KapsessionError, Session, SessionSummary, ValidationError, Vitals
     from .store import Archive, ArchiveError, ArchiveReadOnly, StorageError, UnknownSession
 
 

@@ -6,7 +6,6 @@ A user mistake prints one line on stderr and exits 1; never a traceback.
 from __future__ import annotations
 
 import argparse
-import gc
 import getpass
 import logging
 import os
@@ -14,11 +13,11 @@ import shutil
 import sys
 import tempfile
 import time
-from collections.abc import Iterator, Sequence
+import traceback
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from datetime import date, datetime, timedelta
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 import orjson
 from rich.console import Console
@@ -27,25 +26,25 @@ from rich.table import Table
 from rich.text import Text
 
 from . import __version__, paths
-from .config import Config, ConfigError, default_config_text, load_config
+from .config import Config, default_config_text, load_config
 from .model import SessionSummary
+from .model.errors import KapsessionError
 from .model.ids import short_ids
 from .model.text import printable_line
 from .model.times import Clock, format_minutes, system_clock
-from .model.vocab import route_label
-from .store import Archive, ArchiveError, ArchiveReadOnly
-from .store.archive import ENCRYPTION_FILE
-from .store.fsutil import atomic_write, ensure_private_dir
-
-if TYPE_CHECKING:
-    from textual.app import App
+from .model.vocab import SESSION_KINDS, route_label
+from .store import Archive, ArchiveReadOnly
+from .store.fsutil import atomic_write, ensure_private_dir, shown_path
+from .store.layout import ENCRYPTION_FILE, SESSIONS_DIR
 
 EXIT_USER_ERROR = 1
+#: A bug in kapsession (not a mistake of the caller's): a traceback was printed.
+EXIT_BUG = 70
 PASSPHRASE_ENV = "KAPSESSION_PASSPHRASE"
 NEW_PASSPHRASE_ENV = "KAPSESSION_NEW_PASSPHRASE"
 
 
-class UserError(Exception):
+class UserError(KapsessionError):
     """A mistake in how kapsession was called; printed as one line."""
 
 
@@ -98,6 +97,13 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--client", metavar="C", help="only this client code")
     p.add_argument("--since", metavar="YYYY-MM-DD", type=_parse_day, help="only from this day")
     p.add_argument("--json", action="store_true", help="print a JSON array of summaries")
+
+    p = sub.add_parser("client", parents=[common],
+                       help="the course of one client: every session and visit, and the scores")
+    p.add_argument("code", metavar="CODE", help="client code")
+
+    sub.add_parser("due", parents=[common], help="integration visits to book, check-ins due, "
+                   "sessions to sign")
 
     p = sub.add_parser("show", parents=[common], help="one session, rendered in the terminal")
     p.add_argument("id", metavar="ID", help="session id (any unique prefix)")
@@ -164,7 +170,7 @@ def ask_passphrase(*, twice: bool = False, new: bool = False) -> str:
 def _open_archive(args: argparse.Namespace, config: Config, *, read_only: bool = False,
                   must_exist: bool = False) -> Archive:
     root = paths.archive_dir(getattr(args, "archive", None))
-    if must_exist and not (root / "sessions").is_dir():
+    if must_exist and not (root / SESSIONS_DIR).is_dir():
         raise UserError(f"no archive at {root} yet (start kapsession once, or use --archive)")
     if not (root / ENCRYPTION_FILE).exists():  # plain: the crypto library is not even loaded
         return Archive.open(root, thresholds=config.thresholds, read_only=read_only)
@@ -248,7 +254,8 @@ def cmd_list(args: argparse.Namespace, out: Console, err: Console) -> int:
         try:
             cells.append((
                 shown[s.id], _local(s.date), Text(s.client), str(s.session_no),
-                route_label(s.route), f"{s.dose_mg:g} mg" if s.dose_mg else "—",
+                route_label(s.route) if s.kind == "dosing" else SESSION_KINDS[s.kind],
+                f"{s.dose_mg:g} mg" if s.dose_mg else "—",
                 format_minutes(s.duration_min), s.status, str(s.entries),
             ))
         except Exception as exc:  # one odd session must not hide the others
@@ -288,6 +295,43 @@ def cmd_show(args: argparse.Namespace, out: Console, err: Console) -> int:
         raise UserError(_cannot_show(session.id, exc)) from None
     out.file.write(captured.get())
     return 0
+
+
+def cmd_client(args: argparse.Namespace, out: Console, err: Console) -> int:
+    from .course_view import course_renderable
+    from .model.course import build_course
+
+    config = _config(args)
+    with _open_archive(args, config, read_only=True, must_exist=True) as archive:
+        _report_problems(err, archive)
+        ids = [s.id for s in _select(archive.sessions(), args.code, None)]
+        if not ids:
+            raise UserError(f"no sessions for client {printable_line(args.code)[:40]}")
+        course = build_course(args.code, archive.iter_sessions(ids))
+    _print_whole(out, course_renderable(course))
+    return 0
+
+
+def cmd_due(args: argparse.Namespace, out: Console, err: Console) -> int:
+    from .course_view import due_renderable
+    from .model.due import due_items
+
+    config = _config(args)
+    with _open_archive(args, config, read_only=True, must_exist=True) as archive:
+        _report_problems(err, archive)
+        items = due_items(archive.sessions(), archive.clock(), config.due_rules)
+    _print_whole(out, due_renderable(items))
+    return 0
+
+
+def _print_whole(out: Console, renderable: object) -> None:
+    """Rendered whole before printing, so a failure prints nothing half-way; a pipe gets
+    every line whole (text wraps at the terminal's width, or at 100 columns)."""
+    if not out.is_terminal:
+        out.width = max(out.width, 100)
+    with out.capture() as captured:
+        out.print(renderable)
+    out.file.write(captured.get())
 
 
 def cmd_export(args: argparse.Namespace, out: Console, err: Console) -> int:
@@ -354,7 +398,7 @@ def cmd_demo_data(args: argparse.Namespace, out: Console, err: Console) -> int:
 
 def cmd_init(args: argparse.Namespace, out: Console, err: Console) -> int:
     root = paths.archive_dir(getattr(args, "archive", None))
-    if (root / "sessions").is_dir() and any((root / "sessions").iterdir()):
+    if (root / SESSIONS_DIR).is_dir() and any((root / SESSIONS_DIR).iterdir()):
         raise UserError(f"{root} already holds an archive"
                         + ("; use `kapsession encrypt` to encrypt it" if args.encrypt else ""))
     if args.encrypt:
@@ -373,7 +417,7 @@ def cmd_encrypt(args: argparse.Namespace, out: Console, err: Console) -> int:
 
     root = paths.archive_dir(getattr(args, "archive", None))
     passphrase = ask_passphrase(twice=True)
-    if not (root / "sessions").is_dir():
+    if not (root / SESSIONS_DIR).is_dir():
         init_encrypted(root, passphrase)
         out.print(line(f"created an encrypted archive at {root}"))
         return 0
@@ -448,48 +492,6 @@ def make_demo_archive(config: Config, clock: Clock = system_clock) -> Archive:
     return archive
 
 
-def run_app(args: argparse.Namespace) -> int:
-    from .ui.app import KapsessionApp
-
-    config = _config(args)
-    if args.fast_clock and not args.demo:
-        raise UserError("--fast-clock is for practice with --demo only")
-    if args.demo:
-        clock = system_clock
-        if args.fast_clock:
-            clock = fast_clock(args.fast_clock)
-            # Idle time would pass N times faster too; practice mode does not lock.
-            config = config.with_values(idle_lock_minutes=0)
-        archive = make_demo_archive(config, clock)
-        try:
-            _run(KapsessionApp(archive, config=config, clock=clock, demo=True))
-        finally:
-            archive.close()
-            shutil.rmtree(archive.path.parent, ignore_errors=True)
-        return 0
-    archive = _open_archive(args, config)
-    check = None
-    if archive.codec is not None:
-        from .store.crypto import SealedCodec
-
-        if isinstance(archive.codec, SealedCodec):
-            check = archive.codec.opens_with  # the idle lock asks for the passphrase
-    try:
-        _run(KapsessionApp(archive, config=config, clock=system_clock,
-                           check_passphrase=check))
-    finally:
-        archive.close()
-    return 0
-
-
-def _run(app: App[None]) -> None:
-    # What exists now (above all the archive's summaries, one per session) lives as long as
-    # the app: frozen out of the cyclic collector's reach, its full passes and the one at
-    # exit stop walking 10,000 summaries (~40 ms of start-up and exit at that size).
-    gc.freeze()
-    app.run()
-
-
 def fast_clock(factor: int) -> Clock:
     """A practice clock that runs ``factor`` times faster than the wall clock."""
     start = system_clock()
@@ -504,6 +506,8 @@ def fast_clock(factor: int) -> Clock:
 COMMANDS = {
     "list": cmd_list,
     "show": cmd_show,
+    "client": cmd_client,
+    "due": cmd_due,
     "export": cmd_export,
     "import": cmd_import,
     "demo-data": cmd_demo_data,
@@ -515,7 +519,36 @@ COMMANDS = {
 }
 
 
-def main(argv: Sequence[str] | None = None) -> int:
+def report_bug(exc: BaseException, err: Console) -> None:
+    """Print where a bug happened, and ask for a report.
+
+    Only the frames (file, line, function, source line) and each error's type are printed,
+    for the error and those it came from: an error's message or a frame's variables may hold
+    a note's text, which must never reach a terminal log or a pasted bug report."""
+    chain: list[BaseException] = []
+    current: BaseException | None = exc
+    while current is not None and all(current is not seen for seen in chain):
+        chain.append(current)
+        current = current.__cause__ or (None if current.__suppress_context__
+                                        else current.__context__)
+    parts = []
+    for error in reversed(chain):
+        if parts:
+            parts.append("\nwhich led to:\n\n")
+        parts.append("Traceback (most recent call last):\n"
+                     + "".join(traceback.format_tb(error.__traceback__))
+                     + f"{type(error).__module__}.{type(error).__qualname__} (message withheld: "
+                     "it may quote a note)\n")
+    err.print(Text("".join(parts).rstrip(), style="red"))
+    err.print(line(f"kapsession: this is a bug in kapsession {__version__}, not something you "
+                   "did. Please report it with the lines above (they hold no note text; see "
+                   "README, Reporting a bug). What was saved before stays saved.", style="red"))
+
+
+def main(argv: Sequence[str] | None = None,
+         run_app: Callable[[argparse.Namespace], int] | None = None) -> int:
+    """The command line. Without a subcommand it calls ``run_app`` (the screens): the UI is
+    handed in by :mod:`kapsession.launch`, so this module never imports it."""
     out = Console(highlight=False)
     err = Console(stderr=True, highlight=False, soft_wrap=True)
     # Warnings go to stderr and name files only; note text is never logged.
@@ -524,14 +557,22 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         args = build_parser().parse_args(argv)
         if args.command is None:
+            if run_app is None:
+                raise UserError("say which command to run (see `kapsession --help`)")
             return run_app(args)
         return COMMANDS[args.command](args, out, err)
-    except (UserError, ConfigError, ArchiveError, ValueError) as exc:
+    except KapsessionError as exc:
         err.print(line(f"kapsession: {exc}", style="red"))
         return EXIT_USER_ERROR
     except OSError as exc:
+        # The system refused (permission, disk full, a folder where a file should be): its
+        # words and the file name, not a bug of ours.
         err.print(line(f"kapsession: {exc.strerror or exc}"
-                       + (f": {exc.filename}" if exc.filename else ""), style="red"))
+                       + (f": {shown_path(str(exc.filename))}" if exc.filename else ""),
+                       style="red"))
         return EXIT_USER_ERROR
     except KeyboardInterrupt:
         return 130
+    except Exception as exc:  # a bug: say so, and show where without what it was about
+        report_bug(exc, err)
+        return EXIT_BUG

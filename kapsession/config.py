@@ -14,7 +14,8 @@ from typing import Any
 
 from .model import ClockSettings, RoutePhases, VitalsThresholds
 from .model.clock import DEFAULT_PHASES
-from .model.errors import ValidationError
+from .model.due import CHECKINS_MAX, DEFAULT_CHECKINS, DueRules, parse_checkin
+from .model.errors import KapsessionError, ValidationError
 from .model.rescue import DEFAULT_RESCUE_DRUGS, RescueDrug, parse_rescue_drug
 from .model.text import SHORT_MAX, clean_text
 from .model.vocab import ROUTES
@@ -88,6 +89,9 @@ SETTINGS: list[Setting] = [
             "discharge.", int, 30, 480),
     Setting("integration.book_within_days", 7, "Remind to book the integration session "
             "within this many days.", int, 1, 60),
+    Setting("integration.checkins", list(DEFAULT_CHECKINS), "Integration check-ins after a "
+            "dosing session, listed by `kapsession due` until an integration visit is held "
+            "(h hours, d days, w weeks, mo 30 days).", list),
     Setting("thresholds.systolic_high", 140, "Flag systolic BP above this (mmHg).", int, 90, 250),
     Setting("thresholds.diastolic_high", 90, "Flag diastolic BP above this (mmHg).", int, 50, 150),
     Setting("thresholds.heart_rate_high", 120, "Flag heart rate above this (bpm).", int, 60, 220),
@@ -116,7 +120,7 @@ SETTINGS += [
 _BY_KEY = {s.key: s for s in SETTINGS}
 
 
-class ConfigError(ValueError):
+class ConfigError(KapsessionError, ValueError):
     """The config file is unreadable or has a bad value; the message names file, line, key."""
 
 
@@ -148,6 +152,11 @@ class Config:
     @property
     def rescue_drugs(self) -> list[RescueDrug]:
         return [parse_rescue_drug(line) for line in self["rescue.drugs"]]
+
+    @property
+    def due_rules(self) -> DueRules:
+        return DueRules(book_within_days=self["integration.book_within_days"],
+                        checkins=tuple(self["integration.checkins"]))
 
     @property
     def thresholds(self) -> VitalsThresholds:
@@ -224,6 +233,16 @@ def _check(setting: Setting, value: Any) -> Any:
     return value
 
 
+def _check_checkins(value: list[str]) -> None:
+    if len(value) > CHECKINS_MAX:
+        raise ValueError(f"has more than {CHECKINS_MAX} check-ins")
+    for text in value:
+        try:
+            parse_checkin(text)
+        except ValueError as exc:
+            raise ValueError(f"{text[:20]!r}: {exc}") from None
+
+
 def load_config(path: Path) -> Config:
     """Read ``path`` (a missing file means all defaults); :class:`ConfigError` if it is bad."""
     from .store.fsutil import FileTooLarge, NotARegularFile, read_limited, shown_path
@@ -259,6 +278,8 @@ def load_config(path: Path) -> Config:
                               "config --init`)")
         try:
             values[key] = _check(setting, value)
+            if key == "integration.checkins":
+                _check_checkins(value)
         except ValueError as exc:
             raise ConfigError(f"{where}: {key} {exc}") from None
         if key == "rescue.drugs":
@@ -364,28 +385,37 @@ def settings_reference_markdown() -> str:
 
 
 def save_setting(path: Path, key: str, value: Any) -> None:
-    """Set one top-level setting in the config file, keeping the rest of it (and its comments).
+    """Set one setting in the config file, keeping everything else in it as the person wrote
+    it: comments, order, spacing, keys kapsession does not know.
 
-    Used to remember the theme. Raises ``OSError`` when the file cannot be written.
+    Used to remember the theme. A file that is not valid TOML is left alone (ConfigError
+    says so); raises ``OSError`` when the file cannot be written.
     """
-    from .store.fsutil import atomic_write, ensure_private_dir
+    import tomlkit
+    from tomlkit.exceptions import TOMLKitError
+
+    from .store.fsutil import atomic_write, ensure_private_dir, shown_path
 
     setting = _BY_KEY[key]
     _check(setting, value)
-    line = f"{key} = {_toml_value(value)}"
     try:
         text = path.read_text(encoding="utf-8")
     except FileNotFoundError:
         text = ""
-    lines = text.splitlines()
-    for i, existing in enumerate(lines):
-        if existing.lstrip().startswith("["):
-            lines.insert(0, line)  # top-level keys must come before the first table
-            break
-        if re.match(rf"\s*{re.escape(key)}\s*=", existing):
-            lines[i] = line
-            break
-    else:
-        lines.insert(0, line)
+    except UnicodeDecodeError:
+        raise ConfigError(f"{shown_path(path)}: not changed: it is not UTF-8 text") from None
+    try:
+        doc = tomlkit.parse(text)
+        *tables, name = key.split(".")
+        container: Any = doc
+        for table in tables:
+            if table not in container:
+                container[table] = tomlkit.table()
+            container = container[table]
+        container[name] = value
+        out = tomlkit.dumps(doc)
+    except (TOMLKitError, TypeError, ValueError) as exc:
+        raise ConfigError(f"{shown_path(path)}: not changed: it is not a TOML file kapsession can "
+                          f"change ({type(exc).__name__})") from None
     ensure_private_dir(path.parent)
-    atomic_write(path, ("\n".join(lines) + "\n").encode("utf-8"))
+    atomic_write(path, out.encode("utf-8"))

@@ -30,3 +30,9 @@ def config_file(flag: str | None = None) -> Path:
     if env:
         return Path(env).expanduser()
     return platformdirs.user_config_path(APP) / "config.toml"
+
+
+def device_key_file() -> Path:
+    """This device's key for the archive indexes (see kapsession.store.device_key): in the user
+    data folder, never inside an archive."""
+    return platformdirs.user_data_path(APP) / "device.key"

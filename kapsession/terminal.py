@@ -1,12 +1,16 @@
-"""One session rendered with Rich, for ``kapsession show`` and the session detail screen.
+"""One session rendered with Rich, for ``kapsession show``, the session detail screen, the live
+timeline and the dialogs that act on an entry.
 
-Everything a therapist typed goes into ``rich.text.Text`` objects, never into markup strings,
-so ``[bold]`` or ``[/]`` in a note is shown as typed.
+What an entry says comes from :mod:`kapsession.model.present`, as for the markdown export;
+this module only styles and lays it out. Everything a therapist typed goes into
+``rich.text.Text`` objects, never into markup strings, so ``[bold]`` or ``[/]`` in a note is
+shown as typed, and invisible formatting characters are shown by their code point.
 """
 
 from __future__ import annotations
 
-from datetime import datetime
+from dataclasses import replace
+from datetime import datetime, tzinfo
 
 from rich.console import Group, RenderableType
 from rich.rule import Rule
@@ -14,167 +18,164 @@ from rich.table import Table
 from rich.text import Text
 
 from .config import Config
-from .model import Entry, Session
-from .model.outcomes import ITEM9_REMINDER, OUTCOME_LABELS, outcome_band
-from .model.rescue import rescue_values_text, side_effect_text
-from .model.times import format_t_plus, from_iso
-from .model.vocab import ENTRY_KINDS, MEDICINES, SCALES, route_label
+from .model import ChecklistItem, Entry, Session, VitalsThresholds
+from .model.present import (
+    EntryView,
+    SessionTimes,
+    Words,
+    entry_label,
+    entry_vitals,
+    item9_reminder,
+    out_of_range,
+    outcome_lines,
+    present_entry,
+    signature,
+    vitals_row,
+)
+from .model.text import visible
+from .model.vocab import MEDICINES, route_label
 
 
 def local_time(dt: datetime | None, fmt: str = "%H:%M") -> str:
     return dt.astimezone().strftime(fmt) if dt else "—"
 
 
-def t_plus(session: Session, at: datetime) -> str:
-    """``at`` against the session's dose, in the one T+ format (the screen timeline uses it)."""
-    return format_t_plus(session.offset(at))
+def words_text(words: Words, style: str = "") -> Text:
+    """The presenter's words as literal Rich text (typed segments are never markup)."""
+    text = Text(style=style)
+    for segment in words:
+        text.append(segment.text)
+    return text
 
 
-def entry_text(entry: Entry, config: Config | None = None, *, full: bool = False) -> Text:
-    """What the timeline shows for one entry, as literal text."""
-    kind = entry.kind
-    if kind in ("dose", "booster"):
-        mg = entry.values.get("mg")
-        body = Text(f"{ENTRY_KINDS[kind].capitalize()}" + (f" {mg:g} mg" if mg else ""))
-    elif kind == "vitals":
-        vitals = entry.vitals
-        body = Text(vitals.short() if vitals else "")
-        flags = (config.thresholds if config else None)
-        reasons = flags.flags(vitals) if flags and vitals else []
-        if reasons:
-            body.append("  ⚑ " + ", ".join(reasons), style="bold")
-    elif kind == "side_effect":
-        body = Text(side_effect_text(entry.values))
-        if entry.text:
-            body.append(": ")
-            body.append(entry.text)
-    elif kind == "rating":
-        scale = entry.values.get("scale", "")
-        label, levels = SCALES.get(scale, (scale, {}))
-        score = entry.values.get("score")
-        body = Text(f"{label} {score}" + (f" — {levels.get(score, '')}" if levels else ""))
-    elif kind == "rescue":
-        body = Text(rescue_values_text(entry.values))
-        given = from_iso("given", entry.values.get("given"))
-        if given is not None and local_time(given) != local_time(entry.at):
-            body.append(f", given {local_time(given)}")
-    elif kind == "prompt":
-        body = Text("Prompt: ")
-        body.append(entry.text)
-    else:
-        body = Text(entry.text)
-    struck = entry.struck
-    if struck is not None:
+def entry_view(session: Session, entry: Entry, config: Config | None = None,
+               times: SessionTimes | None = None) -> EntryView:
+    """How ``entry`` reads (:mod:`kapsession.model.present`), in local time."""
+    return present_entry(entry, times or SessionTimes(session),
+                         config.thresholds if config else None)
+
+
+def entry_text(view: EntryView, *, full: bool = False) -> Text:
+    """An entry's body as literal text: struck through when struck, the alert of out-of-range
+    vitals, then (``full``) every change on its own line, or a word that there were some."""
+    body = words_text(view.body)
+    if view.struck is not None:
         body.stylize("strike")
-        body.append(" — struck: ", style="dim")
-        body.append(struck.reason, style="dim")
+    if view.alert:
+        body.append(f"  {view.alert}", style="bold")
     if full:
-        for change in entry.history:
-            when = local_time(change.at)
-            if change.event == "edit":
-                body.append(f"\n  earlier text, changed {when}: ", style="dim")
-                body.append(change.text, style="dim")
-            elif change is not struck:
-                body.append(f"\n  {'struck' if change.event == 'strike' else 'restored'} "
-                            f"{when}" + (": " if change.reason else ""), style="dim")
-                body.append(change.reason, style="dim")
-    elif entry.history and struck is None:
-        body.append(" (edited)" if entry.history[-1].event == "edit" else " (restored)",
-                    style="dim")
+        for change in view.changes:
+            body.append("\n  (", style="dim")
+            body.append_text(words_text(change.words, style="dim"))
+            body.append(")", style="dim")
+    else:
+        body.append_text(words_text(view.summary(), style="dim"))
     return body
 
 
 def kind_label(entry: Entry) -> str:
-    if entry.kind == "note":
-        return entry.category or "note"
-    return ENTRY_KINDS.get(entry.kind, entry.kind)
+    """The kind column's word for ``entry`` (``affect``, ``vitals``), for dialogs about it."""
+    return entry_label(entry)
 
 
-def render_session(session: Session, config: Config | None = None) -> RenderableType:
+def _facts() -> Table:
+    grid = Table.grid(padding=(0, 2))
+    grid.add_column(style="dim")
+    grid.add_column()
+    return grid
+
+
+def _checklist_rows(grid: Table, items: list[ChecklistItem]) -> None:
+    for item in items:
+        grid.add_row(Text("[x]" if item.done else "[ ]"), Text(visible(item.text)))
+
+
+def render_session(session: Session, config: Config | None = None,
+                   tz: tzinfo | None = None) -> RenderableType:
+    """The whole session for ``kapsession show`` and the detail screen, in local time (or
+    ``tz``), its entries worded by the presenter as in the markdown export."""
     s = session
+    times = SessionTimes(s, tz)
+    thresholds = config.thresholds if config else None
+    views = [present_entry(e, times, thresholds) for e in s.entries]
     header = Text()
     header.append(f"Session {s.session_no} · ", style="bold")
     header.append(s.client, style="bold")
-    header.append(f" · {local_time(s.started or s.created, '%Y-%m-%d %H:%M')} · {s.status}")
-    header.append(f"\nid {s.id}", style="dim")
+    # A signed session says when (the status word starts the signature).
+    status = signature(s, times).words if s.signed is not None else s.status
+    header.append(f" · {times.full(s.started or s.created)} · {status}")
+    header.append(f"\nid {s.id} · times are local, {times.zone}", style="dim")
 
-    prep = Table.grid(padding=(0, 2))
-    prep.add_column(style="dim")
-    prep.add_column()
+    prep = _facts()
     dose = f"{s.planned_dose_mg:g} mg planned" if s.planned_dose_mg else "no dose planned"
     if s.total_dose_mg:
         dose += f", {s.total_dose_mg:g} mg given"
     prep.add_row("medicine", f"{MEDICINES[s.medicine]}, {route_label(s.route)}, {dose}")
-    prep.add_row("therapist", Text(s.therapist or "—"))
-    prep.add_row("intention", Text(s.intention or "—"))
-    prep.add_row("baseline", s.baseline.short() if s.baseline else "—")
-    for item in s.prep_checklist:
-        prep.add_row(Text("[x]" if item.done else "[ ]"), Text(item.text))
+    prep.add_row("therapist", Text(visible(s.therapist) or "—"))
+    prep.add_row("intention", Text(visible(s.intention) or "—"))
+    if s.baseline:
+        alert = out_of_range(s.baseline, thresholds or VitalsThresholds())
+        prep.add_row("baseline", s.baseline.short() + (f"  {alert}" if alert else ""))
+    else:
+        prep.add_row("baseline", "—")
+    _checklist_rows(prep, s.prep_checklist)
 
     timeline = Table(box=None, show_header=True, header_style="bold", expand=True)
     timeline.add_column("T+", no_wrap=True)
     timeline.add_column("time", no_wrap=True)
     timeline.add_column("kind", no_wrap=True)
     timeline.add_column("entry", ratio=1)
-    for e in s.entries:
-        flag = "! " if e.flagged else ""
-        timeline.add_row(t_plus(s, e.at), local_time(e.at), flag + kind_label(e),
-                         entry_text(e, config, full=True))
+    for v in views:
+        timeline.add_row(v.t_plus, v.time, Text(v.flag + v.label,
+                                                style="bold" if v.flagged else ""),
+                         entry_text(v, full=True))
 
     parts: list[RenderableType] = [header, Rule("Preparation"), prep, Rule("Timeline"), timeline]
-    vitals = [e for e in s.entries if e.kind == "vitals"]
+    vitals = [(e, v) for e, v in zip(s.entries, views, strict=True) if e.kind == "vitals"]
     if vitals:
-        thresholds = config.thresholds if config else None
         table = Table(box=None, header_style="bold")
         for col in ("T+", "time", "BP", "HR", "SpO₂", "RR", "flag"):
             table.add_column(col, no_wrap=col != "flag")
-        for e in vitals:
-            v = e.vitals
-            assert v is not None
-            flags = ", ".join(thresholds.flags(v)) if thresholds else ""
-            if e.flagged and not flags:
-                flags = "flagged"  # a word, as in the export: the flag must read without colour
-            table.add_row(t_plus(s, e.at), local_time(e.at),
-                          f"{v.systolic}/{v.diastolic}" if v.systolic else "—",
-                          str(v.heart_rate or "—"), f"{v.spo2}%" if v.spo2 else "—",
-                          str(v.resp_rate or "—"),
-                          Text(flags + (" (struck)" if e.struck else "")))
+        for e, v in vitals:
+            row = vitals_row(v.t_plus, v.time, entry_vitals(e), flagged=v.flagged,
+                             thresholds=thresholds)
+            flag = Text(row.flag)
+            for change in v.changes:  # a struck reading says so, as in the export
+                flag.append(" (")
+                flag.append_text(words_text(change.words))
+                flag.append(")")
+            table.add_row(row.t_plus, row.time, row.bp, row.hr, row.spo2, row.rr, flag)
         parts += [Rule("Vitals"), table]
-    effects = [e for e in s.entries if e.kind in ("side_effect", "rating", "rescue")]
+    effects = [v for v in views if v.kind in ("side_effect", "rating", "rescue")]
     if effects:
         grid = Table.grid(padding=(0, 2))
-        for e in effects:
-            what = Text("rescue medication: ") if e.kind == "rescue" else Text()
-            grid.add_row(t_plus(s, e.at), local_time(e.at), what + entry_text(e, config))
+        for v in effects:
+            grid.add_row(v.t_plus, v.time, Text(v.name),
+                         entry_text(replace(v, body=v.value), full=True))
         parts += [Rule("Side effects and ratings"), grid]
-    prompts = [e for e in s.entries if e.kind == "prompt"]
+    prompts = [v for v in views if v.kind == "prompt"]
     if prompts:
         grid = Table.grid(padding=(0, 2))
-        for e in prompts:
-            grid.add_row(t_plus(s, e.at), local_time(e.at), Text(e.text))
+        for v in prompts:
+            grid.add_row(v.t_plus, v.time, entry_text(v, full=True))
         parts += [Rule("Grounding prompts used"), grid]
     if s.status in ("ended", "signed"):
-        integ = Table.grid(padding=(0, 2))
-        integ.add_column(style="dim")
-        integ.add_column()
-        for item in s.discharge_checklist + s.integration_checklist:
-            integ.add_row(Text("[x]" if item.done else "[ ]"), Text(item.text))
+        integ = _facts()
+        _checklist_rows(integ, s.discharge_checklist + s.integration_checklist)
         integ.add_row("integration", s.integration_date.isoformat() if s.integration_date
                       else "not booked")
-        for name, score in s.outcomes.items():
-            band = outcome_band(name, score)
-            integ.add_row(OUTCOME_LABELS.get(name, name), f"{score}" + (f" ({band})" if band
-                                                                        else ""))
-        if s.outcomes.get("phq9_item9"):
-            integ.add_row("", Text(ITEM9_REMINDER, style="bold"))
-        integ.add_row("notes", Text(s.integration_notes or "—"))
+        for line in outcome_lines(s):
+            integ.add_row(line.label, line.value)
+        reminder = item9_reminder(s)
+        if reminder:
+            integ.add_row("", Text(reminder, style="bold"))
+        integ.add_row("notes", Text(visible(s.integration_notes) or "—"))
+        integ.add_row("signature", signature(s, times).words)
         parts += [Rule("Integration"), integ]
     if s.addenda:
-        add = Table.grid(padding=(0, 2))
-        add.add_column(style="dim")
-        add.add_column()
+        add = _facts()
         for a in s.addenda:
-            add.add_row(local_time(a.at, "%Y-%m-%d %H:%M"), Text(a.text))
+            add.add_row(times.full(a.at), Text(visible(a.text)))
         parts += [Rule("Addenda"), add]
     return Group(*parts)
 
@@ -182,7 +183,7 @@ def render_session(session: Session, config: Config | None = None) -> Renderable
 def describe_entry(session: Session, entry: Entry, config: Config | None = None) -> Text:
     """An entry named in full for a dialog that acts on it: its T+, time, kind, whole text
     and history (a correction must show what it changes)."""
-    text = Text(f"{t_plus(session, entry.at)} · {local_time(entry.at)} · "
-                f"{'flagged ' if entry.flagged else ''}{kind_label(entry)}\n", style="bold")
-    text.append_text(entry_text(entry, config, full=True))
+    view = entry_view(session, entry, config)
+    text = Text(f"{view.t_plus} · {view.time} · {view.flag}{view.label}\n", style="bold")
+    text.append_text(entry_text(view, full=True))
     return text

@@ -185,3 +185,36 @@ def test_a_bad_rescue_drug_line_names_the_item_and_the_problem(tmp_path: Path) -
     path.write_text('[rescue]\ndrugs = [\n  "ondansetron 4 mg ODT",\n  "clonidine 0 mg PO",\n]\n')
     with pytest.raises(ConfigError, match=r"line 2: rescue.drugs item 2: must be more than 0"):
         load_config(path)
+
+
+def test_remembering_a_setting_keeps_the_persons_file_as_written(tmp_path: Path) -> None:
+    path = tmp_path / "c.toml"
+    text = ('# my clinic\'s settings\ntheme = "kap-dark"   # dark in the evening\n\n'
+            '[thresholds]\n# our protocol, 2026-03\nsystolic_high = 170\n\n'
+            '[keymap]\nrecord_vitals = "f5"\n')
+    path.write_text(text)
+    save_setting(path, "theme", "kap-light")
+    assert path.read_text() == text.replace('"kap-dark"', '"kap-light"')
+    config = load_config(path)
+    assert config["theme"] == "kap-light" and config.keymap == {"record_vitals": "f5"}
+
+
+def test_a_file_that_is_not_toml_is_not_changed_when_remembering(tmp_path: Path) -> None:
+    path = tmp_path / "c.toml"
+    path.write_text("theme = = broken\n# keep me\n")
+    with pytest.raises(ConfigError, match="not changed"):
+        save_setting(path, "theme", "kap-light")
+    assert path.read_text() == "theme = = broken\n# keep me\n"
+
+
+def test_integration_check_ins_are_read_and_a_bad_one_is_named(tmp_path) -> None:  # noqa: ANN001
+    from kapsession.config import Config, ConfigError, load_config
+
+    assert Config().due_rules.checkins == ("24h", "72h", "1w", "2w", "1mo", "3mo")
+    path = tmp_path / "c.toml"
+    path.write_text('[integration]\ncheckins = ["48h", "10d"]\nbook_within_days = 5\n')
+    rules = load_config(path).due_rules
+    assert rules.checkins == ("48h", "10d") and rules.book_within_days == 5
+    path.write_text('[integration]\ncheckins = ["48h", "soon"]\n')
+    with pytest.raises(ConfigError, match=r"line 2: integration.checkins 'soon': a check-in"):
+        load_config(path)

@@ -18,7 +18,12 @@ import kapsession
 from kapsession.cli import UserError
 from kapsession.config import ConfigError
 from kapsession.export.jsonio import ImportFileError
-from kapsession.model.errors import SessionStateError, SignedSessionError, ValidationError
+from kapsession.model.errors import (
+    KapsessionError,
+    SessionStateError,
+    SignedSessionError,
+    ValidationError,
+)
 from kapsession.prompts import PromptFileError
 from kapsession.store.crypto import DamagedHeader, PassphraseRequired, WrongPassphrase
 from kapsession.store.errors import (
@@ -37,6 +42,7 @@ from kapsession.store.storage import DamagedFile, SealedFile
 
 # One instance of each, built as the code builds it.
 SAMPLES: list[BaseException] = [
+    KapsessionError("something a person can act on"),
     UserError("say which sessions"),
     ConfigError("config.toml, line 3: 'theme' must be text"),
     ImportFileError("backup.json: not a JSON file"),
@@ -90,3 +96,85 @@ def test_errors_survive_pickling(error: BaseException) -> None:
     assert type(again) is type(error)
     assert str(again) == str(error)
     assert vars(again) == vars(error)
+
+
+def test_every_error_kapsession_raises_on_purpose_has_one_root() -> None:
+    # The command line catches KapsessionError only; an error class outside it would reach
+    # the person as "a bug in kapsession".
+    outside = {c for c in kapsession_errors() if not issubclass(c, KapsessionError)}
+    assert outside == set()
+
+
+def test_a_bug_shows_where_it_happened_but_not_its_message(
+        monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
+    from kapsession import cli
+
+    def broken(*args: object) -> int:
+        note = "".join(["my ", "secret"])  # not on the source line the traceback shows
+        raise RuntimeError(f"client said: {note}")  # a message that quotes a note
+
+    monkeypatch.setitem(cli.COMMANDS, "list", broken)
+    code = cli.main(["list"])
+    err = capsys.readouterr().err
+    assert code == cli.EXIT_BUG
+    assert "Traceback" in err and "in broken" in err and "builtins.RuntimeError" in err
+    assert "my secret" not in err
+    assert "this is a bug in kapsession" in err
+
+
+def test_a_mistake_of_the_callers_is_one_line_not_a_traceback(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    from kapsession import Archive, cli
+
+    Archive.open(tmp_path / "a").close()
+    code = cli.main(["--archive", str(tmp_path / "a"), "show", "ffff"])
+    err = capsys.readouterr().err
+    assert code == cli.EXIT_USER_ERROR
+    assert "Traceback" not in err and "no session with id 'ffff'" in err
+
+
+def test_a_chained_bug_shows_every_frame_and_no_message(
+        monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
+    from kapsession import cli
+
+    def broken(*args: object) -> int:
+        note = "".join(["my ", "secret"])
+        try:
+            {}[note]
+        except KeyError as exc:
+            raise RuntimeError(note) from exc
+
+    monkeypatch.setitem(cli.COMMANDS, "list", broken)
+    assert cli.main(["list"]) == cli.EXIT_BUG
+    err = capsys.readouterr().err
+    assert "builtins.KeyError" in err and "builtins.RuntimeError" in err
+    assert "my secret" not in err
+
+
+def test_a_bug_in_the_screens_is_reported_without_note_text(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+        capfd: pytest.CaptureFixture[str]) -> None:
+    # Textual's own report prints the error's message and every frame's local variables.
+    monkeypatch.setenv("TEXTUAL", "headless")
+    from kapsession import Archive, launch
+    from kapsession.ui.app import KapsessionApp
+
+    class Crashing(KapsessionApp):
+        CSS_PATH = str(Path(launch.__file__).parent / "ui" / "app.tcss")
+
+        def on_mount(self) -> None:
+            note = "".join(["my ", "secret"])  # a local a rich traceback would show
+            raise RuntimeError(f"while showing {note}")
+
+    with Archive.open(tmp_path / "a") as archive:
+        code = launch._run(Crashing(archive))
+    err = capfd.readouterr().err
+    assert code == cli_exit_bug()
+    assert "in on_mount" in err and "builtins.RuntimeError" in err
+    assert "my secret" not in err
+
+
+def cli_exit_bug() -> int:
+    from kapsession.cli import EXIT_BUG
+
+    return EXIT_BUG

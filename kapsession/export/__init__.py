@@ -35,7 +35,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from ..model import ClockSettings, Session, VitalsThresholds
+from ..model import ClockSettings, Session, ValidationError, VitalsThresholds
 from ..model.ids import short_ids
 from ..store.errors import ArchiveError, SessionUnreadable, UnknownSession
 from ..store.fsutil import (
@@ -141,7 +141,7 @@ def export_sessions(archive: Archive, ids: list[str], folder: Path, *, fmt: str 
     (a full disk) raises ``OSError`` whatever ``skipped`` is.
     """
     if fmt not in FORMATS:
-        raise ValueError(f"format: {fmt[:20]!r} is not one of: {', '.join(FORMATS)}")
+        raise ValidationError("format", f"{fmt[:20]!r} is not one of: {', '.join(FORMATS)}")
     folder = _folder(Path(folder))
     unique = list(dict.fromkeys(archive.resolve_id(i) for i in ids))
     durable = len(unique) <= _DURABLE_EACH
@@ -192,7 +192,7 @@ def _markdown_chunk(files: list[tuple[str, str]], folder: str,
     """In a worker process: read, render and write a share of a large export. Returns the
     files written and the problems of the sessions that could not be (plain strings, so
     nothing that fails to pickle reaches the parent)."""
-    from ..store.archive import load_session_file
+    from ..store.session_files import load_session_file
 
     out: list[str] = []
     problems: list[str] = []

@@ -21,6 +21,7 @@ from datetime import datetime
 import orjson
 
 from ..model import Session
+from ..model.errors import KapsessionError
 from ..model.text import NOTE_MAX
 from ..model.times import system_clock, to_iso
 from ..store.errors import FutureSchema
@@ -46,7 +47,7 @@ def _problem(exc: Exception) -> str:
     return _QUOTED.sub("the value", str(exc))
 
 
-class ImportFileError(ValueError):
+class ImportFileError(KapsessionError, ValueError):
     """An import file was refused; the message names the file and what is wrong with it."""
 
 

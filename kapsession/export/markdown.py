@@ -2,46 +2,55 @@
 for Preparation, Dosing, Timeline, Vitals, Side effects and ratings, Grounding prompts used,
 Integration, Integration notes and Addenda.
 
+What each entry says comes from :mod:`kapsession.model.present`, the presenter ``kapsession
+show`` and the screens use too; this module only lays it out as markdown.
+
 Whatever a therapist typed goes through :func:`escape_markdown` (or :func:`escape_cell` inside a
-table): every ASCII punctuation character is backslash-escaped, which CommonMark allows for all
-of them, so no typed character can open a heading, list, quote, fence, table, link, image, HTML,
-entity or emphasis in any CommonMark renderer (nor ``:emoji:``, ``==mark==``, ``$math$`` or bare
-``www.`` autolinks in the common extensions). The raw file is noisier to read (``relief\\.``);
-the rendered one shows exactly what was typed. Multi-line text keeps its line breaks as
-backslash hard breaks, so a blank line in a note cannot end the block it is in.
+table), which escapes only what CommonMark would read as markup *where it stands*: at the start
+of a line a ``#``, ``>``, list marker (``-``, ``+``, ``*``, ``1.``, ``1)``), setext underline,
+thematic break or table delimiter row; anywhere a backslash before punctuation or at a line end,
+backticks, ``*``, ``_`` that could open or close emphasis, ``[`` and ``]``, ``<`` that could open
+HTML or an autolink, ``&`` that would start an entity, and runs of ``~``, ``=`` and ``%``
+(strikethrough, highlights and comments in GitHub and Obsidian); inside a table also ``|``.
+So an ordinary sentence (commas, full stops, colons, slashes, percent signs) stays exactly as
+typed in the raw file, and no typed character can open a heading, list, quote, fence, table,
+link, image, HTML, entity or emphasis in any CommonMark renderer. Multi-line text keeps its
+line breaks as backslash hard breaks, so a blank line in a note cannot end the block it is in.
 
-The front matter has ``id``, ``client``, ``session`` (its number for the client), ``date``
-(local), ``route``, ``medicine``, ``dose`` (the total given, or the planned dose before any,
-as ``"75 mg"``) and ``status``. Strings are YAML double-quoted with every character other than
-letters, digits, space and ``-`` written as a ``\\u`` escape, so no client code can end the
-front matter or mean anything to a renderer that shows it as text.
+The front matter is YAML an Obsidian vault reads as properties: ``id``, ``client``, ``session``
+(its number for the client), ``date`` (local), ``tags``, ``route``, ``medicine``, ``dose`` (the
+total given, or the planned dose before any, as ``"75 mg"``), ``status``, ``signed`` and
+``utc_offset``. Strings are YAML double-quoted with every character other than letters, digits,
+space and ``-`` written as a ``\\u`` escape, so no client code can end the front matter or mean
+anything to a renderer that shows it as text.
 
-Times are shown in local time with their UTC offset (``14:05 (+01:00)``) and, once the session
-has a dose, with ``T+`` (``T−5 min`` before the dose), rounded by the one rule of
-:mod:`kapsession.model.times`, so they read as in the app and in ``kapsession show``.
+Times are local (or in the ``tz`` given); the zone is said once, under the title, and only a
+time in another offset says its own. Times after the dose read as ``T+`` (``T−5 min`` before it),
+by the one rule of :mod:`kapsession.model.times`. A struck entry is struck through
+(``~~…~~``) and says when and why.
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
-from datetime import date, datetime, timedelta, tzinfo
+from datetime import date, timedelta, tzinfo
 
-from ..model import ChecklistItem, ClockSettings, Entry, Session, VitalsThresholds
-from ..model.session import OUTCOME_LIMITS
-from ..model.text import clean_text
-from ..model.times import format_duration, format_t_plus
-from ..model.vitals import Vitals
-from ..model.vocab import (
-    ENTRY_KINDS,
-    MEDICINES,
-    PROMPT_SITUATIONS,
-    RESCUE_ROUTES,
-    SCALES,
-    SEVERITIES,
-    SIDE_EFFECTS,
-    route_label,
+from ..model import ChecklistItem, ClockSettings, Session, VitalsThresholds
+from ..model.present import (
+    EntryView,
+    SessionTimes,
+    Words,
+    item9_reminder,
+    mg_text,
+    out_of_range,
+    outcome_lines,
+    present_entry,
+    signature,
+    vitals_row,
 )
+from ..model.text import clean_text, visible
+from ..model.times import format_duration
+from ..model.vocab import MEDICINES, route_label
 
 SECTIONS = (
     "Preparation",
@@ -55,31 +64,55 @@ SECTIONS = (
     "Addenda",
 )
 
-OUTCOME_LABELS = {
-    "phq9_pre": "PHQ-9 before",
-    "phq9_post": "PHQ-9 after",
-    "phq9_item9": "PHQ-9 item 9 (thoughts of self-harm)",
-    "gad7_pre": "GAD-7 before",
-    "gad7_post": "GAD-7 after",
-}
+TAG = "kapsession"
+"""The tag every exported session carries in an Obsidian vault (with ``kapsession/<status>``)."""
 
 _DEFAULT_CLOCK = ClockSettings()
 _DEFAULT_THRESHOLDS = VitalsThresholds()
 
 # ---- escaping ---------------------------------------------------------------------------
 
-# Every ASCII punctuation character: CommonMark lets a backslash escape each one of them.
-MARKDOWN_PUNCTUATION = "!\"#$%&'()*+,-./:;<=>?@[\\]^_`{|}~"
-_PUNCT_RE = re.compile("[" + re.escape(MARKDOWN_PUNCTUATION) + "]")
+_PUNCT = re.escape("!\"#$%&'()*+,-./:;<=>?@[\\]^_`{|}~")
 
-
-def _escape_line(line: str) -> str:
-    # A function replacement is about twice as fast as str.translate with a dict here.
-    return _PUNCT_RE.sub(_backslash, line)
-
-
+# Anywhere in a line. Each alternative is one character to escape; lookarounds give it context.
+_INLINE = (
+    rf"\\(?=[{_PUNCT}]|\Z)"            # a backslash that would escape, or break the line
+    r"|[`*\[\]]"                       # code spans, emphasis, links and images
+    r"|_(?![^\W_])|(?<![^\W_])_"       # "_" unless inside a word (snake_case cannot emphasise)
+    r"|<(?=[A-Za-z/!?])"               # HTML tags, comments, autolinks
+    r"|&(?=#[0-9]{1,7};|#[xX][0-9a-fA-F]{1,6};|[A-Za-z][A-Za-z0-9]{0,31};)"  # entities
+    r"|~(?=~)|(?<=~)~|\A~|~\Z"         # ~~strike~~ (and a "~" beside our own ~~ markers)
+    r"|=(?==)|(?<==)="                 # ==highlight==
+    r"|%(?=%)|(?<=%)%"                 # %%comment%%
+)
+_ANYWHERE = re.compile(_INLINE)
+# Every character _INLINE or a table cell can escape: text without one needs no escaping.
+_MAYBE = re.compile(r"[\\`*_\[\]<&~=%|]")
+_IN_CELL = re.compile(_INLINE + r"|\|")
+# At the start of a line (after any spaces): the first character of a block marker.
+_LINE_START = re.compile(
+    r"[ \t]*(?:"
+    r"(?P<first>#+(?=[ \t]|\Z)|>|[-+*](?=[ \t]|\Z)"   # heading, quote, bullet
+    r"|[-=_*][-=_*\s]*\Z"                              # setext underline, thematic break
+    r"|[|:-][-|:\s]*\Z)"                               # table delimiter row
+    r"|\d{1,9}(?P<ordered>[.)])(?=[ \t]|\Z))"          # ordered list
+)
 def _backslash(match: re.Match[str]) -> str:
     return "\\" + match.group()
+
+
+def _escape_line(line: str, *, at_start: bool, pattern: re.Pattern[str] = _ANYWHERE) -> str:
+    if not at_start and _MAYBE.search(line) is None:
+        return line
+    head = ""
+    if at_start and line:
+        m = _LINE_START.match(line)
+        if m is not None:
+            at = m.start("ordered") if m.group("ordered") else \
+                len(line) - len(line.lstrip(" \t"))
+            if line[at] not in "*":  # "*" is escaped everywhere below
+                head, line = line[:at] + "\\" + line[at], line[at + 1:]
+    return head + pattern.sub(_backslash, line)
 
 
 # What clean_text changes; text without any of these (and ASCII, so already NFC) skips it.
@@ -89,29 +122,33 @@ _UNCLEAN = re.compile(r"[\x00-\x09\x0b-\x1f\x7f-\x9f]")
 def _clean(text: str, *, multiline: bool = True) -> str:
     if text.isascii() and _UNCLEAN.search(text) is None and (multiline or "\n" not in text):
         return text
-    return clean_text(text, multiline=multiline)
+    return visible(clean_text(text, multiline=multiline))
 
 
-def escape_markdown(text: str, *, indent: str = "") -> str:
+def escape_markdown(text: str, *, indent: str = "", start: bool = True) -> str:
     """``text`` as literal CommonMark inline content, for a paragraph, list item or heading.
 
-    Control characters are dropped and line endings normalised (as the model does where text
-    enters), leading and trailing whitespace is removed (a paragraph ignores it, and four
-    leading spaces would start a code block), and every ASCII punctuation character is
-    backslash-escaped — ``&`` included, so ``&amp;`` stays five characters. Each line but the
-    last ends with a backslash (a hard line break), so blank lines inside ``text`` stay inside
-    its block; ``indent`` is put before each continuation line (the content column of the
-    list item the text sits in).
+    ``start`` says the text begins a line (a paragraph, or right after a list marker), where
+    block markers need escaping; text further along a line needs only the inline escapes.
+    Control characters are dropped, invisible formatting characters shown
+    (:func:`kapsession.model.text.visible`) and line endings normalised; leading and trailing
+    whitespace is removed (a paragraph ignores it, and four leading spaces would start a code
+    block). Each line but the last ends with a backslash (a hard line break), so blank lines
+    inside ``text`` stay inside its block; ``indent`` is put before each continuation line (the
+    content column of the list item the text sits in).
     """
     text = _clean(text).strip()
     if "\n" not in text:
-        return _escape_line(text)
-    return ("\\\n" + indent).join(_escape_line(line) for line in text.split("\n"))
+        return _escape_line(text, at_start=start)
+    lines = text.split("\n")
+    return ("\\\n" + indent).join(
+        [_escape_line(lines[0], at_start=start)]
+        + [_escape_line(line, at_start=True) for line in lines[1:]])
 
 
 def escape_cell(text: str) -> str:
-    """``text`` as literal content of one table cell: on one line, ``|`` escaped with the rest."""
-    return _escape_line(_clean(text, multiline=False).strip())
+    """``text`` as literal content of one table cell: on one line, ``|`` escaped too."""
+    return _escape_line(_clean(text, multiline=False).strip(), at_start=False, pattern=_IN_CELL)
 
 
 # YAML double-quoted scalars: these characters stand for themselves; everything else is written
@@ -159,175 +196,44 @@ def export_filename(session: Session, ext: str = "md", *, tz: tzinfo | None = No
             f"{short_id}.{ext}")
 
 
-# ---- times --------------------------------------------------------------------------------
-
-
-_OFFSETS: dict[timedelta | None, str] = {}
-
-
-def _offset_text(local: datetime) -> str:
-    """``+01:00``: the UTC offset of a local time (cached: a machine has few of them)."""
-    off = local.utcoffset()
-    text = _OFFSETS.get(off)
-    if text is None:
-        minutes = int((off or timedelta(0)).total_seconds()) // 60
-        sign = "+" if minutes >= 0 else "-"
-        h, m = divmod(abs(minutes), 60)
-        text = _OFFSETS[off] = f"{sign}{h:02d}:{m:02d}"
-    return text
-
-
-class _Times:
-    """Formats one session's timestamps; the day is shown only when it is not the session's."""
-
-    def __init__(self, session: Session, tz: tzinfo | None) -> None:
-        self.tz = tz
-        self.day = session_day(session, tz)
-        self.dosed = session.dosed
-
-    def clock(self, at: datetime | None) -> str:
-        """``14:05 (+01:00)``, with the date in front when it is another day."""
-        if at is None:
-            return "—"
-        local = at.astimezone(self.tz)
-        text = f"{local.hour:02d}:{local.minute:02d} ({_offset_text(local)})"
-        if local.date() != self.day:
-            return f"{local.date().isoformat()} {text}"
-        return text
-
-    def full(self, at: datetime | None) -> str:
-        """``2026-11-03 14:05 (+01:00)``."""
-        if at is None:
-            return "—"
-        local = at.astimezone(self.tz)
-        return f"{local.date().isoformat()} {local.hour:02d}:{local.minute:02d} " \
-               f"({_offset_text(local)})"
-
-    def t_plus(self, at: datetime) -> str:
-        """``T+00:37`` after the dose, ``T−5 min`` before it, ``pre-dose`` with no dose."""
-        return format_t_plus(at - self.dosed if self.dosed is not None else None)
-
-
-def _mg(value: object) -> str:
-    if isinstance(value, (int, float)) and not isinstance(value, bool):
-        return f"{value:g} mg"
-    return "mg not recorded"
-
-
 # ---- pieces -------------------------------------------------------------------------------
 
 
-def _history(entry: Entry, times: _Times, escape: Callable[[str], str]) -> str:
-    """`` (edited …; earlier text: …)``, `` (struck …: reason)``, `` (restored …)`` for each
-    change to the entry, in order."""
-    out = []
-    for change in entry.history:
-        when = times.clock(change.at)
-        if change.event == "edit":
-            out.append(f" (edited {when}; earlier text: {escape(change.text)})")
-        else:
-            reason = f": {escape(change.reason)}" if change.reason else ""
-            out.append(f" ({'struck' if change.event == 'strike' else 'restored'} {when}"
-                       f"{reason})")
-    return "".join(out)
+def words_md(words: Words, indent: str = "  ", *, start: bool = False) -> str:
+    """The presenter's words as markdown: typed segments escaped, its own words as they are
+    (they hold nothing markdown reads as markup)."""
+    if len(words) == 1:  # most entries: one note's text
+        text, is_typed = words[0]
+        return escape_markdown(text, indent=indent, start=start) if is_typed else text
+    return "".join(escape_markdown(s.text, indent=indent, start=start and i == 0) if s.typed
+                   else s.text for i, s in enumerate(words))
 
 
-def _changes(entry: Entry, times: _Times, indent: str) -> str:
-    return _history(entry, times, lambda text: escape_markdown(text, indent=indent))
+def words_cell(words: Words) -> str:
+    return "".join(escape_cell(s.text) if s.typed else s.text for s in words)
 
 
-def _cell_changes(entry: Entry, times: _Times) -> str:
-    return _history(entry, times, escape_cell)
+def _struck(body: str, view: EntryView) -> str:
+    """A struck entry's text struck through; the strike's time and reason follow it."""
+    return f"~~{body}~~" if view.struck is not None and body else body
 
 
-def _label(labels: dict[str, str], value: object, default: str) -> str:
-    """The label for a stored key; ``default`` for anything else (an imported file's values
-    are not checked by the model, so they are never shown raw)."""
-    return labels.get(value, default) if isinstance(value, str) else default
+def _changes(view: EntryView, indent: str = "  ") -> str:
+    if not view.changes:
+        return ""
+    return "".join(f" ({words_md(c.words, indent)})" for c in view.changes)
 
 
-def _side_effect_text(entry: Entry) -> str:
-    what = _label(SIDE_EFFECTS, entry.values.get("effect"), "side effect")
-    severity = _label(SEVERITIES, entry.values.get("severity"), "")
-    return f"{what} ({severity})" if severity else what
+def _cell_changes(view: EntryView) -> str:
+    return "".join(f" ({words_cell(c.words)})" for c in view.changes)
 
 
-def _rescue_text(entry: Entry, times: _Times, escape: Callable[[str], str]) -> str:
-    """``ondansetron 4 mg ODT, given 10:42 (+01:00)``: the drug was typed, so it is escaped."""
-    v = entry.values
-    drug = v.get("drug") if isinstance(v.get("drug"), str) else "rescue medication"
-    mg = v.get("mg")
-    text = escape(drug) + (f" {mg:g} mg" if isinstance(mg, (int, float)) else "")
-    route = _label(RESCUE_ROUTES, v.get("route"), "")
-    text += f" {route}" if route else ""
-    try:
-        given = datetime.fromisoformat(v["given"])
-    except (KeyError, TypeError, ValueError):
-        return text
-    return text + f", given {times.clock(given)}"
-
-
-def _rating_text(entry: Entry) -> tuple[str, str]:
-    scale = entry.values.get("scale")
-    label, levels = SCALES[scale] if isinstance(scale, str) and scale in SCALES \
-        else ("rating", {})
-    score = entry.values.get("score")
-    if isinstance(score, int) and not isinstance(score, bool):
-        meaning = levels.get(score)
-        return label, f"{score}" + (f" ({meaning})" if meaning else "")
-    return label, escape_cell(str(score))
-
-
-def _vitals_flags(vitals: Vitals | None, thresholds: VitalsThresholds) -> list[str]:
-    return thresholds.flags(vitals) if vitals is not None else []
-
-
-def _timeline_line(entry: Entry, times: _Times, thresholds: VitalsThresholds) -> str:
-    ind = "  "
-    kind = entry.kind
-    head = f"- {times.t_plus(entry.at)} · {times.clock(entry.at)} · "
-    flag = ""
-    if kind == "note":
-        label = f"note · {entry.category}" if entry.category else "note"
-        body = escape_markdown(entry.text, indent=ind)
-    elif kind in ("dose", "booster"):
-        label = kind
-        body = _mg(entry.values.get("mg"))
-        if entry.text:
-            body += " — " + escape_markdown(entry.text, indent=ind)
-    elif kind == "vitals":
-        label = "vitals"
-        try:
-            vitals = entry.vitals
-        except ValueError:
-            vitals = None
-        body = vitals.short() if vitals is not None else "values not readable"
-        reasons = _vitals_flags(vitals, thresholds)
-        if reasons:
-            body += " — out of range: " + ", ".join(reasons)
-            flag = " · **flagged**"
-    elif kind == "side_effect":
-        label = "side effect"
-        body = _side_effect_text(entry)
-        if entry.text:
-            body += ": " + escape_markdown(entry.text, indent=ind)
-    elif kind == "rating":
-        label = "rating"
-        scale, score = _rating_text(entry)
-        body = f"{scale} {score}"
-    elif kind == "rescue":
-        label = "rescue medication"
-        body = _rescue_text(entry, times, lambda text: escape_markdown(text, indent=ind))
-    elif kind == "prompt":
-        situation = _label(PROMPT_SITUATIONS, entry.values.get("situation"), "")
-        label = f"prompt used · {situation}" if situation else "prompt used"
-        body = escape_markdown(entry.text, indent=ind)
-    else:
-        label = ENTRY_KINDS.get(kind, "entry")
-        body = escape_markdown(entry.text, indent=ind)
-    if entry.flagged:
-        flag = " · **flagged**"
-    return f"{head}{label}{flag} — {body}{_changes(entry, times, ind)}"
+def timeline_line(view: EntryView) -> str:
+    """``- T+00:14 · 15:01 · ! quote — text (edited 15:20; earlier text: …)``."""
+    body = _struck(words_md(view.body), view)
+    alert = f" — {view.alert}" if view.alert else ""
+    return (f"- {view.t_plus} · {view.time} · {view.flag}{view.label} — {body}{alert}"
+            f"{_changes(view)}")
 
 
 def _checklist(items: list[ChecklistItem]) -> list[str]:
@@ -340,6 +246,10 @@ def _checklist(items: list[ChecklistItem]) -> list[str]:
 def _paragraph(text: str) -> str:
     escaped = escape_markdown(text)
     return escaped if escaped else "*None recorded.*"
+
+
+def _vitals_cells(row) -> str:  # type: ignore[no-untyped-def]
+    return f"| {row.t_plus} | {row.time} | {row.bp} | {row.hr} | {row.spo2} | {row.rr} |"
 
 
 # ---- the document -------------------------------------------------------------------------
@@ -356,23 +266,31 @@ def render_markdown(session: Session, *, clock_settings: ClockSettings | None = 
     s = session
     settings = clock_settings or _DEFAULT_CLOCK
     limits = thresholds or _DEFAULT_THRESHOLDS
-    times = _Times(s, tz)
+    times = SessionTimes(s, tz)
+    views = [present_entry(e, times, limits) for e in s.entries]
     day = times.day.isoformat()
     total = s.total_dose_mg
     dose = total if total is not None else s.planned_dose_mg
+    signed = times.stamp(s.signed) if s.signed else "null"
     out: list[str] = [
         "---",
         f"id: {yaml_string(s.id)}",
         f"client: {yaml_string(s.client)}",
         f"session: {s.session_no}",
         f"date: {day}",
+        f"tags: [{TAG}, {TAG}/{s.status}]",
         f"route: {yaml_string(route_label(s.route))}",
         f"medicine: {yaml_string(MEDICINES.get(s.medicine, s.medicine))}",
-        f"dose: {yaml_string(_mg(dose)) if dose is not None else 'null'}",
+        f"dose: {yaml_string(mg_text(dose)) if dose is not None else 'null'}",
         f"status: {yaml_string(s.status)}",
+        f"signed: {signed}",
+        f"utc_offset: \"{times.offset}\"",
         "---",
         "",
         f"# Session {s.session_no:02d} · {escape_cell(s.client)} · {day}",
+        "",
+        f"Times are local, {times.zone}; T+ is the time since the dose; ! marks a flagged "
+        "entry.",
         "",
     ]
     add = out.append
@@ -381,17 +299,16 @@ def render_markdown(session: Session, *, clock_settings: ClockSettings | None = 
     add("## Preparation")
     add("")
     add(f"- Status: {s.status}")
-    add(f"- Therapist: {escape_markdown(s.therapist, indent='  ') or '—'}")
+    add(f"- Therapist: {escape_markdown(s.therapist, start=False) or '—'}")
     add(f"- Medicine: {MEDICINES.get(s.medicine, s.medicine)}")
     add(f"- Route: {route_label(s.route)}")
-    add(f"- Planned dose: {_mg(s.planned_dose_mg) if s.planned_dose_mg is not None else '—'}")
+    add(f"- Planned dose: {mg_text(s.planned_dose_mg) if s.planned_dose_mg is not None else '—'}")
     add(f"- Planned: {times.full(s.created)}")
     add(f"- Arrived: {times.full(s.started)}")
     baseline = s.baseline
     if baseline is not None:
-        reasons = _vitals_flags(baseline, limits)
-        add(f"- Baseline vitals: {baseline.short()}"
-            + (f" — out of range: {', '.join(reasons)}" if reasons else ""))
+        alert = out_of_range(baseline, limits)
+        add(f"- Baseline vitals: {baseline.short()}" + (f" — {alert}" if alert else ""))
     else:
         add("- Baseline vitals: —")
     add("")
@@ -413,8 +330,9 @@ def render_markdown(session: Session, *, clock_settings: ClockSettings | None = 
     else:
         for e in doses:
             what = "Dose (T0)" if e.kind == "dose" else "Booster"
-            add(f"- {what}: {times.t_plus(e.at)} · {times.clock(e.at)} · {_mg(e.values.get('mg'))}")
-        add(f"- Total given: {_mg(total) if total is not None else '—'}")
+            add(f"- {what}: {times.t_plus(e.at)} · {times.clock(e.at)} · "
+                f"{mg_text(e.values.get('mg'))}")
+        add(f"- Total given: {mg_text(total) if total is not None else '—'}")
         if s.started is not None and s.dosed is not None:
             # Counted as the time still to go from arrival, so it is the number the
             # timeline's T− shows for the arrival (T−12 min: 12 min).
@@ -425,72 +343,56 @@ def render_markdown(session: Session, *, clock_settings: ClockSettings | None = 
     # Timeline
     add("## Timeline")
     add("")
-    if s.entries:
-        for e in s.entries:
-            add(_timeline_line(e, times, limits))
+    if views:
+        out.extend(timeline_line(v) for v in views)
     else:
         add("*No entries.*")
     if s.draft.strip():
         add("")
-        add("*Unsent draft (typed, not saved as a note):* " + escape_markdown(s.draft))
+        add("*Unsent draft (typed, not saved as a note):* "
+            + escape_markdown(s.draft, start=False))
     add("")
 
     # Vitals
     add("## Vitals")
     add("")
-    vitals_entries = [e for e in s.entries if e.kind == "vitals"]
-    if baseline is None and not vitals_entries:
+    vitals = [v for v in views if v.kind == "vitals"]
+    if baseline is None and not vitals:
         add("*None recorded.*")
     else:
         add("| T+ | time | BP | HR | SpO₂ | RR | flag |")
         add("|---|---|---|---|---|---|---|")
         if baseline is not None:
-            add(_vitals_row("baseline", "before the dose", baseline,
-                            ", ".join(_vitals_flags(baseline, limits))))
-        for e in vitals_entries:
-            try:
-                v = e.vitals
-            except ValueError:
-                v = None
-            flags = ", ".join(_vitals_flags(v, limits))
-            if e.flagged and not flags:
-                flags = "flagged"
-            flags += _cell_changes(e, times)
-            add(_vitals_row(times.t_plus(e.at), times.clock(e.at), v, flags.strip()))
+            row = vitals_row("baseline", "before the dose", baseline, thresholds=limits)
+            add(f"{_vitals_cells(row)} {row.flag} |")
+        for v in vitals:
+            row = vitals_row(v.t_plus, v.time, v.vitals, flagged=v.flagged,
+                             thresholds=limits)
+            add(f"{_vitals_cells(row)} {(row.flag + _cell_changes(v)).strip()} |")
     add("")
 
     # Side effects and ratings
     add("## Side effects and ratings")
     add("")
-    effects = [e for e in s.entries if e.kind in ("side_effect", "rating", "rescue")]
+    effects = [v for v in views if v.kind in ("side_effect", "rating", "rescue")]
     if not effects:
         add("*None recorded.*")
     else:
         add("| T+ | time | side effect or rating | detail |")
         add("|---|---|---|---|")
-        for e in effects:
-            if e.kind == "side_effect":
-                what = _side_effect_text(e)
-                detail = escape_cell(e.text)
-            elif e.kind == "rescue":
-                what, detail = "rescue medication", _rescue_text(e, times, escape_cell)
-            else:
-                what, detail = _rating_text(e)
-            detail += _cell_changes(e, times)
-            add(f"| {times.t_plus(e.at)} | {times.clock(e.at)} | {what} | {detail.strip()} |")
+        for v in effects:
+            detail = (words_cell(v.value) + _cell_changes(v)).strip()
+            add(f"| {v.t_plus} | {v.time} | {v.name} | {detail} |")
     add("")
 
     # Grounding prompts used
     add("## Grounding prompts used")
     add("")
-    prompts = [e for e in s.entries if e.kind == "prompt"]
+    prompts = [v for v in views if v.kind == "prompt"]
     if not prompts:
         add("*None used.*")
-    for e in prompts:
-        situation = _label(PROMPT_SITUATIONS, e.values.get("situation"), "")
-        add(f"- {times.t_plus(e.at)} · {times.clock(e.at)}"
-            + (f" · {situation}" if situation else "")
-            + f" — {escape_markdown(e.text, indent='  ')}{_changes(e, times, '  ')}")
+    for v in prompts:
+        add(f"- {v.t_plus} · {v.time} — {_struck(words_md(v.body), v)}{_changes(v)}")
     add("")
 
     # Integration
@@ -498,7 +400,7 @@ def render_markdown(session: Session, *, clock_settings: ClockSettings | None = 
     add("")
     add(f"- Finished: {times.full(s.ended)}"
         + (f" · {times.t_plus(s.ended)}" if s.ended and s.dosed else ""))
-    add(f"- Signed: {times.full(s.signed)}")
+    add(f"- {signature(s, times).words.capitalize()}")
     add(f"- Integration session: {s.integration_date.isoformat() if s.integration_date else '—'}")
     add("")
     add("### Discharge readiness")
@@ -513,10 +415,13 @@ def render_markdown(session: Session, *, clock_settings: ClockSettings | None = 
     add("")
     add("### Outcome scores")
     add("")
-    scores = [(k, s.outcomes[k]) for k in OUTCOME_LIMITS if k in s.outcomes]
+    scores = outcome_lines(s)
     if scores:
-        for key, value in scores:
-            add(f"- {OUTCOME_LABELS.get(key, key)}: {value} of {OUTCOME_LIMITS[key]}")
+        out.extend(f"- {line.label}: {line.value}" for line in scores)
+        reminder = item9_reminder(s)
+        if reminder:
+            add("")
+            add(f"**{reminder}**")
     else:
         add("*None recorded.*")
     add("")
@@ -533,19 +438,9 @@ def render_markdown(session: Session, *, clock_settings: ClockSettings | None = 
     if not s.addenda:
         add("*None.*")
     for a in s.addenda:
-        add(f"- {times.full(a.at)} — {escape_markdown(a.text, indent='  ')}")
+        add(f"- {times.full(a.at)} — {escape_markdown(a.text, indent='  ', start=False)}")
     add("")
     return "\n".join(out)
-
-
-def _vitals_row(t_plus: str, at: str, v: Vitals | None, flags: str) -> str:
-    if v is None:
-        return f"| {t_plus} | {at} | — | — | — | — | values not readable |"
-    bp = f"{v.systolic}/{v.diastolic}" if v.systolic is not None else "—"
-    hr = f"{v.heart_rate}" if v.heart_rate is not None else "—"
-    spo2 = f"{v.spo2}%" if v.spo2 is not None else "—"
-    rr = f"{v.resp_rate}" if v.resp_rate is not None else "—"
-    return f"| {t_plus} | {at} | {bp} | {hr} | {spo2} | {rr} | {flags} |"
 
 
 def _observation_line(s: Session, settings: ClockSettings) -> str:

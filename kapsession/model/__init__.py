@@ -4,7 +4,7 @@ No files, no screens: the store, the CLI, the exports and the UI all build on th
 """
 
 from .clock import DEFAULT_PHASES, PHASES, ClockSettings, ClockState, RoutePhases, clock_state
-from .errors import SessionStateError, SignedSessionError, ValidationError
+from .errors import KapsessionError, SessionStateError, SignedSessionError, ValidationError
 from .session import (
     SCHEMA_VERSION,
     Addendum,
@@ -37,6 +37,7 @@ __all__ = [
     "SessionStateError",
     "SessionSummary",
     "SignedSessionError",
+    "KapsessionError",
     "ValidationError",
     "Vitals",
     "VitalsThresholds",

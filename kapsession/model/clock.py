@@ -9,6 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
+from .errors import ValidationError
 from .session import Session
 
 PHASES = ("pre-dose", "onset", "peak", "return", "recovery")
@@ -24,7 +25,8 @@ class RoutePhases:
 
     def __post_init__(self) -> None:
         if not 0 < self.peak < self.return_ < self.end <= 24 * 60:
-            raise ValueError("phases must satisfy 0 < peak < return < end ≤ 1440 minutes")
+            raise ValidationError("phases",
+                                  "must satisfy 0 < peak < return < end ≤ 1440 minutes")
 
 
 # Defaults from DOMAIN.md, "Routes and the effect clock" (start of each range).

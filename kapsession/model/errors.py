@@ -27,8 +27,17 @@ class PickleSafe:
         return (_rebuilt, (type(self), exc.args, dict(exc.__dict__)))
 
 
+class KapsessionError(PickleSafe, Exception):
+    """The root of every error kapsession raises on purpose: a problem a person can read and
+    act on (a bad value, a damaged file, a read-only archive). Its message names fields and
+    files, never note text.
 
-class ValidationError(PickleSafe, ValueError):
+    The command line catches this root only, so anything else is a bug: it shows a traceback
+    (without the message, which might quote a note) and asks to be reported.
+    """
+
+
+class ValidationError(KapsessionError, ValueError):
     """A value a person entered is out of its limits. ``field`` names the field."""
 
     def __init__(self, field: str, problem: str) -> None:
@@ -37,7 +46,7 @@ class ValidationError(PickleSafe, ValueError):
         super().__init__(f"{field}: {problem}")
 
 
-class SessionStateError(PickleSafe, ValueError):
+class SessionStateError(KapsessionError, ValueError):
     """The session's status does not allow this change (for example, it is signed)."""
 
 

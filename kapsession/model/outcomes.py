@@ -8,7 +8,7 @@ GAD7_BANDS = ((0, "minimal"), (5, "mild"), (10, "moderate"), (15, "severe"))
 
 OUTCOME_LABELS = {
     "phq9_pre": "PHQ-9 before", "phq9_post": "PHQ-9 after",
-    "phq9_item9": "PHQ-9 item 9 (latest)",
+    "phq9_item9": "PHQ-9 item 9 (self-harm)",
     "gad7_pre": "GAD-7 before", "gad7_post": "GAD-7 after",
 }
 

@@ -150,10 +150,3 @@ def rescue_text(drug: str, mg: float | None, route: str | None) -> str:
 def rescue_values_text(values: dict[str, Any]) -> str:
     """A stored rescue entry's values as they read (the time given apart)."""
     return rescue_text(str(values.get("drug", "")), values.get("mg"), values.get("route"))
-
-
-def side_effect_text(values: dict[str, Any]) -> str:
-    """``nausea (moderate)``; a side effect recorded without a severity reads as its name."""
-    label = vocab.SIDE_EFFECTS.get(values.get("effect", ""), "side effect")
-    severity = values.get("severity")
-    return f"{label} ({severity})" if severity else label

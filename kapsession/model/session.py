@@ -28,8 +28,11 @@ from .times import date_from_iso, date_in_range, from_iso, to_iso
 from .vitals import Vitals
 
 # 2: an entry's strikes and restores are events in its history, beside its edits.
-# 3: a side effect has a severity (None: not rated); a rescue medication is its own entry.
-SCHEMA_VERSION = 3
+# 3: a side effect has a severity (None: not rated); a rescue medication is its own entry
+#    (another branch adds its monitoring fields to 3 as well).
+# 4: a session has a kind: a dosing session, or a preparation or integration visit (which has
+#    no route, dose or effect clock).
+SCHEMA_VERSION = 4
 CLIENT_CODE_MAX = 32
 DOSE_MAX_MG = 1000
 INITIALS_MAX = 8
@@ -38,6 +41,12 @@ REASON_MAX = 500
 UNDO_WINDOW = timedelta(minutes=2)
 UNDO_REASON = "undo"
 DRAFT_MAX = NOTE_MAX
+# Limits that keep every save fast (a save rewrites the whole session: at 100,000 notes it
+# took 0.9 s) and far above any real session (a note every 4 seconds for 6 hours is 5,000).
+# Files over them still open: the limits apply to what is added.
+ENTRIES_MAX = 5_000
+CHANGES_MAX = 100  # edits, strikes and restores of one entry
+ADDENDA_MAX = 500
 
 _ID_RE = re.compile(r"[0-9a-f]{32}\Z")  # \Z, not $: "$" also matches before a final newline
 
@@ -89,6 +98,12 @@ def _choice(field_name: str, value: object, choices: dict[str, str] | tuple[str,
                     return k
     # The value itself is not repeated: it may be text a therapist typed.
     raise ValidationError(field_name, "must be one of: " + ", ".join(choices))
+
+
+def _require_room_for_a_change(entry: Entry) -> None:
+    if len(entry.history) >= CHANGES_MAX:
+        raise SessionStateError(f"this entry has been changed {CHANGES_MAX} times, the most one "
+                                "entry keeps; nothing was changed. Add a note instead")
 
 
 def _stored_text(field_name: str, value: object, max_len: int = NOTE_MAX) -> str:
@@ -384,7 +399,7 @@ class Session:
     client: str
     session_no: int
     created: datetime
-    route: str
+    route: str | None  # None for a visit
     medicine: str = "ketamine"
     planned_dose_mg: float | None = None
     therapist: str = ""
@@ -404,6 +419,7 @@ class Session:
     outcomes: dict[str, int] = field(default_factory=dict)
     addenda: list[Addendum] = field(default_factory=list)
     draft: str = ""
+    kind: str = "dosing"
     schema: int = SCHEMA_VERSION
 
     # ---- construction -------------------------------------------------------------------
@@ -416,22 +432,29 @@ class Session:
         now: datetime,
         client: object,
         session_no: int,
-        route: object,
+        route: object = None,
         medicine: object = "ketamine",
         dose_mg: object = None,
         therapist: object = "",
         intention: object = "",
         prep_checklist: list[ChecklistItem] | None = None,
         baseline: Vitals | None = None,
+        kind: object = "dosing",
     ) -> Session:
         if not _ID_RE.match(id):
             raise ValueError("id: expected 32 hex characters")
+        kind = _choice("kind", kind, tuple(vocab.SESSION_KINDS))
+        if kind != "dosing":
+            _no_medicine(kind, route=route, dose_mg=dose_mg)
+        elif route is None:
+            raise ValidationError("route", "a dosing session needs its route")
         return cls(
             id=id,
+            kind=kind,
             client=validate_client_code(client),
             session_no=session_no,
             created=now,
-            route=_choice("route", route, vocab.ROUTES),
+            route=None if kind != "dosing" else _choice("route", route, vocab.ROUTES),
             medicine=_choice("medicine", medicine, vocab.MEDICINES),
             planned_dose_mg=validate_dose("dose_mg", dose_mg, required=False),
             therapist=optional_text("therapist", therapist, max_len=INITIALS_MAX, multiline=False),
@@ -441,6 +464,11 @@ class Session:
         )
 
     # ---- derived --------------------------------------------------------------------------
+
+    @property
+    def is_visit(self) -> bool:
+        """A preparation or integration visit: no route, dose or effect clock."""
+        return self.kind != "dosing"
 
     @property
     def doses(self) -> list[Entry]:
@@ -469,6 +497,8 @@ class Session:
 
     @property
     def duration(self) -> timedelta | None:
+        if self.is_visit:
+            return None  # a visit is written during or after it: its length is not recorded
         start = self.dosed or self.started
         if start is None or self.ended is None:
             return None
@@ -497,7 +527,15 @@ class Session:
                 f"cannot {action}: the session is {self.status} (needs {' or '.join(allowed)})"
             )
 
+    def _require_room(self) -> None:
+        if len(self.entries) >= ENTRIES_MAX:
+            raise SessionStateError(f"this session holds {ENTRIES_MAX:,} entries, the most one "
+                                    "session keeps; nothing was added. Start a new session to "
+                                    "go on")
+
     def _new_entry(self, now: datetime, kind: str, **kw: Any) -> Entry:
+        if kind != "system":  # starting and finishing must stay possible at the limit
+            self._require_room()
         entry = Entry(id=f"e{len(self.entries) + 1}", at=now, kind=kind, **kw)
         self.entries.append(entry)
         return entry
@@ -518,6 +556,8 @@ class Session:
     ) -> None:
         """Change the preparation fields (allowed until the session is signed)."""
         self._require_not_signed()
+        if self.is_visit:
+            _no_medicine(self.kind, route=route, dose_mg=None if dose_mg is ... else dose_mg)
         if client is not None:
             self.client = validate_client_code(client)
         if route is not None:
@@ -540,15 +580,22 @@ class Session:
 
     def go_live(self, now: datetime) -> None:
         """planned → live: the client has arrived and the session clock starts."""
+        if self.is_visit:
+            raise SessionStateError("a visit has no live clock: open it for notes with "
+                                    "finish (it is written during or after the visit)")
         self._require_status("start the session", "planned")
         self.status = "live"
         self.started = now
         self._new_entry(now, "system", text="Session started")
 
     def finish(self, now: datetime) -> None:
-        """live → ended: the dosing session is over; integration follows."""
-        self._require_status("finish the session", "live")
+        """live → ended: the dosing session is over; integration follows. A visit goes from
+        planned to ended at once: it has no live clock, and ended is when its notes, scores
+        and signature are written."""
+        self._require_status("finish the session", "planned" if self.is_visit else "live")
         self.status = "ended"
+        if self.is_visit:
+            self.started = now
         self.ended = now
         self._new_entry(now, "system", text="Session finished")
 
@@ -563,7 +610,10 @@ class Session:
 
     def mark_dose(self, now: datetime, mg: object = None) -> Entry:
         """The first call is the dose (T0); later calls are boosters and need their mg."""
+        if self.is_visit:
+            raise SessionStateError("a visit has no dose; record the dose in a dosing session")
         self._require_status("mark a dose", "live")
+        self._require_room()  # before T0 is set
         if self.dosed is None:
             amount = validate_dose("dose_mg", mg if mg is not None else self.planned_dose_mg,
                                    required=False)
@@ -642,6 +692,7 @@ class Session:
         body = require_text("note", text, max_len=NOTE_MAX)
         if body == entry.text:
             return entry
+        _require_room_for_a_change(entry)
         entry.history.append(Edit(at=now, text=entry.text))
         entry.text = body
         return entry
@@ -653,6 +704,7 @@ class Session:
         if entry.struck is not None:
             raise SessionStateError("this entry is already struck")
         why = require_text("reason", reason, max_len=REASON_MAX, multiline=False)
+        _require_room_for_a_change(entry)
         entry.history.append(Strike(at=now, reason=why))
         self._dose_changed(entry)
         return entry
@@ -664,6 +716,7 @@ class Session:
         if entry.struck is None:
             raise SessionStateError("this entry is not struck")
         why = optional_text("reason", reason, max_len=REASON_MAX, multiline=False)
+        _require_room_for_a_change(entry)
         entry.history.append(Restore(at=now, reason=why))
         self._dose_changed(entry)
         return entry
@@ -767,6 +820,9 @@ class Session:
         if self.status != "signed":
             raise SessionStateError("addenda are for signed sessions; edit the session instead")
         add = Addendum(at=now, text=require_text("addendum", text, max_len=NOTE_MAX))
+        if len(self.addenda) >= ADDENDA_MAX:
+            raise SessionStateError(f"this session holds {ADDENDA_MAX:,} addenda, the most one "
+                                    "session keeps; nothing was added")
         self.addenda.append(add)
         return add
 
@@ -776,6 +832,7 @@ class Session:
         return {
             "id": self.id,
             "schema": self.schema,
+            "kind": self.kind,
             "client": self.client,
             "session_no": self.session_no,
             "therapist": self.therapist,
@@ -825,14 +882,25 @@ class Session:
         for name in ("therapist", "intention", "integration_notes", "draft"):
             if not isinstance(data.get(name, ""), str):
                 raise ValueError(f"{name}: expected text")
+        kind = data.get("kind")
+        if kind not in vocab.SESSION_KINDS:
+            raise ValueError("kind: unknown kind of session")
+        if kind != "dosing" and (data.get("route") is not None
+                                 or data.get("planned_dose_mg") is not None
+                                 or data.get("dosed") is not None
+                                 or any(isinstance(e, dict) and e.get("kind") in
+                                        ("dose", "booster") for e in data.get("entries", []))):
+            raise ValueError("kind: a visit has no route or dose")
         try:
             return cls(
                 id=sid,
+                kind=kind,
                 client=validate_client_code(data.get("client")),
                 session_no=session_no,
                 therapist=_stored_text("therapist", data.get("therapist", ""), INITIALS_MAX),
                 medicine=_choice("medicine", data.get("medicine"), vocab.MEDICINES),
-                route=_choice("route", data.get("route"), vocab.ROUTES),
+                route=None if kind != "dosing" else _choice("route", data.get("route"),
+                                                            vocab.ROUTES),
                 planned_dose_mg=validate_dose("planned_dose_mg", data.get("planned_dose_mg"),
                                               required=False),
                 intention=_stored_text("intention", data.get("intention", "")),
@@ -863,6 +931,12 @@ class Session:
             raise ValueError(f"session: malformed field ({type(exc).__name__})") from None
         except ValidationError as exc:
             raise ValueError(str(exc)) from None
+
+
+def _no_medicine(kind: str, *, route: object, dose_mg: object) -> None:
+    if route is not None or (dose_mg is not None and dose_mg != ""):
+        raise ValidationError("route" if route is not None else "dose_mg",
+                              f"a {vocab.SESSION_KINDS[kind]} has no route or dose")
 
 
 def validate_outcomes(outcomes: object) -> dict[str, int]:

@@ -5,12 +5,11 @@ Summaries live in the archive's index, so listing 10,000 sessions opens no sessi
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from datetime import date, datetime
 from typing import Any, NamedTuple
 
 from .session import Session
-from .times import FIRST_YEAR, LAST_YEAR, date_in_range, in_range, to_iso
+from .times import to_iso
 
 # Enough for the list, the client history and the filter; the whole intention is in the
 # session file (and the note search reads it there). Longer would slow every start-up.
@@ -40,6 +39,7 @@ class SessionSummary(NamedTuple):
     intention: str
     integration_date: date | None
     addenda: int
+    kind: str = "dosing"  # dosing, preparation or integration (last: older index rows lack it)
 
     @property
     def date(self) -> datetime:
@@ -68,6 +68,7 @@ class SessionSummary(NamedTuple):
             intention=s.intention[:INTENTION_EXCERPT],
             integration_date=s.integration_date,
             addenda=len(s.addenda),
+            kind=s.kind,
         )
 
     def to_dict(self) -> dict[str, Any]:
@@ -92,52 +93,5 @@ class SessionSummary(NamedTuple):
             "integration_date": (self.integration_date.isoformat() if self.integration_date
                                  else None),
             "addenda": self.addenda,
+            "kind": self.kind,
         }
-
-    def to_row(self) -> list[Any]:
-        """As JSON values in field order: the archive index stores summaries as rows."""
-        return list(self.to_dict().values())
-
-    @classmethod
-    def from_row(cls, row: Sequence[Any]) -> SessionSummary:
-        """Rebuild from :meth:`to_row` (extra values after the fields are ignored). Called
-        10,000 times when a large archive opens, so it parses directly; any surprise raises
-        and the caller reads the session file instead."""
-        (sid, client, session_no, status, route, medicine, created, started, dosed, ended,
-         signed, dose_mg, duration_min, entries, flagged, intention, integration,
-         addenda) = row[:_FIELD_COUNT]
-        if created is None:
-            raise ValueError("created: missing")
-        return cls(sid, client, session_no, status, route, medicine,
-                   _aware(created, "created"), _aware(started, "started"),
-                   _aware(dosed, "dosed"), _aware(ended, "ended"), _aware(signed, "signed"),
-                   dose_mg, duration_min, entries, flagged, intention,
-                   date_in_range("integration_date", date.fromisoformat(integration))
-                   if integration else None, addenda)
-
-    @classmethod
-    def from_dict(cls, d: dict[str, Any]) -> SessionSummary:
-        """Rebuild from :meth:`to_dict`'s keys; the optional ones may be missing (rows
-        written before they existed). Any surprise raises, as in :meth:`from_row`."""
-        return cls.from_row([d[k] if k not in _OPTIONAL else d.get(k, _OPTIONAL[k])
-                             for k in cls._fields])
-
-
-_FIELD_COUNT = len(SessionSummary._fields)
-#: Fields an older row may lack, and what their absence means.
-_OPTIONAL: dict[str, Any] = {
-    "medicine": "ketamine", "started": None, "dosed": None, "ended": None, "signed": None,
-    "dose_mg": None, "duration_min": None, "entries": 0, "flagged": 0, "intention": "",
-    "integration_date": None, "addenda": 0,
-}
-
-
-def _aware(value: str | None, key: str) -> datetime | None:
-    if value is None:
-        return None
-    parsed = datetime.fromisoformat(value)
-    if parsed.tzinfo is None:
-        raise ValueError(f"{key}: timestamp has no UTC offset")
-    if FIRST_YEAR < parsed.year < LAST_YEAR:  # the common case, without the full check's cost
-        return parsed
-    return in_range(key, parsed)

@@ -70,3 +70,42 @@ def optional_text(field: str, value: object, *, max_len: int, multiline: bool = 
     if value is None:
         return ""
     return require_text(field, value, max_len=max_len, multiline=multiline, allow_empty=True)
+
+
+# Characters that change how text looks without showing themselves: bidi embeddings, overrides
+# and isolates can make a note read in another order than it is stored (U+202E turns
+# "txt.exe" into "exe.txt"), zero-width ones hide breaks or pad words, tag characters
+# (U+E0000 block) carry invisible ASCII. The record keeps them as typed; every renderer shows
+# them through :func:`visible`, so what a reader sees is what the record holds.
+_INVISIBLE = re.compile(
+    "[\u00ad\u034f\u061c\u115f\u1160\u17b4\u17b5\u180b-\u180f\u200b-\u200f\u2028-\u202e"
+    "\u2060-\u2064\u2066-\u206f\u3164\ufeff\uffa0\ufff9-\ufffb\U0001d173-\U0001d17a"
+    "\U000e0000-\U000e007f]"
+)
+# Zero-width (non-)joiners are how Persian, the Indic scripts and emoji sequences are written:
+# between two such characters they are spelling, not a trick, and are kept as they are.
+_JOINERS = "\u200c\u200d"
+
+
+def _joins(text: str, i: int) -> bool:
+    if i == 0 or i == len(text) - 1:
+        return False
+    before, after = text[i - 1], text[i + 1]
+    return all(ch > "\x7f" and not ch.isspace() and _INVISIBLE.match(ch) is None
+               for ch in (before, after))
+
+
+def visible(text: str) -> str:
+    """``text`` with every invisible formatting character written as ``⟨U+202E⟩``.
+
+    For display only (terminal, exports); the stored text keeps the characters. Joiners
+    between two non-ASCII characters (Persian, Indic scripts, emoji sequences) are kept."""
+    if _INVISIBLE.search(text) is None:
+        return text
+    out = []
+    for i, ch in enumerate(text):
+        if _INVISIBLE.match(ch) is not None and not (ch in _JOINERS and _joins(text, i)):
+            out.append(f"\u27e8U+{ord(ch):04X}\u27e9")
+        else:
+            out.append(ch)
+    return "".join(out)

@@ -5,6 +5,9 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import UTC, date, datetime, timedelta
+from functools import lru_cache
+
+from .errors import ValidationError
 
 Clock = Callable[[], datetime]
 
@@ -26,26 +29,26 @@ def system_clock() -> datetime:
 
 def in_range(field: str, value: datetime) -> datetime:
     """``value`` if it carries a sane UTC offset and falls within :data:`FIRST_YEAR` to
-    :data:`LAST_YEAR` (in UTC); else ``ValueError`` naming ``field``."""
+    :data:`LAST_YEAR` (in UTC); else :class:`ValidationError` naming ``field``."""
     offset = value.utcoffset()
     if offset is None:
-        raise ValueError(f"{field}: timestamp has no UTC offset")
+        raise ValidationError(field, "timestamp has no UTC offset")
     if FIRST_YEAR < value.year < LAST_YEAR and -MAX_OFFSET <= offset <= MAX_OFFSET:
         return value  # the common case, cheaply: every entry of every session read comes here
     if abs(offset) > MAX_OFFSET:
-        raise ValueError(f"{field}: UTC offset beyond ±18 hours")
+        raise ValidationError(field, "UTC offset beyond ±18 hours")
     # The year first: comparing year 1 or 9999 across offsets is safe, converting it is not.
     if not (FIRST_YEAR - 1 <= value.year <= LAST_YEAR + 1 and _EARLIEST <= value < _AFTER_LATEST):
-        raise ValueError(f"{field}: outside the years {FIRST_YEAR}–{LAST_YEAR}")
+        raise ValidationError(field, f"outside the years {FIRST_YEAR}–{LAST_YEAR}")
     return value
 
 
 def date_in_range(field: str, value: date) -> date:
     """``value`` if it is a plain date within :data:`FIRST_YEAR` to :data:`LAST_YEAR`."""
     if isinstance(value, datetime) or not isinstance(value, date):
-        raise ValueError(f"{field}: expected a date YYYY-MM-DD")
+        raise ValidationError(field, "expected a date YYYY-MM-DD")
     if not FIRST_YEAR <= value.year <= LAST_YEAR:
-        raise ValueError(f"{field}: outside the years {FIRST_YEAR}–{LAST_YEAR}")
+        raise ValidationError(field, f"outside the years {FIRST_YEAR}–{LAST_YEAR}")
     return value
 
 
@@ -53,7 +56,19 @@ def to_iso(value: datetime | None) -> str | None:
     if value is None:
         return None
     if value.tzinfo is None:
-        raise ValueError("timestamps must carry a UTC offset")
+        raise ValidationError("timestamp", "must carry a UTC offset")
+    try:
+        return _iso(value, value.tzinfo, value.fold)
+    except TypeError:  # a zone that cannot be hashed (dateutil's): not remembered
+        return in_range("timestamp", value).isoformat(timespec="microseconds")
+
+
+@lru_cache(maxsize=1 << 14)  # about 3 MB when full: a long session's every time
+def _iso(value: datetime, tzinfo: object, fold: int) -> str:
+    # Every save writes every timestamp of the session again; remembered, a long session
+    # saves several times faster. A datetime is immutable, so this cannot go stale. The zone
+    # and fold are part of the key because equal datetimes may print differently: 10:00+01:00
+    # and 09:00Z are one instant, and within one zone the fold is ignored by ==.
     return in_range("timestamp", value).isoformat(timespec="microseconds")
 
 
@@ -61,14 +76,15 @@ def from_iso(field: str, value: object) -> datetime | None:
     if value is None:
         return None
     if not isinstance(value, str):
-        raise ValueError(f"{field}: expected an ISO 8601 timestamp, got {type(value).__name__}")
+        raise ValidationError(field, "expected an ISO 8601 timestamp, got "
+                              + type(value).__name__)
     try:
         parsed = datetime.fromisoformat(value)
     except ValueError:
-        raise ValueError(f"{field}: {value[:40]!r} is not an ISO 8601 timestamp") from None
+        raise ValidationError(field, "is not an ISO 8601 timestamp") from None
     offset = parsed.utcoffset()
     if offset is None:
-        raise ValueError(f"{field}: timestamp has no UTC offset")
+        raise ValidationError(field, "timestamp has no UTC offset")
     if FIRST_YEAR < parsed.year < LAST_YEAR and -MAX_OFFSET <= offset <= MAX_OFFSET:
         return parsed  # in_range's common case, without a call: every entry read comes here
     return in_range(field, parsed)
@@ -78,11 +94,11 @@ def date_from_iso(field: str, value: object) -> date | None:
     if value is None:
         return None
     if not isinstance(value, str):
-        raise ValueError(f"{field}: expected a date YYYY-MM-DD")
+        raise ValidationError(field, "expected a date YYYY-MM-DD")
     try:
         parsed = date.fromisoformat(value)
     except ValueError:
-        raise ValueError(f"{field}: {value[:20]!r} is not a date YYYY-MM-DD") from None
+        raise ValidationError(field, "is not a date YYYY-MM-DD") from None
     return date_in_range(field, parsed)
 
 

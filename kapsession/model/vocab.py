@@ -21,6 +21,15 @@ MEDICINES: dict[str, str] = {
 
 STATUSES = ("planned", "live", "ended", "signed")
 
+# What a session of the course is: a dosing session, or a visit without medicine (DOMAIN.md,
+# "A course"). A visit has no route, dose or effect clock.
+SESSION_KINDS: dict[str, str] = {
+    "dosing": "dosing session",
+    "preparation": "preparation visit",
+    "integration": "integration visit",
+}
+VISIT_KINDS = ("preparation", "integration")
+
 ENTRY_KINDS: dict[str, str] = {
     "note": "note",
     "dose": "dose",
@@ -107,5 +116,6 @@ PROMPT_SITUATIONS: dict[str, str] = {
 }
 
 
-def route_label(key: str) -> str:
-    return ROUTES.get(key, key)
+def route_label(key: str | None) -> str:
+    """The route as read; '' for a visit, which has none."""
+    return ROUTES.get(key, key) if key else ""

@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
 
-from ..model.errors import PickleSafe
+from ..model.errors import KapsessionError
 from ..model.text import clean_text
 from ..model.vocab import PROMPT_SITUATIONS
 
@@ -54,7 +54,7 @@ _SITUATION_NAMES: dict[str, str] = {
 }
 
 
-class PromptFileError(PickleSafe, ValueError):
+class PromptFileError(KapsessionError, ValueError):
     """A prompts file that cannot be used, with a one-line message naming the file.
 
     ``number`` (1-based, in file order) and ``field`` say where the problem is, when known.

@@ -1,18 +1,16 @@
-"""The archive: every session as one TinyDB document in its own small file, plus an index.
+"""The archive: a folder of sessions, one file each, behind one small facade.
 
-Layout of an archive folder (0700; every file 0600)::
-
-    sessions/<id>.json   one TinyDB file per session (table "session", document 1)
-    index.json           TinyDB table "sessions": a summary of each session, for the list
-    damaged/             files that could not be read, set aside and never overwritten
-    archive.lock         locked, with the folder itself, by the one process that may write
-                         (see :mod:`.lock`)
+What is on disk and under which names is :mod:`.layout`'s; the session files are
+:class:`~.session_files.SessionFiles`'; the list's cache is :class:`~.index.Index`; the lock
+is :class:`~.lock.ArchiveLock`; encryption is :mod:`.crypto`. This class opens them together,
+keeps the summaries the list shows, and applies each change: to the model first, then to disk,
+before it returns.
 
 Every change rewrites only that session's file (atomically, durably), so its cost does not
-grow with the archive. The index is a cache, rewritten on close (and after bulk loads): on
-open any session file whose size or time differs from its index row is read again, so a
-crash before the index was written never shows stale data, and costs one file read per
-session changed since.
+grow with the archive. The index is rewritten on close (and after bulk loads): on open any
+session file whose size or time differs from its index row is read again, so a crash before
+the index was written never shows stale data, and costs one file read per session changed
+since.
 """
 
 from __future__ import annotations
@@ -21,15 +19,11 @@ import gc
 import logging
 import os
 import secrets
-import time
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from datetime import datetime
 from pathlib import Path
 from typing import Any, TypeVar
-
-from tinydb import TinyDB
-from tinydb.table import Document
 
 from ..model import (
     ChecklistItem,
@@ -42,6 +36,7 @@ from ..model import (
 )
 from ..model.session import Addendum
 from ..model.times import Clock, system_clock
+from .device_key import device_key
 from .errors import (
     AmbiguousSessionId,
     ArchiveReadOnly,
@@ -51,34 +46,16 @@ from .errors import (
     StorageError,
     UnknownSession,
 )
-from .fsutil import (
-    ensure_private_dir,
-    fsync_dir,
-    remove_stale_temp,
-    remove_stale_temps,
-    shown_path,
-)
+from .fsutil import ensure_private_dir, remove_stale_temps, shown_path
+from .index import Index, fresh_summary, row_of
+from .layout import SEALED_MAGIC, Layout, Stat, session_file_name, session_id_of
 from .lock import ArchiveHeld, ArchiveLock
-from .migrations import migrate
-from .storage import (
-    SEALED_MAGIC,
-    AtomicJSONStorage,
-    Codec,
-    DamagedFile,
-    SealedFile,
-    read_json_file,
-)
+from .session_files import SessionFiles, load_session_file
+from .storage import Codec, DamagedFile, SealedFile
+
+__all__ = ["Archive", "load_session_file"]
 
 log = logging.getLogger(__name__)
-
-SESSION_TABLE = "session"
-#: Present in an encrypted archive: the KDF salt and parameters (see :mod:`.crypto`).
-ENCRYPTION_FILE = "encryption.json"
-INDEX_TABLE = "sessions"
-#: The index table holds one document: these column names and one row (a list) per
-#: session. Lists rather than a document per session: 10,000 of them parse about three
-#: times faster, and start-up pays that parse every time.
-INDEX_FIELDS = (*SessionSummary._fields, "mtime_ns", "size")
 T = TypeVar("T")
 
 
@@ -90,80 +67,20 @@ def _starts_with(path: Path, magic: bytes) -> bool:
         return False
 
 
-def _holds_sealed_files(root: Path) -> bool:
-    """Whether the (header-less) archive at ``root`` holds sealed files. The index's first
-    bytes tell; without an index, every session file is about to be read anyway."""
-    index = root / "index.json"
-    if index.exists():
-        return _starts_with(index, SEALED_MAGIC)
+def _holds_sealed_files(layout: Layout) -> bool:
+    """Whether the (header-less) archive holds sealed files. The index's first bytes tell;
+    without an index, every session file is about to be read anyway."""
+    if layout.index.exists():
+        return _starts_with(layout.index, SEALED_MAGIC)
     try:
-        names = os.listdir(root / "sessions")
+        names = os.listdir(layout.sessions)
     except FileNotFoundError:
         return False
-    return any(_starts_with(root / "sessions" / name, SEALED_MAGIC) for name in names
-               if name.endswith(".json") and not name.startswith("."))
+    return any(_starts_with(layout.sessions / name, SEALED_MAGIC) for name in names
+               if session_id_of(name) is not None)
 
 
-def load_session_file(path: Path, codec: Codec | None = None) -> tuple[Session, bool]:
-    """Read one session file as TinyDB document 1 and migrate it to the current schema.
-
-    Returns ``(session, whether it was migrated)``. Raises :class:`DamagedFile` (with the
-    problem) for anything unreadable, :class:`FutureSchema` for a newer kapsession's file.
-    Touches no archive state, so exports may call it from worker processes.
-    """
-    db = TinyDB(path, storage=AtomicJSONStorage, read_only=True, codec=codec)
-    try:
-        try:
-            doc = db.table(SESSION_TABLE).get(doc_id=1)
-        except (ValueError, TypeError, AttributeError):
-            raise DamagedFile(path, "is not a session file") from None
-        if doc is None:
-            raise DamagedFile(path, "holds no session")
-        try:
-            data, changed = migrate(dict(doc))
-            session = Session.from_dict(data)
-        except ValueError as exc:
-            raise DamagedFile(path, f"has a bad field: {exc}") from None
-        if f"{session.id}.json" != path.name:
-            raise DamagedFile(path, "has a bad field: id: does not match the file name")
-        return session, changed
-    finally:
-        db.close()
-
-
-def _index_rows(tables: dict[str, Any]) -> tuple[dict[str, list[Any]], bool]:
-    """Session id → its index row, in :data:`INDEX_FIELDS` order; and whether the index was
-    stored in today's layout. Rows of an index written with other columns, or with one
-    document per session (before 0.2), are put in that order by name. Rows that make no
-    sense are left out, so their session files are read instead."""
-    found: dict[str, list[Any]] = {}
-    current = True
-    for doc in (tables.get(INDEX_TABLE) or {}).values():
-        if not isinstance(doc, dict):
-            continue
-        fields, rows = doc.get("fields"), doc.get("rows")
-        if not (isinstance(fields, list) and isinstance(rows, list)):
-            fields, rows = list(doc), [list(doc.values())]  # one document per session
-            current = False
-        if tuple(fields) == INDEX_FIELDS:
-            found.update((row[0], row) for row in rows if isinstance(row, list)
-                         and len(row) == len(INDEX_FIELDS) and isinstance(row[0], str))
-            continue
-        current = False
-        for row in rows:
-            if not isinstance(row, list) or len(row) != len(fields):
-                continue
-            named = dict(zip(fields, row, strict=True))
-            try:
-                summary = SessionSummary.from_dict(named)
-            except (KeyError, ValueError, TypeError, AttributeError):
-                continue
-            if isinstance(summary.id, str):
-                found[summary.id] = [*summary.to_row(), named.get("mtime_ns"), named.get("size")]
-    return found, current
-
-
-def _take_lock(root: Path) -> tuple[ArchiveLock | None, str | None]:
+def _take_lock(layout: Layout) -> tuple[ArchiveLock | None, str | None]:
     """The archive's lock, or ``None`` and why this process may only read.
 
     Only the holder of the lock writes. When another window holds it, or the lock file cannot
@@ -171,17 +88,17 @@ def _take_lock(root: Path) -> tuple[ArchiveLock | None, str | None]:
     the therapist's notes are never out of reach because of the lock.
     """
     try:
-        ensure_private_dir(root)
-        ensure_private_dir(root / "sessions")
-        lock = ArchiveLock.acquire(root)
+        ensure_private_dir(layout.root)
+        ensure_private_dir(layout.sessions)
+        lock = ArchiveLock.acquire(layout.root)
     except ArchiveHeld:
         return None, ArchiveReadOnly.HELD_ELSEWHERE
     except OSError as exc:
-        if not (root / "sessions").is_dir():
+        if not layout.sessions.is_dir():
             raise  # nothing to read either: say what went wrong
         why = exc.strerror or type(exc).__name__
-        return None, (f"its lock file archive.lock cannot be used ({why}), so nothing may be "
-                      "changed; remove or repair it to write again")
+        return None, (f"its lock file {layout.lock.name} cannot be used ({why}), so nothing "
+                      "may be changed; remove or repair it to write again")
     return lock, None
 
 
@@ -195,8 +112,9 @@ class Archive:
 
     def __init__(self, path: Path, *, clock: Clock, thresholds: VitalsThresholds,
                  read_only: bool, lock: ArchiveLock | None, codec: Codec | None = None,
-                 read_only_reason: str | None = None) -> None:
+                 read_only_reason: str | None = None, index_key: bytes | None = None) -> None:
         self.path = path
+        self.layout = Layout(path)
         #: How files are sealed on disk (``None``: plain JSON; see :mod:`.crypto`).
         self.codec = codec
         self.clock = clock
@@ -206,25 +124,20 @@ class Archive:
         #: when read-only was asked for).
         self.read_only_reason = read_only_reason
         self._lock = lock
-        self._sessions_dir = path / "sessions"
-        self._damaged_dir = path / "damaged"
+        self._files = SessionFiles(self.layout, codec=codec, read_only=read_only)
+        self._index = Index(self.layout.index, key=index_key, codec=codec)
         #: Messages about files that could not be read or written (each names the file).
         self.problems: list[str] = []
         #: Sessions whose file could not be read: id → message naming the file and why.
         self.unreadable: dict[str, str] = {}
         self._summaries: dict[str, SessionSummary] = {}
-        self._stats: dict[str, tuple[int, int]] = {}
-        self._files: dict[str, TinyDB] = {}
+        self._stats: dict[str, Stat] = {}
         self._live: dict[str, Session] = {}
         self._persisted: dict[str, dict[str, Any]] = {}
         self._sorted: list[SessionSummary] | None = None
         self._live_sorted: list[SessionSummary] = []
         self._index_dirty = False
-        self._durable = True
         self._closed = False
-        # Read once on open and written whole on close: nothing of it stays in memory.
-        self._index = TinyDB(path / "index.json", storage=AtomicJSONStorage,
-                             read_only=read_only, codec=codec, cache=False)
 
     # ---- opening and closing ------------------------------------------------------------
 
@@ -243,34 +156,34 @@ class Archive:
         If another process holds the archive, this one opens read-only; check ``read_only``.
         An encrypted archive needs its ``passphrase``.
         """
-        root = Path(path).expanduser()
+        layout = Layout(Path(path).expanduser())
         lock: ArchiveLock | None = None
         reason: str | None = None
         if not read_only:
-            lock, reason = _take_lock(root)
+            lock, reason = _take_lock(layout)
             read_only = lock is None
-        elif not root.is_dir():
-            raise FileNotFoundError(f"no archive at {root}")
+        elif not layout.root.is_dir():
+            raise FileNotFoundError(f"no archive at {layout.root}")
         codec = None
         try:
-            if (root / ENCRYPTION_FILE).exists():
+            if layout.header.exists():
                 from .crypto import codec_for
 
                 # Raises WrongPassphrase / PassphraseRequired with one clear message; the
                 # writer brings an old header up to date.
-                codec = codec_for(root, passphrase, writer=lock is not None)
-            elif _holds_sealed_files(root):
+                codec = codec_for(layout.root, passphrase, writer=lock is not None)
+            elif _holds_sealed_files(layout):
                 # Sealed files without their header: nothing may be set aside as damaged, and
                 # nothing written in plain text beside them. (Files that changed since the
                 # index was written are checked as they are read: see _read_session.)
-                raise MissingHeader(root)
+                raise MissingHeader(layout.root)
         except BaseException:
             if lock is not None:
                 lock.release()
             raise
-        archive = cls(root, clock=clock or system_clock, thresholds=thresholds or
+        archive = cls(layout.root, clock=clock or system_clock, thresholds=thresholds or
                       VitalsThresholds(), read_only=read_only, lock=lock, codec=codec,
-                      read_only_reason=reason)
+                      read_only_reason=reason, index_key=device_key())
         try:
             archive._load()
         except BaseException:
@@ -296,9 +209,7 @@ class Archive:
             if not self.read_only and self._index_dirty:
                 self._try_flush_index()
         finally:
-            for db in self._files.values():
-                db.close()
-            self._files.clear()
+            self._files.close()
             if self._lock is not None:
                 self._lock.release()
 
@@ -318,40 +229,22 @@ class Archive:
     def _load_index_and_files(self) -> None:
         indexed: dict[str, list[Any]] = {}
         try:
-            indexed, current = _index_rows(self._index.storage.read() or {})
+            indexed, current = self._index.read()
             if not current:
-                self._index_dirty = True  # rewrite it in today's layout
+                self._index_dirty = True  # rewrite it, vouched for, in today's layout
         except SealedFile:
             raise MissingHeader(self.path) from None
         except DamagedFile as exc:
-            self._set_aside(self.path / "index.json", exc.problem, note="it will be rebuilt")
+            self._set_aside(self.layout.index, exc.problem, note="it will be rebuilt")
             self._index_dirty = True
         if not self.read_only:
             remove_stale_temps(self.path)
-        try:
-            entries = list(os.scandir(self._sessions_dir))
-        except FileNotFoundError:
-            entries = []
-        for entry in entries:
-            name = entry.name
-            if name.startswith("."):
-                if name.endswith(".tmp") and not self.read_only:
-                    # A killed writer's temp file (text may be in it); we hold the lock.
-                    remove_stale_temp(entry.path)
+        for sid, stat in self._files.scan():
+            summary = fresh_summary(indexed.pop(sid, None), stat)
+            if summary is not None:
+                self._summaries[sid] = summary
+                self._stats[sid] = stat
                 continue
-            if not name.endswith(".json"):
-                continue
-            sid = name[:-5]
-            st = entry.stat()
-            stat = (st.st_mtime_ns, st.st_size)
-            row = indexed.pop(sid, None)
-            if row is not None and (row[-2], row[-1]) == stat:
-                try:
-                    self._summaries[sid] = SessionSummary.from_row(row)
-                    self._stats[sid] = stat
-                    continue
-                except (KeyError, ValueError, TypeError, AttributeError):
-                    pass  # a damaged index row: read the session file instead
             session = self._read_session(sid)
             if session is not None:
                 self._remember(session, stat)
@@ -363,26 +256,14 @@ class Archive:
 
     def session_path(self, ref: str) -> Path:
         """The file that holds the session ``ref`` (for exports that read files in bulk)."""
-        return self._session_path(self.resolve_id(ref))
-
-    def _session_path(self, sid: str) -> Path:
-        return self._sessions_dir / f"{sid}.json"
-
-    def _db(self, sid: str) -> TinyDB:
-        db = self._files.get(sid)
-        if db is None:
-            db = TinyDB(self._session_path(sid), storage=AtomicJSONStorage,
-                        read_only=self.read_only, codec=self.codec)
-            self._files[sid] = db
-        db.storage.durable = self._durable
-        return db
+        return self._files.path(self.resolve_id(ref))
 
     def _read_session(self, sid: str) -> Session | None:
         """Read one session file; set it aside (writable) or report it (read-only) if damaged.
         When it cannot be read, :attr:`unreadable` says why."""
-        path = self._session_path(sid)
+        path = self._files.path(sid)
         try:
-            session, changed = load_session_file(path, self.codec)
+            session, changed = self._files.load(sid)
         except FutureSchema as exc:
             message = f"{shown_path(path.name)}: {exc} (left in place)"
             self.problems.append(message)
@@ -404,32 +285,11 @@ class Archive:
         return session
 
     def _set_aside(self, path: Path, problem: str, note: str = "") -> str:
-        """Move a damaged file into ``damaged/`` (never overwritten); returns the message."""
-        name = shown_path(path.name)  # a file name may hold anything, ESC included
-        if self.read_only:
-            message = f"{name}: {problem}; not opened (read-only, left in place)"
-            self.problems.append(message)
-            return message
-        stamp = time.strftime("%Y%m%dT%H%M%S")
-        target = self._damaged_dir / f"{path.name}.{stamp}.{secrets.token_hex(2)}"
-        try:
-            ensure_private_dir(self._damaged_dir)
-            os.replace(path, target)
-            fsync_dir(path.parent)
-        except OSError as exc:
-            # A full disk, a damaged/ that is a file: the rest must still open.
-            message = (f"{name}: {problem}; not opened, and it could not be set aside "
-                       f"({exc.strerror or type(exc).__name__}), so it is left in place")
-            self.problems.append(message)
-            log.warning("could not set aside damaged file %s: %s", name, problem)
-            return message
-        extra = f"; {note}" if note else ""
-        message = f"{name}: {problem}; moved to {shown_path(target)}{extra}"
+        message = self._files.set_aside(path, problem, note)
         self.problems.append(message)
-        log.warning("set aside damaged file %s: %s", name, problem)
         return message
 
-    def _remember(self, session: Session, stat: tuple[int, int] | None) -> None:
+    def _remember(self, session: Session, stat: Stat | None) -> None:
         self._summaries[session.id] = SessionSummary.of(session)
         if stat is not None:
             self._stats[session.id] = stat
@@ -443,8 +303,9 @@ class Archive:
             self.flush_index()
         except StorageError as exc:
             why = os.strerror(exc.errno) if exc.errno else "an I/O error"
-            if not any(p.startswith("index.json:") for p in self.problems):
-                self.problems.append(f"index.json: could not be written ({why}); the archive "
+            name = self.layout.index.name
+            if not any(p.startswith(f"{name}:") for p in self.problems):
+                self.problems.append(f"{name}: could not be written ({why}); the archive "
                                      "works without it, and it is written again later")
             log.warning("could not write the archive index: %s", why)
 
@@ -452,18 +313,11 @@ class Archive:
         """Rewrite the index from the summaries in memory (one atomic write)."""
         if self.read_only:
             return
-        rows = []
-        for sid, summary in self._summaries.items():
-            row = summary.to_row()
-            row.extend(self._stats.get(sid, (0, 0)))
-            rows.append(row)
-        # The whole table in one write, in TinyDB's own layout (table → doc id → document):
-        # going through Table.truncate/insert would read the old file back first.
-        storage = self._index.storage
-        storage.durable = self._durable  # type: ignore[attr-defined]
         self._before_write()
         try:
-            storage.write({INDEX_TABLE: {"1": {"fields": list(INDEX_FIELDS), "rows": rows}}})
+            self._index.write((row_of(summary, self._stats.get(sid, (0, 0)))
+                               for sid, summary in self._summaries.items()),
+                              durable=self._files.durable)
         except OSError as exc:
             raise StorageError("the archive index", exc) from exc
         self._index_dirty = False
@@ -522,7 +376,8 @@ class Archive:
         if session is None:
             self._summaries.pop(sid, None)
             self._sorted = None
-            raise SessionUnreadable(sid, self.unreadable.get(sid, f"{sid}.json: cannot be read"))
+            raise SessionUnreadable(sid, self.unreadable.get(
+                sid, f"{session_file_name(sid)}: cannot be read"))
         return session
 
     def iter_sessions(self, ids: Iterable[str] | None = None) -> Iterator[Session]:
@@ -540,10 +395,8 @@ class Archive:
         Reads the file directly (no caches touched), so it may run in a worker thread while
         the UI thread uses the archive. Returns '' for a file that cannot be read.
         """
-        try:
-            data = read_json_file(self._session_path(ref), self.codec)
-            doc = data[SESSION_TABLE]["1"]
-        except (DamagedFile, KeyError, TypeError):
+        doc = self._files.raw(ref)
+        if doc is None:
             return ""
         parts = [doc.get("intention") or "", doc.get("integration_notes") or ""]
         for entry in doc.get("entries") or []:
@@ -564,9 +417,7 @@ class Archive:
         self.unreadable.clear()
         self._live.clear()
         self._persisted.clear()
-        for db in self._files.values():
-            db.close()
-        self._files.clear()
+        self._files.close()
         self._sorted = None
         self._load()
 
@@ -591,13 +442,12 @@ class Archive:
         data = session.to_dict()
         self._before_write()
         try:
-            self._db(session.id).table(SESSION_TABLE).upsert(Document(data, doc_id=1))
+            stat = self._files.write(data, session.id)
         except OSError as exc:
             raise StorageError(f"session {session.id[:8]}", exc) from exc
-        st = os.stat(self._session_path(session.id))
         self._persisted[session.id] = data
         self._live[session.id] = session
-        self._remember(session, (st.st_mtime_ns, st.st_size))
+        self._remember(session, stat)
         self._index_dirty = True
 
     def _for_write(self, sid: str) -> Session:
@@ -605,8 +455,8 @@ class Archive:
         if session is None:
             session = self._read_session(sid)
             if session is None:
-                raise SessionUnreadable(sid, self.unreadable.get(sid, f"{sid}.json: cannot be "
-                                                                        "read"))
+                raise SessionUnreadable(sid, self.unreadable.get(
+                    sid, f"{session_file_name(sid)}: cannot be read"))
             self._live[sid] = session
             self._persisted[sid] = session.to_dict()
         return session
@@ -628,7 +478,7 @@ class Archive:
         self,
         *,
         client: str,
-        route: str,
+        route: str | None = None,
         dose_mg: float | str | None = None,
         intention: str = "",
         medicine: str = "ketamine",
@@ -636,8 +486,12 @@ class Archive:
         prep_checklist: Iterable[str | ChecklistItem] = (),
         baseline: Vitals | dict[str, Any] | None = None,
         live: bool = False,
+        kind: str = "dosing",
     ) -> Session:
-        """Create a planned session (``live=True`` starts its clock at once) and save it."""
+        """Create a planned session (``live=True`` starts its clock at once) and save it.
+
+        ``kind="preparation"`` or ``"integration"`` makes a visit: no route, dose or clock;
+        ``live=True`` then opens it for notes, scores and signing at once (it is held now)."""
         self._require_writable()
         items = [c if isinstance(c, ChecklistItem) else checklist_from_texts([c])[0]
                  for c in prep_checklist]
@@ -648,10 +502,10 @@ class Archive:
         session = Session.create(
             id=sid, now=now, client=client, session_no=self.next_session_no(client),
             route=route, medicine=medicine, dose_mg=dose_mg, therapist=therapist,
-            intention=intention, prep_checklist=items, baseline=baseline,
+            intention=intention, prep_checklist=items, baseline=baseline, kind=kind,
         )
         if live:
-            session.go_live(now)
+            session.finish(now) if session.is_visit else session.go_live(now)
         self._write(session)
         return Session.from_dict(session.to_dict())
 
@@ -762,14 +616,12 @@ class Archive:
         """Store a whole session as it is (import, demo data). Never replaces an existing id:
         returns ``False`` and changes nothing when the id is already in the archive."""
         self._require_writable()
-        if session.id in self._summaries or self._session_path(session.id).exists():
+        if session.id in self._summaries or self._files.exists(session.id):
             return False
         self._write(session)
         self._live.pop(session.id, None)  # not being worked on: do not keep it in memory
         self._persisted.pop(session.id, None)
-        db = self._files.pop(session.id, None)
-        if db is not None:
-            db.close()
+        self._files.forget(session.id)
         return True
 
     @contextmanager
@@ -777,11 +629,10 @@ class Archive:
         """Write many sessions fast: no fsync per file, one sync and one index write at the
         end. For demo data and imports, not for a live session."""
         self._require_writable()
-        self._durable = False
+        self._files.durable = False
         try:
             yield
         finally:
-            self._durable = True
-            os.sync()
-            fsync_dir(self._sessions_dir)
+            self._files.durable = True
+            self._files.sync()
             self.flush_index()

@@ -29,8 +29,8 @@ sealed with the passphrase key itself. That key becomes the data key: the first 
 open rewrites the header as format 2 (one atomic write; no file changes), and until then a
 format 1 header opens as it is.
 
-Every session file and the index are *sealed*: ``MAGIC | nonce (12 bytes) | AES-256-GCM
-ciphertext and tag`` under the data key, with a fresh random nonce per write and ``MAGIC``
+Every session file and the index are *sealed*: ``SEALED_MAGIC | nonce (12 bytes) | AES-256-GCM
+ciphertext and tag`` under the data key, with a fresh random nonce per write and ``SEALED_MAGIC``
 plus the file's name as associated data, so a sealed file put in place of another session's
 fails to open.
 
@@ -58,20 +58,21 @@ from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from cryptography.hazmat.primitives.kdf.scrypt import Scrypt
 
+from ..model.errors import ValidationError
 from .errors import ArchiveError, FutureSchema, MissingHeader
 from .fsutil import atomic_write, ensure_private_dir, fsync_dir, remove_stale_temps
+from .layout import (
+    DAMAGED_DIR,
+    ENCRYPTION_FILE,
+    INDEX_FILE,
+    SEALED_MAGIC,
+    SESSIONS_DIR,
+)
 from .lock import ArchiveLock
-from .storage import SEALED_MAGIC, DamagedFile, read_json_file
+from .storage import DamagedFile, read_json_file
 
 log = logging.getLogger(__name__)
 
-ENCRYPTION_FILE = "encryption.json"
-INDEX_FILE = "index.json"
-SESSIONS_DIR = "sessions"
-DAMAGED_DIR = "damaged"
-
-#: Every sealed file starts with these bytes (the same in both header formats).
-MAGIC = SEALED_MAGIC
 FORMAT = "kapsession-encryption"
 #: The header format this version writes; format 1 is still read.
 VERSION = 2
@@ -101,7 +102,7 @@ STATES = (ENCRYPTED, ENCRYPTING, DECRYPTING)
 
 _WRAP_AAD = b"kapsession data key\0"
 _V1_VERIFIER_TEXT = b"kapsession archive key check"
-_V1_VERIFIER_AAD = MAGIC + b" verifier "
+_V1_VERIFIER_AAD = SEALED_MAGIC + b" verifier "
 _TAMPERED = "was changed or damaged (authentication failed)"
 
 
@@ -130,11 +131,12 @@ class DamagedHeader(ArchiveError):
 
 
 def check_passphrase(passphrase: str) -> None:
-    """Raise ``ValueError`` unless ``passphrase`` is acceptable for a new key."""
+    """Raise :class:`ValidationError` unless ``passphrase`` is acceptable for a new key."""
     if not isinstance(passphrase, str):
-        raise ValueError("the passphrase must be text")
+        raise ValidationError("passphrase", "must be text")
     if len(_normalise(passphrase)) < MIN_PASSPHRASE:
-        raise ValueError(f"the passphrase is too short: use at least {MIN_PASSPHRASE} characters")
+        raise ValidationError("passphrase", f"too short: use at least {MIN_PASSPHRASE} "
+                              "characters")
 
 
 def is_encrypted(root: Path) -> bool:
@@ -143,8 +145,8 @@ def is_encrypted(root: Path) -> bool:
 
 
 def is_sealed(blob: bytes) -> bool:
-    """Whether ``blob`` looks like a sealed file (starts with :data:`MAGIC`)."""
-    return blob.startswith(MAGIC)
+    """Whether ``blob`` looks like a sealed file (starts with :data:`SEALED_MAGIC`)."""
+    return blob.startswith(SEALED_MAGIC)
 
 
 # ---- the codec --------------------------------------------------------------------------
@@ -195,7 +197,7 @@ class SealedCodec:
         return _seal(self._aead, data, path.name)
 
     def decode(self, blob: bytes, path: Path) -> bytes:
-        if blob.startswith(MAGIC):
+        if blob.startswith(SEALED_MAGIC):
             return _unseal(self._aead, blob, path)
         if self.state != ENCRYPTED and blob.lstrip()[:1] == b"{":
             return blob  # not converted yet (or converted back): plain JSON
@@ -231,16 +233,16 @@ def codec_for(root: Path, passphrase: str | None, *, writer: bool = False) -> Se
 
 def _seal(aead: AESGCM, data: bytes, name: str) -> bytes:
     nonce = os.urandom(NONCE_SIZE)
-    return MAGIC + nonce + aead.encrypt(nonce, data, MAGIC + name.encode("utf-8"))
+    return SEALED_MAGIC + nonce + aead.encrypt(nonce, data, SEALED_MAGIC + name.encode("utf-8"))
 
 
 def _unseal(aead: AESGCM, blob: bytes, path: Path) -> bytes:
-    head = len(MAGIC) + NONCE_SIZE
+    head = len(SEALED_MAGIC) + NONCE_SIZE
     if len(blob) < head + TAG_SIZE:
         raise DamagedFile(path, _TAMPERED)
     try:
-        return aead.decrypt(blob[len(MAGIC):head], blob[head:],
-                            MAGIC + path.name.encode("utf-8"))
+        return aead.decrypt(blob[len(SEALED_MAGIC):head], blob[head:],
+                            SEALED_MAGIC + path.name.encode("utf-8"))
     except InvalidTag:
         raise DamagedFile(path, _TAMPERED) from None
 
@@ -479,7 +481,7 @@ def _existing_header(root: Path) -> _Header | _HeaderV1:
 def _holds_sealed_files(root: Path) -> bool:
     for path in _archive_files(root):
         with open(path, "rb") as fh:
-            if is_sealed(fh.read(len(MAGIC))):
+            if is_sealed(fh.read(len(SEALED_MAGIC))):
                 return True
     return False
 
@@ -563,7 +565,7 @@ def encrypt_archive(root: Path, passphrase: str, *, n: int = DEFAULT_N) -> int:
         count = 0
         for path in _archive_files(root):
             blob = path.read_bytes()
-            if blob.startswith(MAGIC):
+            if blob.startswith(SEALED_MAGIC):
                 continue  # sealed by an earlier, interrupted run
             atomic_write(path, _seal(aead, blob, path.name), durable=True)
             count += 1
@@ -608,7 +610,7 @@ def decrypt_archive(root: Path, passphrase: str) -> int:
         bad = []
         for path in _archive_files(root):
             blob = path.read_bytes()
-            if not blob.startswith(MAGIC):
+            if not blob.startswith(SEALED_MAGIC):
                 continue  # opened by an earlier, interrupted run
             try:
                 data = codec.decode(blob, path)
@@ -664,6 +666,6 @@ def plain_files_in_damaged(root: Path) -> list[Path]:
     for entry in entries:
         if entry.is_file():
             with open(entry.path, "rb") as fh:
-                if not fh.read(len(MAGIC)) == MAGIC:
+                if not fh.read(len(SEALED_MAGIC)) == SEALED_MAGIC:
                     found.append(Path(entry.path))
     return found

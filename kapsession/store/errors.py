@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from ..model.errors import PickleSafe
+from ..model.errors import KapsessionError
 
 
-class ArchiveError(PickleSafe, Exception):
-    """Base class for archive problems a person should read. Pickle-safe, subclasses too."""
+class ArchiveError(KapsessionError):
+    """Base class for archive problems a person should read."""
 
 
 class ArchiveReadOnly(ArchiveError):

@@ -12,7 +12,7 @@ import secrets
 import stat
 from pathlib import Path
 
-from ..model.errors import PickleSafe
+from ..model.errors import KapsessionError
 from ..model.text import printable_line
 
 FILE_MODE = 0o600
@@ -25,11 +25,11 @@ def shown_path(path: str | os.PathLike[str]) -> str:
     return printable_line(os.fspath(path))
 
 
-class NotARegularFile(PickleSafe, ValueError):
+class NotARegularFile(KapsessionError, ValueError):
     """A device, pipe, socket or folder where a file to read was expected."""
 
 
-class FileTooLarge(PickleSafe, ValueError):
+class FileTooLarge(KapsessionError, ValueError):
     """A file over the size limit of what reads it; ``size`` is what was seen (at least)."""
 
     def __init__(self, size: int) -> None:

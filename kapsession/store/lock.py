@@ -25,8 +25,7 @@ import os
 from pathlib import Path
 
 from .errors import ArchiveError, StorageError
-
-LOCK_FILE = "archive.lock"
+from .layout import LOCK_FILE
 
 
 class ArchiveHeld(ArchiveError):

@@ -40,7 +40,7 @@ def _side_effect_severity(data: dict[str, Any]) -> dict[str, Any]:
     stays the side effect it was: its drug, dose and route cannot be told from the text."""
     entries = data.get("entries")
     if not isinstance(entries, list):
-        return data  # the model's check names it
+        return dict(data)  # the model's check names it
     data = dict(data, entries=[dict(e) if isinstance(e, dict) else e for e in entries])
     for entry in data["entries"]:
         if not isinstance(entry, dict) or entry.get("kind") != "side_effect":
@@ -51,9 +51,20 @@ def _side_effect_severity(data: dict[str, Any]) -> dict[str, Any]:
     return data
 
 
+def _sessions_are_dosing(data: dict[str, Any]) -> dict[str, Any]:
+    """3 → 4: a session has a ``kind``; every session stored before visits existed is a
+    dosing session. Touches only ``kind``, so it is the same step applied right after 2."""
+    if "kind" in data:
+        return data  # the model's check names a bad one
+    return dict(data, kind="dosing")
+
+
 MIGRATIONS: dict[int, Callable[[dict[str, Any]], dict[str, Any]]] = {
     1: _strikes_into_history,
+    # 2 → 3 is this branch's side-effect step; another branch adds its monitoring fields
+    # to schema 3 too (the lead combines them into this one step).
     2: _side_effect_severity,
+    3: _sessions_are_dosing,
 }
 
 

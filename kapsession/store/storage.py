@@ -3,9 +3,7 @@
 TinyDB's own ``JSONStorage`` rewrites its file in place (seek, write, truncate): a crash
 mid-write leaves a torn file. This one writes a temp file and renames it over the old one
 (see :mod:`kapsession.store.fsutil`). It keeps the last data it read or wrote in memory,
-since only the process holding the archive lock ever writes (``cache=False`` for the index,
-which is read once when the archive opens and written whole: keeping 10,000 parsed rows
-would cost memory and a garbage-collector walk over them for nothing).
+since only the process holding the archive lock ever writes.
 """
 
 from __future__ import annotations
@@ -18,6 +16,7 @@ from tinydb.storages import Storage
 
 from .errors import ArchiveError
 from .fsutil import atomic_write
+from .layout import SEALED_MAGIC
 
 
 class DamagedFile(ArchiveError):
@@ -27,10 +26,6 @@ class DamagedFile(ArchiveError):
         self.path = path
         self.problem = problem
         super().__init__(f"{path.name}: {problem}")
-
-
-#: Every sealed (encrypted) file starts with these bytes; see :mod:`.crypto`.
-SEALED_MAGIC = b"KAPX1"
 
 
 class SealedFile(DamagedFile):
@@ -79,16 +74,14 @@ class AtomicJSONStorage(Storage):
     """TinyDB storage: one JSON file, replaced atomically on every write.
 
     ``durable=False`` skips the fsyncs, for bulk loads that sync once at the end.
-    ``cache=False`` reads the file on every ``read`` and keeps nothing in memory.
     """
 
     def __init__(self, path: str | Path, *, read_only: bool = False, durable: bool = True,
-                 codec: Codec | None = None, cache: bool = True) -> None:
+                 codec: Codec | None = None) -> None:
         self.path = Path(path)
         self.read_only = read_only
         self.durable = durable
         self.codec = codec
-        self.caching = cache
         self._cache: dict[str, dict[str, Any]] | None = None
 
     def read(self) -> dict[str, dict[str, Any]] | None:
@@ -98,8 +91,6 @@ class AtomicJSONStorage(Storage):
                 return None
             if not isinstance(data, dict) or not all(isinstance(v, dict) for v in data.values()):
                 raise DamagedFile(self.path, "is not a TinyDB document store")
-            if not self.caching:
-                return data
             self._cache = data
         return self._cache
 
@@ -116,8 +107,7 @@ class AtomicJSONStorage(Storage):
             # so the next read comes from what is really on disk.
             self._cache = None
             raise
-        if self.caching:
-            self._cache = data
+        self._cache = data
 
     def close(self) -> None:
         self._cache = None

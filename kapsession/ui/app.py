@@ -11,7 +11,7 @@ from textual.binding import Binding
 from textual.dom import DOMNode
 from textual.screen import Screen
 
-from ..config import Config, save_setting
+from ..config import Config, ConfigError, save_setting
 from ..model import Clock
 from ..model.times import system_clock
 from ..prompts import PromptLibrary, load_library
@@ -154,6 +154,20 @@ class KapsessionApp(App[None]):
 
     # ---- actions ------------------------------------------------------------------------
 
+    #: The error that ended the app, when a bug did; kapsession.launch reports it.
+    crash: BaseException | None = None
+
+    def _handle_exception(self, error: Exception) -> None:
+        # Textual's report of an unhandled error prints its message and every frame's local
+        # variables: a note's text would reach the terminal and any pasted bug report. Keep
+        # the error for report_bug (frames and type only) and let Textual stop as it does.
+        self.crash = error
+        super()._handle_exception(error)
+
+    def _fatal_error(self) -> None:  # Textual's default also renders the locals: see above
+        self.bell()
+        self._close_messages_no_wait()
+
     def action_help(self) -> None:
         if not isinstance(self.screen, HelpScreen):
             self.push_screen(HelpScreen(self.screen))
@@ -165,6 +179,8 @@ class KapsessionApp(App[None]):
                 save_setting(self.config.path, "theme", self.theme)
             except OSError as exc:
                 self.notify(f"Theme not remembered: {exc.strerror}", severity="warning")
+            except ConfigError as exc:
+                self.notify(f"Theme not remembered: {exc}", severity="warning", markup=False)
 
     async def action_quit(self) -> None:
         unsaved = False

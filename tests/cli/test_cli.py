@@ -208,8 +208,10 @@ def test_demo_archive_is_throwaway_and_never_the_real_one(tmp_path: Path) -> Non
 
 
 def test_fast_clock_needs_demo(capsys) -> None:  # noqa: ANN001
-    code, _, err = run(capsys, "--fast-clock", "60")
-    assert code == 1 and "--demo" in err
+    from kapsession.launch import main as kapsession_command
+
+    code = kapsession_command(["--fast-clock", "60"])
+    assert code == 1 and "--demo" in capsys.readouterr().err
 
 
 def test_show_prints_ticked_boxes_literally(tmp_path: Path, capsys) -> None:  # noqa: ANN001

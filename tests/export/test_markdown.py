@@ -11,15 +11,16 @@ same on every machine whatever its local time zone.
 
 from __future__ import annotations
 
-import json
 import os
 import re
 import stat
 from collections import Counter
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta, timezone
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import pytest
+import yaml
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 from markdown_it import MarkdownIt
@@ -32,7 +33,7 @@ from kapsession.export import (
     export_sessions,
     render_markdown,
 )
-from kapsession.export.markdown import MARKDOWN_PUNCTUATION, SECTIONS
+from kapsession.export.markdown import SECTIONS
 from kapsession.model import (
     ChecklistItem,
     ClockSettings,
@@ -41,8 +42,11 @@ from kapsession.model import (
     Vitals,
     checklist_from_texts,
 )
+from kapsession.model.text import clean_text, visible
 from kapsession.store import Archive
 
+# Every ASCII punctuation character: CommonMark lets a backslash escape each one of them.
+MARKDOWN_PUNCTUATION = "!\"#$%&'()*+,-./:;<=>?@[\\]^_`{|}~"
 REGEN = os.environ.get("KAPSESSION_REGEN_GOLDEN") == "1"
 GOLDEN = Path(__file__).parent / "golden" / "session.md"
 EXAMPLE = Path(__file__).resolve().parents[2] / "notes" / "example-session.md"
@@ -51,6 +55,10 @@ CET = timezone(timedelta(hours=1))
 T0 = datetime(2026, 11, 3, 10, 0, tzinfo=CET)
 SID = "5e55104f0c1d4b6f8a2e3c4d5f607182"
 MD = MarkdownIt("commonmark").enable("table")
+# Tables and strikethrough as GitHub renders them. Not its bare-URL links: linkify-it reads a
+# URL from the raw text, backslash escapes and all, so an escaped "<" after "http://x/" shows
+# its backslash there (GitHub itself ends the link at the "<").
+GFM = MarkdownIt("gfm-like").disable("linkify")
 
 # Notes a therapist might type (or paste) that mean something to a markdown renderer.
 HOSTILE = [
@@ -252,18 +260,13 @@ def render(session: Session) -> str:
 
 
 def front_matter(markdown: str) -> dict[str, object]:
-    """The YAML front matter, read with the subset of YAML we write (``key: scalar``)."""
+    """The YAML front matter, read by a YAML parser (as Obsidian and static-site tools do)."""
     lines = markdown.split("\n")
     assert lines[0] == "---"
     end = lines.index("---", 1)
-    out: dict[str, object] = {}
-    for line in lines[1:end]:
-        m = re.fullmatch(r"([a-z_]+): (.*)", line)
-        assert m, f"not a simple YAML line: {line!r}"
-        key, raw = m.groups()
-        # Our double-quoted scalars use only \uXXXX and \U escapes: JSON reads the \u ones.
-        out[key] = json.loads(raw) if raw.startswith('"') else raw
-    return out
+    data = yaml.safe_load("\n".join(lines[1:end]))
+    assert isinstance(data, dict)
+    return data
 
 
 # ---- the format --------------------------------------------------------------------------
@@ -273,40 +276,59 @@ def test_sections_in_order_with_front_matter_and_title() -> None:
     md = render(build_session())
     assert h2_titles(md) == list(SECTIONS)
     meta = front_matter(md)
-    assert meta == {"id": SID, "client": "C-0042", "session": "3", "date": "2026-11-03",
-                    "route": "IM", "medicine": "ketamine", "dose": "75 mg",
-                    "status": "signed"}
-    assert "\n# Session 03 · C\\-0042 · 2026\\-11\\-03\n" not in md  # the date is not escaped
-    assert "\n# Session 03 · C\\-0042 · 2026-11-03\n" in md
+    # Obsidian reads tags as a list and date as a date; the sign time in the session's zone.
+    assert meta == {"id": SID, "client": "C-0042", "session": 3, "date": date(2026, 11, 3),
+                    "tags": ["kapsession", "kapsession/signed"], "route": "IM",
+                    "medicine": "ketamine", "dose": "75 mg", "status": "signed",
+                    "signed": datetime(2026, 11, 3, 13, 0), "utc_offset": "+01:00"}
+    assert "\n# Session 03 · C-0042 · 2026-11-03\n" in md
 
 
 def test_times_are_local_with_offset_and_t_plus() -> None:
     text = sections(render(build_session()))["Timeline"]
     # Before the dose a time reads as before it, in minutes (never a T-00:00 clock reading).
-    assert "T\u221212 min · 10:00 (+01:00) · system — Session started" in text
-    assert "T\u22127 min · 10:05 (+01:00) · note · behaviour — Arrived calm" in text
-    assert "T+00:00 · 10:12 (+01:00) · dose — 50 mg" in text
-    assert "T+00:31 · 10:43 (+01:00) · booster — 25 mg" in text
+    assert "T\u221212 min · 10:00 · system — Session started" in text
+    assert "T\u22127 min · 10:05 · behaviour — Arrived calm" in text
+    assert "T+00:00 · 10:12 · dose — 50 mg" in text
+    assert "T+00:31 · 10:43 · booster — 25 mg" in text
+
+
+def test_the_time_zone_is_said_once() -> None:
+    md = render(build_session())
+    assert md.count("UTC+01:00") == 1
+    assert ("Times are local, UTC+01:00; T+ is the time since the dose; ! marks a flagged "
+            "entry.") in md
+    assert "+01:00)" not in md
+    # A time in another offset (an addendum written in summer time) says its own.
+    s = build_session()
+    s.add_addendum(datetime(2027, 4, 1, 9, 0, tzinfo=UTC), "Later note.")
+    md = render_markdown(s, tz=ZoneInfo("Europe/Berlin"))
+    assert md.count("UTC+01:00") == 1
+    assert "- 2027-04-01 11:00 (UTC+02:00) — Later note." in md
+    assert "- 2026-11-04 11:30 — Client called the next day: slept well." in md
 
 
 def test_flagged_struck_and_edited_entries_keep_everything() -> None:
     md = render(build_session())
     timeline = sections(md)["Timeline"]
-    assert ("note · **flagged** — Wrong client's observation. (struck 11:08 (+01:00): "
-            "Typed into the wrong session)") in md.replace("\\", "")
+    # Struck through, with when and why; the raw line reads as typed.
+    assert ("- T+00:04 · 10:16 · ! note — ~~Wrong client's observation.~~ "
+            "(struck 11:08: Typed into the wrong session)\n") in md
     assert "Wrong client's observation." in timeline
-    assert ("Hands open, shoulders dropped; breathing slower. (edited 11:07 (+01:00); earlier "
+    strikes = [t for t in GFM.parse(md) if t.type == "inline"
+               and any(c.type == "s_open" for c in t.children or [])]
+    assert len(strikes) == 1 and "Wrong client's observation." in strikes[0].content
+    assert ("Hands open, shoulders dropped; breathing slower. (edited 11:07; earlier "
             "text: Hands open on the couch, shoulders dropped.)") in timeline
-    assert "~~" not in md
 
 
 def test_vitals_table_flags_out_of_range_values() -> None:
     md = render(build_session())
     assert "| T+ | time | BP | HR | SpO₂ | RR | flag |" in md
     assert "| baseline | before the dose | 128/82 | 74 | 98% | — |  |" in md
-    assert ("| T+00:30 | 10:42 (+01:00) | 152/96 | 88 | 97% | — | "
+    assert ("| T+00:30 | 10:42 | 152/96 | 88 | 97% | — | "
             "systolic above 140, diastolic above 90 |") in md
-    assert "| T+00:50 | 11:02 (+01:00) | 131/84 | 76 | 92% | 14 | SpO₂ below 94% |" in md
+    assert "| T+00:50 | 11:02 | 131/84 | 76 | 92% | 14 | SpO₂ below 94% |" in md
     tokens = MD.parse(md)
     assert sum(t.type == "table_open" for t in tokens) == 2  # vitals, side effects
 
@@ -318,7 +340,13 @@ def test_integration_checklists_scores_and_observation() -> None:
     assert "- [x] Alert and oriented\n- [ ] Steady gait" in md
     assert "- [x] Intention revisited\n- [ ] Integration session booked" in md
     assert "- Integration session: 2026-11-10" in md
-    assert "- PHQ-9 before: 14 of 27" in md
+    assert "- PHQ-9 before: 14 of 27 (moderate)\n- PHQ-9 item 9 (self-harm): 0 of 3\n" in md
+    assert "- Signed 2026-11-03 13:00\n" in md
+    assert "follow up on thoughts of self-harm" not in md
+    s = build_session()
+    s.outcomes["phq9_item9"] = 1
+    assert ("**PHQ-9 item 9 is above 0: follow up on thoughts of self-harm today, and note "
+            "what was done.**") in render(s)
     # A clinic that observes for three hours sees the check unticked.
     longer = render_markdown(build_session(), tz=CET,
                              clock_settings=ClockSettings(min_observation_min=180))
@@ -326,8 +354,8 @@ def test_integration_checklists_scores_and_observation() -> None:
 
 
 def test_addendum_time_is_converted_to_the_display_zone() -> None:
-    assert "- 2026-11-04 11:30 (+01:00) — Client called the next day" in \
-        render(build_session()).replace("\\", "")
+    assert "- 2026-11-04 11:30 — Client called the next day: slept well." in \
+        render(build_session())
 
 
 @pytest.mark.parametrize("status", ["planned", "live", "ended", "signed"])
@@ -402,17 +430,85 @@ def test_front_matter_survives_any_client_code(client: str) -> None:
     assert front_matter(md)["client"] == session.client
     assert structure(md) == structure(render(build_session()))
     lines = md.split("\n")
-    assert lines.index("---", 1) == 9  # the front matter closes where it should
+    assert lines.index("---", 1) == 12  # the front matter closes where it should
+
+
+# Where typed text sits in the export, as (markdown before it, after it, start, indent):
+# a paragraph of its own, a list item's first words, words further along a list item (after
+# our own label), a struck entry's text between our ~~ markers, a checklist item.
+CONTEXTS = {
+    "paragraph": ("", "", True, ""),
+    "list item": ("- ", "", True, "  "),
+    "after a label": ("- T+00:05 · 10:17 · note — ", " (edited 11:07)", False, "  "),
+    "struck": ("- T+00:05 · note — ~~", "~~ (struck 11:08: wrong)", False, "  "),
+    "checklist": ("- [x] ", "", True, "  "),
+}
+
+
+def _lines(text: str) -> list[str]:
+    """Text as a reader sees it: each line without the whitespace a renderer trims."""
+    return [line.strip() for line in text.split("\n")]
+
+
+def assert_literal(text: str) -> None:
+    """``text`` escaped renders as exactly that text, in every context it can sit in, in
+    CommonMark and in GitHub's dialect: one paragraph, nothing but text and line breaks
+    (and our own strikethrough)."""
+    expected = _lines(visible(clean_text(text)).strip())
+    for name, (before, after, start, indent) in CONTEXTS.items():
+        body = escape_markdown(text, start=start, indent=indent)
+        if not body:
+            continue
+        for md in (MD, GFM):
+            tokens = md.parse(before + body + after + "\n")
+            blocks = [t.type for t in tokens if t.type != "inline"]
+            inline = [t for t in tokens if t.type == "inline"]
+            assert len(inline) == 1, (name, blocks)
+            assert blocks in (["paragraph_open", "paragraph_close"],
+                              ["bullet_list_open", "list_item_open", "paragraph_open",
+                               "paragraph_close", "list_item_close", "bullet_list_close"]), \
+                (name, blocks)
+            kinds = {c.type for c in inline[0].children or []} - {"text", "softbreak",
+                                                                      "hardbreak"}
+            allowed = {"s_open", "s_close"} if name == "struck" and md is GFM else set()
+            assert kinds <= allowed, (name, kinds)
+            # What our own words render as, on either side of the text ("☃" stands for it).
+            (plain,) = [t for t in md.parse(before + "☃" + after + "\n") if t.type == "inline"]
+            head, tail = inline_text(plain).split("☃")
+            shown = inline_text(inline[0])
+            assert shown.startswith(head) and shown.endswith(tail), name
+            assert _lines(shown[len(head):len(shown) - len(tail)]) == expected, name
+    cell = escape_cell(text)
+    for md in (MD, GFM):
+        tokens = md.parse(f"| h | i |\n|---|---|\n| {cell} | x |\n")
+        cells = [inline_text(t) for t in tokens if t.type == "inline"]
+        assert len(cells) == 4 and cells[::3] == ["h", "x"]
+        assert norm(cells[2]) == norm(" ".join(expected))
 
 
 @pytest.mark.parametrize("char", list(MARKDOWN_PUNCTUATION))
-def test_every_punctuation_character_is_escaped(char: str) -> None:
-    for text in (char, char * 3, f"{char} x", f"x {char}{char} y {char}"):
-        tokens = MD.parse(escape_markdown(text) + "\n")
-        assert [t.type for t in tokens] == ["paragraph_open", "inline", "paragraph_close"]
-        assert inline_text(tokens[1]) == text
-    cell = MD.parse(f"| h |\n|---|\n| {escape_cell(char + ' | ' + char)} |\n")
-    assert [inline_text(t) for t in cell if t.type == "inline"] == ["h", f"{char} | {char}"]
+def test_every_punctuation_character_stays_literal(char: str) -> None:
+    for text in (char, char * 3, f"{char} x", f"x {char}{char} y {char}", f"x{char}y",
+                 f"{char}x{char}", f"a\n{char} b\n{char}{char}{char}"):
+        assert_literal(text)
+
+
+@pytest.mark.parametrize("text", HOSTILE)
+def test_hostile_text_stays_literal_in_every_context(text: str) -> None:
+    assert_literal(text)
+
+
+def test_a_plain_sentence_is_written_exactly_as_typed() -> None:
+    sentence = ("Breathing slower now, hands unclenched, jaw soft. BP down to 128/82: "
+                "settled at 10:45, about 50% calmer (her words); feet on the floor - good.")
+    assert escape_markdown(sentence) == sentence
+    assert escape_cell(sentence) == sentence
+    md = render(build_session(notes=[sentence]))
+    assert f" — {sentence}\n" in md
+    # The raw file reads like the record: no backslash in any line of a demo session's
+    # timeline (whose notes are ordinary sentences).
+    timeline = render(example_session()).split("## Timeline")[1].split("## Vitals")[0]
+    assert "\\" not in timeline
 
 
 def test_table_cells_keep_pipes_and_backslashes_on_one_line() -> None:
@@ -422,21 +518,26 @@ def test_table_cells_keep_pipes_and_backslashes_on_one_line() -> None:
     assert cells == ["h", "i", "a | b \\| c\\\\|d second line", "x"]
 
 
-MARKUP = list(MARKDOWN_PUNCTUATION) + [" ", "  ", "    ", "\n", "\n\n", "\t", "\r", "a", "1",
-                                       "x", "é", "\u00a0", "\u2028", "\x1b", "&amp;", "<a>"]
+MARKUP = list(MARKDOWN_PUNCTUATION) + [
+    " ", "  ", "    ", "\n", "\n\n", "\t", "\r", "a", "1", "x", "é", "\u00a0", "\u2028",
+    "\x1b", "&amp;", "<a>", "- ", "1. ", "2) ", "# ", "> ", "|---|", "```", "~~~", "~~", "==",
+    "%%", "***", "___", "[x](y)", "![i](u)", "<!--", "&#35;", "\\", "http://a.example/",
+    "www.b.example", "\u202e", "\u200b", "\ufeff", "\u2066",
+]
 
 
 @settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(st.one_of(st.text(min_size=1, max_size=80),
                  st.lists(st.sampled_from(MARKUP), min_size=1, max_size=40).map("".join)))
 def test_any_note_round_trips_through_the_rendered_timeline(text: str) -> None:
+    assert_literal(text)
     try:
         session = build_session(notes=[text])
     except ValidationError:
         assume(False)
     note = [e for e in session.entries if e.kind == "note"][-1].text
     md = render(session)
-    assert norm(note) in norm(sections(md)["Timeline"])
+    assert norm(visible(note)) in norm(sections(md)["Timeline"])
     headings = sum(t.type == "heading_open" for t in MD.parse(md))
     assert headings == sum(t.type == "heading_open" for t in MD.parse(render(build_session())))
     assert h2_titles(md) == list(SECTIONS)
@@ -528,6 +629,15 @@ def test_many_sessions_one_file_each(tmp_path: Path) -> None:
         written = export_sessions(archive, [s.id for s in sessions], tmp_path / "out")
     assert len(written) == len(set(written)) == 30
     assert all(stat.S_IMODE(p.stat().st_mode) == 0o600 for p in written)
+    # Every exported front matter is YAML with the properties an Obsidian vault reads.
+    by_id = {s.id: s for s in sessions}
+    for path in written:
+        meta = front_matter(path.read_text(encoding="utf-8"))
+        s = by_id[meta["id"]]
+        assert meta["tags"] == ["kapsession", f"kapsession/{s.status}"]
+        assert meta["date"] == (s.started or s.created).astimezone().date()
+        assert meta["client"] == s.client and meta["session"] == s.session_no
+        assert (meta["signed"] is None) == (s.signed is None)
 
 
 def test_unknown_format_is_refused(tmp_path: Path) -> None:

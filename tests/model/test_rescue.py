@@ -8,11 +8,11 @@ import pytest
 
 from kapsession.model import Entry, Session, ValidationError
 from kapsession.model.errors import SessionStateError
+from kapsession.model.present import SessionTimes, present_entry
 from kapsession.model.rescue import (
     DEFAULT_RESCUE_DRUGS,
     RescueDrug,
     parse_rescue_drug,
-    side_effect_text,
     time_of_day,
 )
 
@@ -39,7 +39,8 @@ def test_a_side_effect_keeps_its_severity_and_reads_with_it() -> None:
     assert mild.values == {"effect": "nausea", "severity": "mild"}
     assert severe.values == {"effect": "anxiety", "severity": "severe"}
     assert unrated.values == {"effect": "headache", "severity": None}
-    assert [side_effect_text(e.values) for e in (mild, severe, unrated)] == [
+    times = SessionTimes(s)
+    assert [present_entry(e, times).name for e in (mild, severe, unrated)] == [
         "nausea (mild)", "anxiety/agitation (severe)", "headache"]
     again = Session.from_dict(s.to_dict())
     assert [e.values for e in again.entries[-3:]] == [mild.values, severe.values,

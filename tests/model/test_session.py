@@ -13,7 +13,13 @@ from kapsession.model import (
     ValidationError,
     Vitals,
 )
-from kapsession.model.session import UNDO_REASON, UNDO_WINDOW
+from kapsession.model.session import (
+    CHANGES_MAX,
+    ENTRIES_MAX,
+    UNDO_REASON,
+    UNDO_WINDOW,
+    Entry,
+)
 
 T0 = datetime(2026, 11, 3, 10, 0, tzinfo=timezone(timedelta(hours=1)))
 
@@ -226,3 +232,33 @@ def test_undo_is_a_new_event_for_each_kind_of_change() -> None:
     s.finish(at(5))
     s.sign(at(6))
     assert s.last_change(at(6)) is None
+
+
+def test_a_session_has_a_documented_limit_of_entries_with_a_clear_error() -> None:
+    s = new()
+    s.go_live(at(0))
+    while len(s.entries) < ENTRIES_MAX:
+        s.entries.append(Entry(id=f"e{len(s.entries) + 1}", at=at(0), kind="note", text="n"))
+    with pytest.raises(SessionStateError, match="5,000 entries, the most one session keeps"):
+        s.add_note(at(1), "one too many")
+    assert len(s.entries) == ENTRIES_MAX
+    with pytest.raises(SessionStateError, match="5,000 entries"):
+        s.mark_dose(at(1))
+    assert s.dosed is None  # nothing half-changed
+    s.finish(at(2))  # a full session can still be ended, and signed
+    s.sign(at(3))
+    assert s.status == "signed"
+    # A stored session over the limit (made before it existed) still opens.
+    s.entries.append(Entry(id="e9999", at=at(0), kind="note", text="n"))
+    assert len(Session.from_dict(s.to_dict()).entries) == len(s.entries) > ENTRIES_MAX
+
+
+def test_an_entry_keeps_a_limited_number_of_changes() -> None:
+    s = new()
+    s.go_live(at(0))
+    entry = s.add_note(at(1), "first")
+    for i in range(CHANGES_MAX):
+        s.edit_entry(at(2), entry.id, f"text {i}")
+    with pytest.raises(SessionStateError, match="changed 100 times"):
+        s.strike_entry(at(3), entry.id, "wrong")
+    assert not s.entries[-1].struck and len(s.entries[-1].history) == CHANGES_MAX

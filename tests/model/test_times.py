@@ -7,7 +7,7 @@ after it, and a countdown never says 0 s while time is left.
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 
 import pytest
 
@@ -141,3 +141,55 @@ def test_time_before_the_dose_and_time_until_it_agree(offset_s: float) -> None:
 ])
 def test_minutes_for_the_session_list(minutes: int | None, expected: str) -> None:
     assert format_minutes(minutes) == expected
+
+
+def test_the_same_instant_in_two_offsets_keeps_each_offset() -> None:
+    # to_iso remembers what it wrote; equal datetimes (one instant) must not share a text.
+    from datetime import timezone
+
+    from kapsession.model.times import to_iso
+
+    berlin = datetime(2026, 11, 3, 10, 0, tzinfo=timezone(timedelta(hours=1)))
+    utc = berlin.astimezone(UTC)
+    assert berlin == utc
+    assert to_iso(berlin) == "2026-11-03T10:00:00.000000+01:00"
+    assert to_iso(utc) == "2026-11-03T09:00:00.000000+00:00"
+
+
+def test_an_ambiguous_wall_time_keeps_its_fold() -> None:
+    from zoneinfo import ZoneInfo
+
+    from kapsession.model.times import to_iso
+
+    first = datetime(2026, 10, 25, 2, 30, tzinfo=ZoneInfo("Europe/Berlin"))  # clocks go back
+    second = first.replace(fold=1)
+    assert first == second  # one zone: == ignores the fold
+    assert to_iso(first).endswith("+02:00") and to_iso(second).endswith("+01:00")
+
+
+def test_a_time_out_of_range_is_a_validation_error_a_person_can_read() -> None:
+
+    from kapsession.model import KapsessionError, ValidationError
+    from kapsession.model.times import to_iso
+
+    with pytest.raises(ValidationError, match="outside the years") as caught:
+        to_iso(datetime(2300, 1, 1, tzinfo=UTC))
+    assert isinstance(caught.value, KapsessionError)  # the command line shows it in one line
+
+
+def test_a_zone_that_cannot_be_hashed_still_prints() -> None:
+    from datetime import tzinfo
+
+    from kapsession.model.times import to_iso
+
+    class Unhashable(tzinfo):
+        __hash__ = None  # type: ignore[assignment]  # as dateutil's tzoffset
+
+        def utcoffset(self, dt: datetime | None) -> timedelta:
+            return timedelta(hours=2)
+
+        def dst(self, dt: datetime | None) -> timedelta:
+            return timedelta(0)
+
+    assert to_iso(datetime(2026, 5, 1, 9, 0, tzinfo=Unhashable())) == \
+        "2026-05-01T09:00:00.000000+02:00"

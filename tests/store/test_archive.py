@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import errno
+import hashlib
+import hmac
 import os
 import stat
 from pathlib import Path
@@ -13,6 +15,8 @@ import pytest
 from kapsession import Archive, ArchiveReadOnly, StorageError, UnknownSession, ValidationError
 from kapsession.model import SCHEMA_VERSION, SignedSessionError
 from kapsession.store import AmbiguousSessionId
+from kapsession.store.device_key import device_key
+from kapsession.store.index import Index
 from kapsession.store.lock import ArchiveLock
 
 
@@ -245,7 +249,13 @@ def index_rows(root: Path) -> list[dict]:
 
 
 def write_index(root: Path, table: dict) -> None:
+    """An index as a person with an editor, or another device, would leave it."""
     (root / "index.json").write_bytes(orjson.dumps({"sessions": table}))
+
+
+def write_vouched_index(root: Path, rows: list) -> None:
+    """An index this device wrote itself (under its own key)."""
+    Index(root / "index.json", key=device_key()).write(rows)
 
 
 def test_the_index_answers_the_list_without_reading_session_files(tmp_path: Path,
@@ -253,24 +263,81 @@ def test_the_index_answers_the_list_without_reading_session_files(tmp_path: Path
     root = tmp_path / "a"
     with Archive.open(root, clock=clock) as a:
         sid = live_session(a)
+    path = root / "sessions" / f"{sid}.json"
+    st = path.stat()
+    # Another client code of the same length, with the file's size and time kept: only the
+    # index still says C-0042, so the list shows it only if the file was not read.
+    path.write_bytes(path.read_bytes().replace(b'"C-0042"', b'"C-9999"'))
+    os.utime(path, ns=(st.st_atime_ns, st.st_mtime_ns))
+    with Archive.open(root, clock=clock, read_only=True) as a:
+        assert a.summary(sid).client == "C-0042"
+        assert a.get(sid).client == "C-9999"  # the session itself is always read from its file
+
+
+def test_an_index_edited_by_hand_is_not_believed(tmp_path: Path, clock) -> None:  # noqa: ANN001
+    root = tmp_path / "a"
+    with Archive.open(root, clock=clock) as a:
+        sid = live_session(a)
     [row] = index_rows(root)
-    assert row["id"] == sid and row["client"] == "C-0042"
-    # A mark only the index can hold: if the session file were read, entries would be 1.
-    row["entries"] = 77
-    layouts = {
-        "rows": {"1": {"fields": list(row), "rows": [list(row.values())]}},
-        "other columns": {"1": {"fields": ["new column", *row],
-                                "rows": [["future", *row.values()]]}},
-        "a document per session (before 0.2)": {"1": row},
-    }
-    for layout, table in layouts.items():
-        write_index(root, table)
-        with Archive.open(root, clock=clock, read_only=True) as a:
-            assert a.summary(sid).entries == 77, layout
-            assert a.problems == [], layout
-        with Archive.open(root, clock=clock) as a:  # writable: rewritten in today's layout
-            assert a.summary(sid).entries == 77, layout
-        assert index_rows(root) == [row], layout
+    raw = (root / "index.json").read_bytes()
+    forged = raw.replace(b'"live"', b'"signed"').replace(b',1,0,"be open"', b',77,0,"be open"')
+    assert b"\"live\"" not in forged and b",77,0," in forged
+    (root / "index.json").write_bytes(forged)  # the MAC line kept as it was
+    with Archive.open(root, clock=clock, read_only=True) as a:
+        assert a.summary(sid).status == "live" and a.summary(sid).entries == 1
+    with Archive.open(root, clock=clock) as a:  # writable: the index is written anew
+        pass
+    assert index_rows(root) == [row]
+
+
+def test_an_index_not_written_by_this_device_is_rebuilt_from_the_files(
+        tmp_path: Path, clock) -> None:  # noqa: ANN001
+    root = tmp_path / "a"
+    with Archive.open(root, clock=clock) as a:
+        sid = live_session(a)
+    [row] = index_rows(root)
+    shown = dict(row, entries=77, status="signed")  # what a row trusted by mistake would show
+    write_index(root, {"1": {"fields": list(shown), "rows": [list(shown.values())]}})
+    with Archive.open(root, clock=clock, read_only=True) as a:
+        assert (a.summary(sid).entries, a.summary(sid).status) == (1, "live")
+        assert a.problems == []
+    with Archive.open(root, clock=clock) as a:
+        assert a.summary(sid).entries == 1
+    assert index_rows(root) == [row]
+
+
+@pytest.mark.parametrize("layout", ["other columns", "a document per session (before 0.2)"])
+def test_an_index_of_another_shape_is_rebuilt_even_when_vouched_for(
+        tmp_path: Path, clock, layout: str) -> None:  # noqa: ANN001
+    root = tmp_path / "a"
+    with Archive.open(root, clock=clock) as a:
+        sid = live_session(a)
+    [row] = index_rows(root)
+    shown = dict(row, entries=77)
+    table = {
+        "other columns": {"1": {"fields": ["new column", *shown],
+                                "rows": [["future", *shown.values()]]}},
+        "a document per session (before 0.2)": {"1": shown},
+    }[layout]
+    body = orjson.dumps({"sessions": table})[1:]
+    mac = hmac.new(device_key(), body, hashlib.sha256).hexdigest().encode()
+    (root / "index.json").write_bytes(b'{"mac":"' + mac + b'",' + body)
+    with Archive.open(root, clock=clock, read_only=True) as a:
+        assert a.summary(sid).entries == 1
+    with Archive.open(root, clock=clock) as a:
+        pass
+    assert index_rows(root) == [row]
+
+
+def test_another_devices_key_is_not_trusted(tmp_path: Path, clock) -> None:  # noqa: ANN001
+    root = tmp_path / "a"
+    with Archive.open(root, clock=clock) as a:
+        sid = live_session(a)
+    [row] = index_rows(root)
+    forged = [*dict(row, status="signed").values()]
+    Index(root / "index.json", key=b"k" * 32).write([forged])  # vouched, but not by us
+    with Archive.open(root, clock=clock, read_only=True) as a:
+        assert a.summary(sid).status == "live"
 
 
 def test_index_rows_that_make_no_sense_are_read_from_the_session_files(
@@ -282,7 +349,6 @@ def test_index_rows_that_make_no_sense_are_read_from_the_session_files(
     [row] = index_rows(root)
     row["entries"] = 77  # what a row trusted by mistake would show
     values = list(row.values())
-    fields = list(row)
     bad_rows = {
         "too short": values[:-1],
         "an id that is not a string": [1, *values[1:]],
@@ -291,7 +357,7 @@ def test_index_rows_that_make_no_sense_are_read_from_the_session_files(
         "a time without an offset": [*values[:6], "2026-11-24T10:00:00", *values[7:]],
     }
     for what, bad in bad_rows.items():
-        write_index(root, {"1": {"fields": fields, "rows": [bad]}})
+        write_vouched_index(root, [bad])  # even this device's own index may be damaged
         with Archive.open(root, clock=clock) as a:
             assert a.summary(sid).entries == 2, what
         assert index_rows(root)[0]["entries"] == 2, what  # and the index was rewritten
@@ -373,3 +439,47 @@ def test_a_schema_1_session_file_opens_with_its_edits_and_strikes_in_order(
     stored = orjson.loads((sessions / f"{sid}.json").read_bytes())["session"]["1"]
     assert stored["schema"] == SCHEMA_VERSION  # rewritten in the new shape on open
     assert "struck" not in stored["entries"][3]
+
+
+def test_a_schema_2_session_file_opens_as_a_dosing_session(tmp_path: Path, clock) -> None:  # noqa: ANN001
+    """A file written by 0.1 with schema 2 (tests/store/fixtures, made by that code) opens
+    as a dosing session, with everything in it, and is stored in today's shape."""
+    fixture = Path(__file__).parent / "fixtures" / "schema2-session.json"
+    sid = "b5c6b925dad32ea370eeb689f6a15ba7"
+    sessions = tmp_path / "a" / "sessions"
+    sessions.mkdir(parents=True)
+    (sessions / f"{sid}.json").write_bytes(fixture.read_bytes())
+    with Archive.open(tmp_path / "a", clock=clock) as a:
+        s = a.get(sid)
+        assert a.problems == [] and a.summary(sid).kind == "dosing"
+    assert s.kind == "dosing" and s.route == "im" and s.status == "signed"
+    assert s.outcomes == {"phq9_pre": 18, "gad7_pre": 12, "phq9_item9": 1}
+    assert s.vitals_entries[0].vitals.systolic == 138 and s.total_dose_mg == 50
+    stored = orjson.loads((sessions / f"{sid}.json").read_bytes())["session"]["1"]
+    assert stored["schema"] == SCHEMA_VERSION and stored["kind"] == "dosing"
+
+
+def test_the_kind_step_comes_after_schema_3_and_leaves_a_kind_alone() -> None:
+    from kapsession.store.migrations import MIGRATIONS, migrate
+
+    doc = {"schema": 2, "id": "x"}
+    migrated, changed = migrate(doc)
+    assert changed and migrated["kind"] == "dosing" and migrated["schema"] == SCHEMA_VERSION
+    assert "kind" not in doc  # the caller's dict is left alone
+    once = MIGRATIONS[3]({"schema": 3})
+    assert once["kind"] == "dosing" and MIGRATIONS[3](once) == once
+    assert MIGRATIONS[3]({"kind": "integration"}) == {"kind": "integration"}
+
+
+def test_visits_are_created_through_the_archive_and_listed_with_their_kind(
+        archive, clock) -> None:  # noqa: ANN001
+    prep = archive.new_session(client="C-0042", kind="preparation", intention="What I hope for")
+    held = archive.new_session(client="C-0042", kind="integration", live=True)
+    assert prep.status == "planned" and held.status == "ended" and held.started == clock()
+    assert [archive.summary(x.id).kind for x in (prep, held)] == ["preparation", "integration"]
+    archive.add_note(held.id, "the dream again, softer")
+    archive.update_integration(held.id, outcomes={"phq9_pre": 7})
+    archive.sign(held.id)
+    assert archive.get(held.id).outcomes == {"phq9_pre": 7}
+    with pytest.raises(Exception, match="no dose"):
+        archive.mark_dose(held.id, 50)

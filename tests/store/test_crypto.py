@@ -25,7 +25,7 @@ from kapsession import Archive
 from kapsession.store.crypto import (
     DEFAULT_N,
     ENCRYPTION_FILE,
-    MAGIC,
+    SEALED_MAGIC,
     DamagedHeader,
     PassphraseRequired,
     WrongPassphrase,
@@ -168,7 +168,7 @@ def test_codec_seals_with_a_fresh_nonce_and_binds_the_file_name(tmp_path: Path) 
     path = tmp_path / "a" / "sessions" / "one.json"
     data = b'{"secret": "%s"}' % MARKER.encode()
     first, second = codec.encode(data, path), codec.encode(data, path)
-    assert first.startswith(MAGIC) and second.startswith(MAGIC)
+    assert first.startswith(SEALED_MAGIC) and second.startswith(SEALED_MAGIC)
     assert first != second  # a new nonce per write
     assert MARKER.encode() not in first
     assert codec.decode(first, path) == data
@@ -201,7 +201,7 @@ def test_round_trip_writes_no_plain_text_anywhere(tmp_path: Path, clock: FrozenC
     assert after[s.id]["draft"] == f"draft {MARKER}"
     assert files_with(root, MARKER) == []
     for path in data_files(root):
-        assert path.read_bytes().startswith(MAGIC), path.name
+        assert path.read_bytes().startswith(SEALED_MAGIC), path.name
     assert (root / "index.json") in data_files(root)
     for path in files_under(root):
         assert (path.stat().st_mode & 0o777) == 0o600, path.name
@@ -307,7 +307,7 @@ def test_encrypt_then_decrypt_an_archive_in_place(tmp_path: Path, clock: FrozenC
     assert encrypt_archive(root, PASSPHRASE, n=FAST_N) == 6  # five sessions and the index
     assert state(root) == "encrypted"
     assert files_with(root, MARKER) == []
-    assert all(p.read_bytes().startswith(MAGIC) for p in data_files(root))
+    assert all(p.read_bytes().startswith(SEALED_MAGIC) for p in data_files(root))
     with pytest.raises(PassphraseRequired):
         Archive.open(root)
     after, problems = reopen(root)
@@ -455,7 +455,7 @@ def check_after_kill(direction: str, root: Path, original: dict[str, dict[str, A
                      writable: bool) -> str:
     """The archive opens and holds every session; returns what state the kill left."""
     found = state(root)
-    sealed = sum(p.read_bytes().startswith(MAGIC) for p in data_files(root))
+    sealed = sum(p.read_bytes().startswith(SEALED_MAGIC) for p in data_files(root))
     if found is None:
         # No header: never started encrypting, or finished decrypting. Either way: plain.
         assert sealed == 0, (direction, sealed)
@@ -477,7 +477,7 @@ def finish_and_check(direction: str, root: Path, original: dict[str, dict[str, A
         if state(root) != "encrypted":
             encrypt_archive(root, PASSPHRASE, n=FAST_N)
         assert state(root) == "encrypted"
-        assert all(p.read_bytes().startswith(MAGIC) for p in data_files(root))
+        assert all(p.read_bytes().startswith(SEALED_MAGIC) for p in data_files(root))
         assert files_with(root, MARKER) == []
         assert reopen(root) == (original, [])
         assert files_with(root, MARKER) == []
@@ -781,7 +781,7 @@ def test_a_v1_encryption_killed_halfway_opens_and_finishes(tmp_path: Path) -> No
     assert v1_contents(root, read_only=True) == expected
     assert encrypt_archive(root, V1_PASSPHRASE, n=FAST_N) == 2  # one session and the index
     assert (header(root)["version"], header(root)["state"]) == (2, "encrypted")
-    assert all(p.read_bytes().startswith(MAGIC) for p in data_files(root))
+    assert all(p.read_bytes().startswith(SEALED_MAGIC) for p in data_files(root))
     assert v1_contents(root) == expected
 
 

@@ -53,10 +53,10 @@ def test_the_migration_from_2_gives_old_side_effects_no_severity() -> None:
 
 def test_a_schema_2_session_file_opens_with_its_side_effects_unrated(
         tmp_path: Path, clock) -> None:  # noqa: ANN001
-    """The stored file of the release before (tests/store/fixtures/schema2-session.json,
+    """The stored file of the release before (tests/store/fixtures/schema2-side-effects.json,
     written by that code) keeps opening: its side effects are unrated, its free-text rescue
     medication stays the side effect it was, its strike stays."""
-    fixture = Path(__file__).parent / "fixtures" / "schema2-session.json"
+    fixture = Path(__file__).parent / "fixtures" / "schema2-side-effects.json"
     sid = "6a57c48cc0a048433fbebbbfaae6291f"
     sessions = tmp_path / "a" / "sessions"
     sessions.mkdir(parents=True)

@@ -8,9 +8,10 @@ from textual.widgets import DataTable, Input
 from kapsession.config import Config
 from kapsession.ui.app import KapsessionApp
 from kapsession.ui.screens import home
+from kapsession.ui.screens.course import CourseScreen
 from kapsession.ui.screens.detail import DetailScreen
 from kapsession.ui.screens.help import HelpScreen
-from kapsession.ui.screens.history import HistoryScreen
+from kapsession.ui.widgets.course_list import CourseList
 
 from .helpers import screen_text
 
@@ -77,9 +78,10 @@ async def test_open_detail_history_and_help_by_keys(archive, clock) -> None:  # 
         assert isinstance(app.screen, DetailScreen)
         await pilot.press("escape")
         await pilot.press("c")
+        await app.workers.wait_for_complete()  # the course is read in a worker
         await pilot.pause()
-        assert isinstance(app.screen, HistoryScreen) and app.screen.client == "C-0001"
-        assert app.screen.query_one("#history", DataTable).row_count == 2
+        assert isinstance(app.screen, CourseScreen) and app.screen.client == "C-0001"
+        assert len(app.screen.query_one(CourseList).items) == 2
         await pilot.press("escape")
         await pilot.press("question_mark")
         await pilot.pause()

@@ -8,8 +8,10 @@ from textual.containers import VerticalScroll
 from textual.screen import Screen
 from textual.widgets import Static
 
+from ...model.course import vitals_points
 from ...store import ArchiveError
 from ...terminal import render_session
+from ..widgets.chart import VitalsChart
 from ..widgets.footer import KapFooter
 
 
@@ -34,6 +36,7 @@ class DetailScreen(Screen[None]):
 
     def compose(self) -> ComposeResult:
         with VerticalScroll(id="detail"):
+            yield VitalsChart([], self.app.config.thresholds, id="vitals-chart")  # type: ignore[attr-defined]
             yield Static(id="body")
         yield KapFooter()
 
@@ -47,6 +50,9 @@ class DetailScreen(Screen[None]):
     def reload(self) -> None:
         session = self.app.archive.get(self.session_id)  # type: ignore[attr-defined]
         self.status = session.status
+        chart = self.query_one(VitalsChart)
+        chart.show(vitals_points(session))
+        chart.display = bool(chart.points)  # a picture only where there is something to see
         self.query_one("#body", Static).update(render_session(session, self.app.config))  # type: ignore[attr-defined]
         self.refresh_bindings()
 

@@ -14,7 +14,7 @@ from textual.worker import get_current_worker
 from ...model import SessionSummary, ValidationError
 from ...model.filter import Filter, parse_filter, summary_haystack
 from ...model.times import format_minutes, format_t_plus
-from ...model.vocab import route_label
+from ...model.vocab import SESSION_KINDS, route_label
 from ..widgets.choice_dialog import ChoiceDialog
 from ..widgets.footer import KapFooter
 
@@ -37,7 +37,7 @@ def summary_row(s: SessionSummary) -> tuple[object, ...]:
         Text(s.date.astimezone().strftime("%Y-%m-%d %H:%M")),
         Text(s.client),
         Text(str(s.session_no), justify="right"),
-        Text(route_label(s.route) + dose),
+        Text(route_label(s.route) + dose if s.kind == "dosing" else SESSION_KINDS[s.kind]),
         Text(duration, justify="right"),
         Text(s.status, style="bold" if s.status == "live" else ""),
         Text(str(s.entries), justify="right"),
@@ -58,8 +58,13 @@ class HomeScreen(Screen[None]):
                 tooltip="Filter: client code, 2026-11, >=2026-10-01, words in notes"),
         Binding("e", "export_session", "Export", id="export_session",
                 tooltip="Export the selected session to markdown"),
-        Binding("c", "client_history", "Client", id="client_history",
-                tooltip="This client's sessions side by side"),
+        Binding("c", "client_history", "Course", id="client_history",
+                tooltip="This client's course: every session and visit, scores and chart"),
+        # Off the footer (it is full at 80 columns); in the help, the palette and the due line.
+        Binding("v", "new_visit", "Visit", id="new_visit", show=False,
+                tooltip="A preparation or integration visit for the selected client"),
+        Binding("d", "show_due", "Due", id="show_due", show=False,
+                tooltip="Integration visits to book, check-ins due, sessions to sign"),
         Binding("r", "resume", "Resume", id="resume", tooltip="Resume the live session"),
         Binding("s", "toggle_sort", "Sort", id="toggle_sort",
                 tooltip="Sort by date (newest first) or by client code"),
@@ -78,6 +83,7 @@ class HomeScreen(Screen[None]):
 
     def compose(self) -> ComposeResult:
         yield Static(id="banner", markup=False)
+        yield Static(id="due-line", markup=False)
         yield Input(placeholder="/ to filter: client code, 2026-11, >=2026-10-01, words…",
                     id="filter", max_length=500)
         yield Static(id="filter-error", markup=False)
@@ -113,6 +119,24 @@ class HomeScreen(Screen[None]):
         if self._mounted_once:
             self.refresh_list()
         self._mounted_once = True
+        # After the list is drawn: at 10,000 sessions the due list takes a few tens of ms.
+        self.call_after_refresh(self._update_due_line)
+
+    def _update_due_line(self) -> None:
+        """One line: how much is due and the oldest item (the list itself is on `d`)."""
+        from ...course_view import due_text
+        from ...model.due import due_items
+
+        items = due_items(self.archive.sessions(), self.app.clock(),  # type: ignore[attr-defined]
+                          self.app.config.due_rules)  # type: ignore[attr-defined]
+        line = self.query_one("#due-line", Static)
+        line.display = bool(items)
+        if items:
+            n = len(items)
+            # The count and the key first: a narrow screen cuts the end of the line.
+            line.update(Text(f"Due (press d): {n} thing{'' if n == 1 else 's'}; oldest: "
+                             f"{items[0].client} · {due_text(items[0])}", no_wrap=True,
+                             overflow="ellipsis"))
 
     # ---- the list -----------------------------------------------------------------------
 
@@ -314,7 +338,7 @@ class HomeScreen(Screen[None]):
         if action == "resume":
             # A read-only window can look at a live session (enter) but not write to it.
             return bool(self.archive.live_sessions()) and not self.archive.read_only
-        if action == "new_session":
+        if action in ("new_session", "new_visit"):
             return not self.archive.read_only
         return True
 
@@ -345,7 +369,7 @@ class HomeScreen(Screen[None]):
         if summary.status == "live" and not self.archive.read_only:
             self.action_resume(sid)
             return
-        if summary.status == "planned" and not self.archive.read_only:
+        if summary.status == "planned" and summary.kind == "dosing" and not self.archive.read_only:
             from .prepare import PrepareScreen
 
             self.app.push_screen(PrepareScreen(sid))
@@ -384,6 +408,17 @@ class HomeScreen(Screen[None]):
         sid = self.selected_id()
         if sid is None:
             return
-        from .history import HistoryScreen
+        from .course import CourseScreen
 
-        self.app.push_screen(HistoryScreen(self.archive.summary(sid).client))
+        self.app.push_screen(CourseScreen(self.archive.summary(sid).client))
+
+    def action_new_visit(self) -> None:
+        from .new_visit import start_new_visit
+
+        sid = self.selected_id()
+        start_new_visit(self, self.archive.summary(sid).client if sid else None)
+
+    def action_show_due(self) -> None:
+        from .due import DueScreen
+
+        self.app.push_screen(DueScreen())

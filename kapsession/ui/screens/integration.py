@@ -64,7 +64,8 @@ class IntegrationScreen(Screen[None]):
         yield Static(Text(f"Integration · {s.client} · session {s.session_no}", style="bold"),
                      id="integration-title")
         with Form(id="form"):
-            yield Label("Discharge readiness (space ticks)", classes="section-label")
+            yield Label("Discharge readiness (space ticks)", classes="section-label",
+                        id="discharge-label")
             yield Static(id="observation", markup=False)
             yield Static(id="vitals-compare", markup=False)
             yield Checklist(*[(Text(c.text), i, c.done) for i, c in enumerate(self.discharge)],
@@ -100,7 +101,11 @@ class IntegrationScreen(Screen[None]):
     def on_mount(self) -> None:
         self._update_computed()
         self.set_interval(15, self._update_computed)  # the observation time keeps counting
-        self.query_one("#discharge").focus()
+        if self.session.is_visit:  # a visit has no dose: nothing to be discharged from
+            for widget in self.query("#discharge-label, #observation, #vitals-compare, "
+                                     "#discharge"):
+                widget.display = False
+        self.query_one("#integration" if self.session.is_visit else "#discharge").focus()
         self.call_after_refresh(self.query_one("#form").scroll_home, animate=False)
 
     # ---- computed lines -----------------------------------------------------------------
@@ -231,9 +236,9 @@ class IntegrationScreen(Screen[None]):
         s = self.session
         config = self.app.config  # type: ignore[attr-defined]
         state = clock_state(s, self.app.clock(), config.clock)  # type: ignore[attr-defined]
-        open_items = [c.text for c in s.discharge_checklist + s.integration_checklist
-                      if not c.done]
-        if not state.observation_met:
+        discharge = [] if s.is_visit else s.discharge_checklist
+        open_items = [c.text for c in discharge + s.integration_checklist if not c.done]
+        if not state.observation_met and not s.is_visit:
             open_items.insert(0, "Minimum observation time passed")
         detail = ("Still unticked:\n" + "\n".join(f"  • {t}" for t in open_items) + "\n\n"
                   if open_items else "Everything is ticked.\n\n")

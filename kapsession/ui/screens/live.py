@@ -24,7 +24,7 @@ from ...model.clock import PHASE_SITUATION
 from ...model.errors import SessionStateError
 from ...model.rescue import RescueDrug, rescue_values_text
 from ...model.session import UNDO_WINDOW
-from ...model.text import NOTE_MAX
+from ...model.text import NOTE_MAX, visible
 from ...model.times import format_duration
 from ...model.vocab import (
     DISSOCIATION_LEVELS,
@@ -166,7 +166,7 @@ class LiveScreen(Screen[None]):
         text = Text(f"{s.client} · session {s.session_no} · {s.medicine}")
         if s.intention:
             text.append(" · intention: ", style="dim")
-            text.append(s.intention.splitlines()[0][:80])
+            text.append(visible(s.intention).splitlines()[0][:80])
         self.query_one("#live-title", Static).update(text)
 
     def _status(self, message: str, *, error: bool = False) -> None:

@@ -9,24 +9,25 @@ from textual.widgets.option_list import Option
 
 from ...config import Config
 from ...model import Entry, Session
-from ...terminal import entry_text, kind_label, local_time, t_plus
+from ...terminal import entry_text, entry_view
 
 
 def entry_row(session: Session, entry: Entry, config: Config | None) -> Table:
+    """One line of the live timeline: the presenter's words, compact (the strike's reason or
+    that the entry changed; the dialog that acts on an entry shows its whole history)."""
+    view = entry_view(session, entry, config)
     grid = Table.grid(padding=(0, 1), expand=True)
     grid.add_column(width=9, no_wrap=True)
     grid.add_column(width=5, no_wrap=True)
     grid.add_column(width=13, no_wrap=True)
     grid.add_column(ratio=1)
-    kind = Text(("! " if entry.flagged else "") + kind_label(entry))
-    body = entry_text(entry, config)
     style = ""
     if entry.flagged:
         style = "bold"
     if entry.kind == "system":
         style = "dim"
-    grid.add_row(Text(t_plus(session, entry.at), style="dim"), Text(local_time(entry.at),
-                 style="dim"), kind, body, style=style)
+    grid.add_row(Text(view.t_plus, style="dim"), Text(view.time_of_day, style="dim"),
+                 Text(view.flag + view.label), entry_text(view), style=style)
     return grid
 
 

@@ -1,0 +1,160 @@
+"""The course of one client at 10,000 sessions (issue 17, "Numbers"), by hand:
+
+    python benchmarks/course_bench.py            # build (once, cached) and measure
+    python benchmarks/course_bench.py --runs 9   # more repeats (medians are reported)
+
+Targets: the course of a client with 60 sessions opens in ≤ 100 ms (the course screen,
+from pressing c to the screen drawn: sessions read, course built, list and chart laid out);
+`kapsession client CODE` prints in ≤ 1.5× the time of `kapsession list --client CODE`.
+
+The archive: 10,000 demo sessions plus one client, C-BENCH, with 60 sessions of its own
+(demo sessions given that code and scores), 10,060 in all, under benchmarks/.cache/course/
+(git-ignored; delete it to rebuild). Every measurement opens it read-only.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import shutil
+import statistics
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+CACHE = HERE / ".cache" / "course"
+CLIENT = "C-BENCH"
+SIZE = 10_000
+COURSE = 60
+
+
+def build() -> Path:
+    from dataclasses import replace
+
+    from kapsession import Archive
+    from kapsession.demo import demo_sessions
+    from kapsession.model.session import SCHEMA_VERSION
+
+    archive = CACHE / f"schema{SCHEMA_VERSION}"
+    if (archive / "done").exists():
+        return archive
+    shutil.rmtree(CACHE, ignore_errors=True)
+    started = time.perf_counter()
+    sessions = demo_sessions(SIZE + COURSE, seed=1)
+    # Sixty of the newest (the very newest is kept as it is) become C-BENCH's course.
+    mine = {s.id: n for n, s in enumerate(sessions[-COURSE - 1:-1], 1)}
+    with Archive.open(archive) as a, a.bulk():
+        for s in sessions:
+            n = mine.get(s.id)
+            if n is not None:
+                s = replace(s, client=CLIENT, session_no=n,
+                            outcomes={"phq9_pre": max(0, 22 - n // 3), "gad7_pre": 15 - n // 5,
+                                      "phq9_item9": 1 if n == 1 else 0})
+            a.add_existing(s)
+    (archive / "done").write_text("built\n")
+    print(f"built {SIZE + COURSE:,} sessions in {time.perf_counter() - started:.0f} s")
+    return archive
+
+
+def env() -> dict[str, str]:
+    out = dict(os.environ)
+    out["KAPSESSION_CONFIG"] = str(CACHE / "no-config.toml")
+    out.pop("KAPSESSION_ARCHIVE", None)
+    return out
+
+
+def cli_seconds(archive: Path, *argv: str) -> float:
+    command = [sys.executable, "-m", "kapsession", *argv, "--archive", str(archive)]
+    started = time.perf_counter()
+    done = subprocess.run(command, capture_output=True, env=env(), check=False)
+    took = time.perf_counter() - started
+    if done.returncode != 0:
+        raise SystemExit(f"{' '.join(argv)} failed: {done.stderr.decode()[:300]}")
+    return took
+
+
+def course_model_seconds(archive: Path) -> tuple[float, int]:
+    """Reading the client's 60 sessions and building the course, in this process."""
+    from kapsession import Archive
+    from kapsession.model.course import build_course
+
+    with Archive.open(archive, read_only=True) as a:
+        started = time.perf_counter()
+        ids = [s.id for s in a.sessions() if s.client == CLIENT]
+        course = build_course(CLIENT, a.iter_sessions(ids))
+        return time.perf_counter() - started, len(course.items)
+
+
+async def screen_seconds(archive: Path, runs: int) -> dict[str, list[float]]:
+    """From pushing a screen to it drawn (headless, 120×36): the course screen, and beside
+    it an empty screen (what any screen costs here: Textual's floor on this machine) and the
+    detail screen of the client's newest session. Interleaved, so load hits all alike."""
+    from textual.screen import Screen
+    from textual.widgets import Static
+
+    from kapsession import Archive
+    from kapsession.ui.app import KapsessionApp
+    from kapsession.ui.screens.course import CourseScreen
+    from kapsession.ui.screens.detail import DetailScreen
+    from kapsession.ui.widgets.course_list import CourseList
+
+    class Empty(Screen[None]):
+        def compose(self):  # noqa: ANN202
+            yield Static("empty")
+
+    out: dict[str, list[float]] = {"empty": [], "detail": [], "course": []}
+    with Archive.open(archive, read_only=True) as a:
+        newest = [s.id for s in a.sessions() if s.client == CLIENT][0]
+        makers = {"empty": Empty, "detail": lambda: DetailScreen(newest),
+                  "course": lambda: CourseScreen(CLIENT)}
+        app = KapsessionApp(a)
+        async with app.run_test(size=(120, 36)) as pilot:
+            await pilot.pause()
+            for _ in range(runs):
+                for name, make in makers.items():
+                    started = time.perf_counter()
+                    await app.push_screen(make())
+                    await pilot.pause()
+                    out[name].append(time.perf_counter() - started)
+                    if name == "course":
+                        assert len(app.screen.query_one(CourseList).items) == COURSE
+                    await app.pop_screen()
+                    await pilot.pause()
+    return out
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--runs", type=int, default=5)
+    args = parser.parse_args()
+    archive = build()
+    model = [course_model_seconds(archive) for _ in range(args.runs)]
+    assert all(n == COURSE for _, n in model)
+    screens = asyncio.run(screen_seconds(archive, args.runs))
+    screen = screens["course"]
+    client, listed = [], []
+    for _ in range(args.runs):  # interleaved, so a busy moment slows both sides
+        listed.append(cli_seconds(archive, "list", "--client", CLIENT))
+        client.append(cli_seconds(archive, "client", CLIENT))
+    med = statistics.median
+    ms = lambda xs: f"{med(xs) * 1000:7.0f} ms"  # noqa: E731
+    ratio = med(client) / med(listed)
+    print(f"archive: {SIZE + COURSE:,} sessions; client {CLIENT} with {COURSE}; "
+          f"medians of {args.runs}")
+    print(f"course built (60 sessions read)   {ms([m for m, _ in model])}")
+    print(f"course screen opened              {ms(screen)}   target ≤ 100 ms  "
+          f"{'PASS' if med(screen) <= 0.1 else 'MISS'}")
+    print(f"  an empty screen, for scale      {ms(screens['empty'])}")
+    print(f"  the detail screen, for scale    {ms(screens['detail'])}")
+    less = [c - e for c, e in zip(screen, screens["empty"], strict=True)]
+    print(f"  course screen less empty screen {ms(less)}")
+    print(f"kapsession list --client          {ms(listed)}")
+    print(f"kapsession client                 {ms(client)}   ratio {ratio:.2f}, target ≤ 1.5  "
+          f"{'PASS' if ratio <= 1.5 else 'MISS'}")
+
+
+if __name__ == "__main__":
+    main()
