@@ -18,6 +18,7 @@ from .model.due import CHECKINS_MAX, DEFAULT_CHECKINS, DueRules, parse_checkin
 from .model.errors import KapsessionError, ValidationError
 from .model.protocols import DEFAULT_PROTOCOLS, Protocol
 from .model.rems import CONFIG_FIELDS
+from .model.rescue import DEFAULT_RESCUE_DRUGS, RescueDrug, parse_rescue_drug
 from .model.text import SHORT_MAX, clean_text
 from .model.vocab import ROUTES
 
@@ -144,6 +145,9 @@ SETTINGS += [
     Setting("checklists.discharge", DISCHARGE_CHECKS, "Discharge readiness checklist. "
             "'Minimum observation time passed' is computed, so it is not listed here.", list),
     Setting("checklists.integration", INTEGRATION_CHECKS, "Integration checklist.", list),
+    Setting("rescue.drugs", DEFAULT_RESCUE_DRUGS, "Rescue medications offered by ctrl+s, "
+            "each as: name [dose mg] [route PO/ODT/SL/IN/IM/IV]; the dose and route are what "
+            "the dialog starts with.", list),
 ]
 _BY_KEY = {s.key: s for s in SETTINGS}
 
@@ -176,6 +180,10 @@ class Config:
         return ClockSettings(phases=phases, first_checkin_min=self["checkins.first_min"],
                              checkin_interval_min=self["checkins.interval_min"],
                              min_observation_min=self["observation.min_minutes"])
+
+    @property
+    def rescue_drugs(self) -> list[RescueDrug]:
+        return [parse_rescue_drug(line) for line in self["rescue.drugs"]]
 
     @property
     def due_rules(self) -> DueRules:
@@ -326,6 +334,12 @@ def load_config(path: Path) -> Config:
                 _check_checkins(value)
         except ValueError as exc:
             raise ConfigError(f"{where}: {key} {exc}") from None
+        if key == "rescue.drugs":
+            for n, line in enumerate(value, 1):
+                try:
+                    parse_rescue_drug(line)
+                except ValidationError as exc:
+                    raise ConfigError(f"{where}: rescue.drugs item {n}: {exc.problem}") from None
     config = Config(values=values, path=path, keymap=keymap)
     for route in ROUTES:
         try:

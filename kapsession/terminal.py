@@ -159,7 +159,7 @@ def render_session(session: Session, config: Config | None = None,
                 flag.append(")")
             table.add_row(row.t_plus, row.time, row.bp, row.hr, row.spo2, row.rr, flag)
         parts += [Rule("Vitals"), table]
-    effects = [v for v in views if v.kind in ("side_effect", "rating")]
+    effects = [v for v in views if v.kind in ("side_effect", "rating", "rescue")]
     if effects:
         grid = Table.grid(padding=(0, 2))
         for v in effects:

@@ -171,6 +171,22 @@ def test_a_key_binding_with_a_trailing_newline_is_refused(tmp_path: Path) -> Non
         load_config(path)
 
 
+def test_rescue_drugs_come_from_the_config_with_their_dose_and_route(tmp_path: Path) -> None:
+    path = tmp_path / "c.toml"
+    path.write_text('[rescue]\ndrugs = ["midazolam 2 mg IN", "ondansetron 8 mg IV"]\n')
+    assert [d.label for d in load_config(path).rescue_drugs] == ["midazolam 2 mg IN",
+                                                                "ondansetron 8 mg IV"]
+    assert [d.label for d in Config().rescue_drugs] == [
+        "ondansetron 4 mg ODT", "clonidine 0.1 mg PO", "lorazepam 0.5 mg"]
+
+
+def test_a_bad_rescue_drug_line_names_the_item_and_the_problem(tmp_path: Path) -> None:
+    path = tmp_path / "c.toml"
+    path.write_text('[rescue]\ndrugs = [\n  "ondansetron 4 mg ODT",\n  "clonidine 0 mg PO",\n]\n')
+    with pytest.raises(ConfigError, match=r"line 2: rescue.drugs item 2: must be more than 0"):
+        load_config(path)
+
+
 def test_remembering_a_setting_keeps_the_persons_file_as_written(tmp_path: Path) -> None:
     path = tmp_path / "c.toml"
     text = ('# my clinic\'s settings\ntheme = "kap-dark"   # dark in the evening\n\n'

@@ -381,7 +381,7 @@ def render_markdown(session: Session, *, clock_settings: ClockSettings | None = 
     # Side effects and ratings
     add("## Side effects and ratings")
     add("")
-    effects = [v for v in views if v.kind in ("side_effect", "rating")]
+    effects = [v for v in views if v.kind in ("side_effect", "rating", "rescue")]
     if not effects:
         add("*None recorded.*")
     else:

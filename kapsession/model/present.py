@@ -22,9 +22,9 @@ from typing import NamedTuple
 from .outcomes import ITEM9_REMINDER, OUTCOME_LABELS, outcome_band
 from .session import OUTCOME_LIMITS, Edit, Entry, Session, Strike
 from .text import visible
-from .times import format_t_plus
+from .times import format_t_plus, from_iso
 from .vitals import Vitals, VitalsThresholds
-from .vocab import ENTRY_KINDS, PROMPT_SITUATIONS, SCALES, SIDE_EFFECTS
+from .vocab import ENTRY_KINDS, PROMPT_SITUATIONS, RESCUE_ROUTES, SCALES, SEVERITIES, SIDE_EFFECTS
 
 _DEFAULT_THRESHOLDS = VitalsThresholds()
 
@@ -242,6 +242,25 @@ def _change(change: object, times: SessionTimes) -> ChangeView:
     return ChangeView(event, (said(f"{word} {times.clock(at)}"),))
 
 
+def _rescue_words(entry: Entry, times: SessionTimes) -> Words:
+    """``ondansetron 4 mg ODT, given 10:32``: the drug as typed; the time given only when it
+    is not the minute the entry was written."""
+    v = entry.values
+    drug = v.get("drug")
+    words: Words = (typed(drug),) if isinstance(drug, str) else (said("rescue medication"),)
+    mg = v.get("mg")
+    rest = f" {mg:g} mg" if isinstance(mg, (int, float)) and not isinstance(mg, bool) else ""
+    route = _label(RESCUE_ROUTES, v.get("route"), "")
+    rest += f" {route}" if route else ""
+    try:
+        given = from_iso("given", v.get("given"))
+    except ValueError:
+        given = None
+    if given is not None and times.clock(given) != times.clock(entry.at):
+        rest += f", given {times.clock(given)}"
+    return words + ((said(rest),) if rest else ())
+
+
 def present_entry(entry: Entry, times: SessionTimes,
                   thresholds: VitalsThresholds | None = None) -> EntryView:
     limits = thresholds or _DEFAULT_THRESHOLDS
@@ -268,8 +287,14 @@ def present_entry(entry: Entry, times: SessionTimes,
         shown = vitals
     elif kind == "side_effect":
         name = _label(SIDE_EFFECTS, entry.values.get("effect"), "side effect")
+        severity = _label(SEVERITIES, entry.values.get("severity"), "")
+        name += f" ({severity})" if severity else ""
         value = (typed(entry.text),) if entry.text else ()
         body = (said(name),) + ((said(": "),) + value if value else ())
+    elif kind == "rescue":
+        name = "rescue medication"
+        value = _rescue_words(entry, times)
+        body = value
     elif kind == "rating":
         name, score = rating_parts(entry)
         value = (said(score),)

@@ -17,13 +17,21 @@ from . import vocab
 from .errors import SessionStateError, SignedSessionError, ValidationError
 from .protocols import Observation, Protocol, observation
 from .rems import ANSWER_MAX, FIELD_KEYS, validate_answer
+from .rescue import (
+    validate_drug,
+    validate_given,
+    validate_rescue_mg,
+    validate_route,
+    validate_severity,
+)
 from .tags import CATEGORIES
 from .text import NOTE_MAX, SHORT_MAX, clean_text, optional_text, require_text
 from .times import date_from_iso, date_in_range, from_iso, to_iso
 from .vitals import Vitals
 
 # 2: an entry's strikes and restores are events in its history, beside its edits.
-# 3: monitoring until discharge (protocol, ready, discharged), dose lot, the REMS answers.
+# 3: monitoring until discharge (protocol, ready, discharged), dose lot, the REMS answers;
+#    a side effect has a severity (None: not rated); a rescue medication is its own entry.
 # 4: a session has a kind: a dosing session, or a preparation or integration visit (which has
 #    no route, dose or effect clock).
 SCHEMA_VERSION = 4
@@ -165,7 +173,13 @@ def _check_values(kind: str, values: dict[str, Any]) -> dict[str, Any]:
             return v.to_dict()
         if kind == "side_effect":
             return {"effect": _choice("entry.values.effect", values.get("effect"),
-                                      vocab.SIDE_EFFECTS)}
+                                      vocab.SIDE_EFFECTS),
+                    "severity": validate_severity(values.get("severity"))}
+        if kind == "rescue":
+            return {"drug": validate_drug(values.get("drug")),
+                    "mg": validate_rescue_mg(values.get("mg")),
+                    "route": validate_route(values.get("route")),
+                    "given": to_iso(_stored_time("entry.values.given", values.get("given")))}
         if kind == "rating":
             scale = _choice("entry.values.scale", values.get("scale"), tuple(vocab.SCALES))
             score = values.get("score")
@@ -842,13 +856,33 @@ class Session:
             raise ValidationError("vitals", "enter at least one value")
         return self._new_entry(now, "vitals", values=vitals.to_dict(), flagged=flagged)
 
-    def log_side_effect(self, now: datetime, effect: object, detail: object = "") -> Entry:
+    def log_side_effect(self, now: datetime, effect: object, detail: object = "",
+                        severity: object = None) -> Entry:
+        """A side effect, with its severity (mild, moderate or severe; ``None``: not rated)."""
         self._require_monitoring("log a side effect")
-        key = _choice("side_effect", effect, vocab.SIDE_EFFECTS)
+        if isinstance(effect, str) and effect.strip().lower() in (
+                "rescue_medication", vocab.SIDE_EFFECTS["rescue_medication"]):
+            raise ValidationError("side_effect", "a rescue medication is its own entry now, "
+                                  "with drug, mg, route and time: log_rescue")
+        key = _choice("side_effect", effect,
+                      {k: vocab.SIDE_EFFECTS[k] for k in vocab.SIDE_EFFECTS_OFFERED})
         text = optional_text("detail", detail, max_len=SHORT_MAX)
-        if key in ("rescue_medication", "other") and not text:
-            raise ValidationError("detail", "say what it was (medication and dose, or the effect)")
-        return self._new_entry(now, "side_effect", text=text, values={"effect": key})
+        level = validate_severity(severity)
+        if key == "other" and not text:
+            raise ValidationError("detail", "say what the side effect was")
+        return self._new_entry(now, "side_effect", text=text,
+                               values={"effect": key, "severity": level})
+
+    def log_rescue(self, now: datetime, drug: object, mg: object, route: object,
+                   at: datetime | None = None) -> Entry:
+        """A rescue medication: drug, dose, route and when it was given (``at``, by default
+        now; an earlier time within the session when it is charted afterwards). The entry
+        itself is dated ``now``: the record keeps when it was written."""
+        self._require_monitoring("log a rescue medication")
+        values = {"drug": validate_drug(drug), "mg": validate_rescue_mg(mg),
+                  "route": validate_route(route)}
+        given = validate_given(now if at is None else at, now=now, started=self.started)
+        return self._new_entry(now, "rescue", values={**values, "given": to_iso(given)})
 
     def log_rating(self, now: datetime, scale: object, score: object) -> Entry:
         self._require_monitoring("log a rating")

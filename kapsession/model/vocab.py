@@ -38,6 +38,7 @@ ENTRY_KINDS: dict[str, str] = {
     "side_effect": "side effect",
     "rating": "rating",
     "prompt": "prompt used",
+    "rescue": "rescue",  # a kind column is 13 wide; the entry names the drug
     "system": "system",
     "device": "device",
     "infusion": "infusion",
@@ -63,8 +64,36 @@ SIDE_EFFECTS: dict[str, str] = {
     "elevated_hr": "elevated heart rate",
     "low_spo2": "low SpO₂",
     "excessive_sedation": "excessive sedation",
+    # Schema 2 charted a rescue medication as this side effect with free text; such entries
+    # still read. From schema 3 a rescue medication is its own entry kind ("rescue").
     "rescue_medication": "rescue medication given",
     "other": "other",
+}
+#: The side effects a therapist is offered (the kept-for-reading one left out).
+SIDE_EFFECTS_OFFERED = tuple(k for k in SIDE_EFFECTS if k != "rescue_medication")
+
+SEVERITIES: dict[str, str] = {
+    "mild": "mild",
+    "moderate": "moderate",
+    "severe": "severe",
+}
+
+# How a rescue medication was given, as a chart writes it (e.g. "ondansetron 4 mg ODT").
+RESCUE_ROUTES: dict[str, str] = {
+    "po": "PO",
+    "odt": "ODT",
+    "sl": "SL",
+    "in": "IN",
+    "im": "IM",
+    "iv": "IV",
+}
+RESCUE_ROUTE_HELP: dict[str, str] = {
+    "po": "by mouth",
+    "odt": "orally dissolving tablet",
+    "sl": "under the tongue",
+    "in": "intranasal",
+    "im": "intramuscular",
+    "iv": "intravenous",
 }
 
 # Sedation: Modified Observer's Assessment of Alertness/Sedation (DOMAIN.md, "Monitoring").

@@ -553,8 +553,21 @@ class Archive:
         flagged = bool(self.thresholds.flags(vitals))
         return self._change(ref, lambda s, now: s.record_vitals(now, vitals, flagged=flagged))
 
-    def log_side_effect(self, ref: str, effect: str, detail: str = "") -> Entry:
-        return self._change(ref, lambda s, now: s.log_side_effect(now, effect, detail))
+    # ---- side effects and rescue medication (issue 15, item 4) ----
+
+    def log_side_effect(self, ref: str, effect: str, detail: str = "",
+                        severity: str | None = None) -> Entry:
+        """A side effect; ``severity`` is mild, moderate or severe (``None``: not rated)."""
+        return self._change(ref, lambda s, now: s.log_side_effect(now, effect, detail,
+                                                                  severity))
+
+    def log_rescue(self, ref: str, *, drug: str, mg: float | str, route: str,
+                   at: datetime | None = None) -> Entry:
+        """A rescue medication: drug, mg, route (PO, ODT, SL, IN, IM, IV) and when it was
+        given (``at``; by default now, else a time within the session, never later)."""
+        return self._change(ref, lambda s, now: s.log_rescue(now, drug, mg, route, at))
+
+    # ----
 
     def log_rating(self, ref: str, scale: str, score: int | str) -> Entry:
         return self._change(ref, lambda s, now: s.log_rating(now, scale, score))

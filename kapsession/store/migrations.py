@@ -43,6 +43,29 @@ def _monitoring_until_discharge(data: dict[str, Any]) -> dict[str, Any]:
                  "signed_missing": [], "rems_submitted": None, "proceeded": None}, **data)
 
 
+
+def _schema_3(data: dict[str, Any]) -> dict[str, Any]:
+    """2 → 3: monitoring until discharge, and side effects with a severity."""
+    return _side_effect_severity(_monitoring_until_discharge(data))
+
+
+def _side_effect_severity(data: dict[str, Any]) -> dict[str, Any]:
+    """2 → 3 (side effects and rescue medication): a side effect has a severity, and those
+    recorded before had none (``None``: not rated). A rescue medication charted as free text
+    stays the side effect it was: its drug, dose and route cannot be told from the text."""
+    entries = data.get("entries")
+    if not isinstance(entries, list):
+        return dict(data)  # the model's check names it
+    data = dict(data, entries=[dict(e) if isinstance(e, dict) else e for e in entries])
+    for entry in data["entries"]:
+        if not isinstance(entry, dict) or entry.get("kind") != "side_effect":
+            continue
+        values = entry.get("values")
+        if isinstance(values, dict):
+            entry["values"] = {**values, "severity": values.get("severity")}
+    return data
+
+
 def _sessions_are_dosing(data: dict[str, Any]) -> dict[str, Any]:
     """3 → 4: a session has a ``kind``; every session stored before visits existed is a
     dosing session. Touches only ``kind``, so applying it twice changes nothing."""
@@ -53,7 +76,7 @@ def _sessions_are_dosing(data: dict[str, Any]) -> dict[str, Any]:
 
 MIGRATIONS: dict[int, Callable[[dict[str, Any]], dict[str, Any]]] = {
     1: _strikes_into_history,
-    2: _monitoring_until_discharge,
+    2: _schema_3,
     3: _sessions_are_dosing,
 }
 

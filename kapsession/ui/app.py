@@ -63,6 +63,8 @@ class KapsessionApp(App[None]):
         self._quit_armed = False
         self.last_input = clock()
         self._held_keys: list[events.Key] = []
+        #: Dialogs dismissed whose result is not handled yet: keys wait for what comes next.
+        self.dialogs_closing = 0
         #: Verifies the passphrase on the lock screen (set for an encrypted archive).
         self.check_passphrase = check_passphrase
         for theme in THEMES:
@@ -77,8 +79,7 @@ class KapsessionApp(App[None]):
         if isinstance(event, (events.Key, events.MouseDown)):
             self.last_input = self.clock()
         if isinstance(event, events.Key):
-            screen = self.screen
-            if isinstance(screen, Dialog) and not screen.ready:
+            if self._keys_wait():
                 self._held_keys.append(event)  # until the dialog's field has focus
                 return
             await self._release_keys()
@@ -87,9 +88,15 @@ class KapsessionApp(App[None]):
     async def on_dialog_ready(self) -> None:
         await self._release_keys()
 
+    def _keys_wait(self) -> bool:
+        """Keys wait while a dialog opens, and from a dialog's choice until it is handled."""
+        screen = self.screen
+        return self.dialogs_closing > 0 or (isinstance(screen, Dialog) and not screen.ready)
+
     async def _release_keys(self) -> None:
-        """Route the keys held while a dialog opened, in the order they were typed."""
-        while self._held_keys:
+        """Route the keys held while a dialog opened, in the order they were typed; a key
+        that closes the dialog (or opens another) makes the rest wait again."""
+        while self._held_keys and not self._keys_wait():
             await super().on_event(self._held_keys.pop(0))
 
     def lock_if_idle(self) -> None:

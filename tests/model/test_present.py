@@ -20,7 +20,7 @@ from kapsession.model import ChecklistItem, Session, Vitals, checklist_from_text
 from kapsession.model.outcomes import OUTCOME_LABELS
 from kapsession.model.present import SessionTimes, present_entries, present_entry
 from kapsession.model.text import visible
-from kapsession.model.vocab import ENTRY_KINDS, SCALES, SIDE_EFFECTS
+from kapsession.model.vocab import ENTRY_KINDS, SCALES, SIDE_EFFECTS_OFFERED
 from kapsession.store import Archive
 from kapsession.terminal import entry_text, render_session
 from kapsession.ui.widgets.timeline import entry_row
@@ -56,11 +56,13 @@ def every_kind() -> Session:
     s.record_vitals(at + timedelta(minutes=7),
                     Vitals.create(systolic=120, diastolic=80, heart_rate=70, spo2=98,
                                   resp_rate=14))
-    for minute, effect in enumerate(SIDE_EFFECTS, start=8):
+    for minute, effect in enumerate(SIDE_EFFECTS_OFFERED, start=8):
         s.log_side_effect(at + timedelta(minutes=minute), effect,
-                          "ondansetron 4 mg ODT" if effect in ("rescue_medication", "other")
-                          else "")
+                          "tingling hands" if effect == "other" else "",
+                          severity=("mild", "moderate", "severe", None)[minute % 4])
     s.log_side_effect(at + timedelta(minutes=30), "nausea", "mild, passed after water")
+    s.log_rescue(at + timedelta(minutes=30, seconds=30), "ondansetron", 4, "odt",
+                 at=at + timedelta(minutes=28))
     for minute, (scale, (_, levels)) in enumerate(SCALES.items(), start=31):
         for score in levels:
             s.log_rating(at + timedelta(minutes=minute, seconds=score), scale, score)
@@ -124,7 +126,8 @@ def test_every_entry_kind_reads_the_same_in_the_terminal_and_in_markdown() -> No
     for expected in ("sedation (MOAA/S) 2 (responds only after mild prodding or shaking)",
                      "dissociation 4 (extreme)", "! vitals — BP 152/96 · HR 88 · SpO₂ 92% — "
                      "⚑ systolic above 140, diastolic above 90, SpO₂ below 94%",
-                     "rescue medication given: ondansetron 4 mg ODT",
+                     "side effect — other (moderate): tingling hands",
+                     "rescue — ondansetron 4 mg ODT, given 10:29",
                      "prompt used — anxiety or fear: You are safe. I am here.",
                      "booster — 25 mg", "dose — 50 mg", "dose — 56 mg · lot 24B07X",
                      "(edited 10:51; earlier text: Hands open.)",

@@ -151,8 +151,10 @@ def test_ratings_and_side_effects_are_validated() -> None:
     with pytest.raises(ValidationError):
         s.log_rating(at(1), "dissociation", 5)
     with pytest.raises(ValidationError, match="detail"):
-        s.log_side_effect(at(1), "rescue_medication")
-    s.log_side_effect(at(1), "rescue_medication", "ondansetron 4 mg")
+        s.log_side_effect(at(1), "other")
+    s.log_side_effect(at(1), "other", "tingling in the hands")
+    with pytest.raises(ValidationError, match="log_rescue"):  # its own entry since schema 3
+        s.log_side_effect(at(1), "rescue_medication", "ondansetron 4 mg")
 
 
 def test_round_trip_through_dict() -> None:

@@ -459,13 +459,15 @@ def test_a_schema_2_session_file_opens_as_a_dosing_session(tmp_path: Path, clock
     assert stored["schema"] == SCHEMA_VERSION and stored["kind"] == "dosing"
 
 
-def test_the_kind_step_sets_dosing_once_and_leaves_a_kind_alone() -> None:
-    from kapsession.store.migrations import MIGRATIONS
+def test_the_kind_step_comes_after_schema_3_and_leaves_a_kind_alone() -> None:
+    from kapsession.store.migrations import MIGRATIONS, migrate
 
-    doc = {"schema": 3, "id": "x"}
-    once = MIGRATIONS[3](doc)
-    assert once["kind"] == "dosing" and "kind" not in doc  # the caller's dict is left alone
-    assert MIGRATIONS[3](once) == once
+    doc = {"schema": 2, "id": "x"}
+    migrated, changed = migrate(doc)
+    assert changed and migrated["kind"] == "dosing" and migrated["schema"] == SCHEMA_VERSION
+    assert "kind" not in doc  # the caller's dict is left alone
+    once = MIGRATIONS[3]({"schema": 3})
+    assert once["kind"] == "dosing" and MIGRATIONS[3](once) == once
     assert MIGRATIONS[3]({"kind": "integration"}) == {"kind": "integration"}
 
 

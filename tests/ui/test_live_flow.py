@@ -83,6 +83,9 @@ async def test_a_whole_session_by_keys(make_app, archive, clock) -> None:  # noq
         options.highlighted = options.get_option_index("nausea")
         await pilot.press("enter")
         await pilot.pause()
+        assert "Nausea: how severe?" in screen_text(app.screen)
+        await pilot.press("1")  # mild
+        await pilot.pause()
 
         panel = app.screen.query_one(PromptPanel)
         first = panel.current.text
@@ -143,7 +146,8 @@ async def test_a_whole_session_by_keys(make_app, archive, clock) -> None:  # noq
     assert notes[2].text == "calm breathing"
     [vitals] = s.vitals_entries
     assert vitals.values["systolic"] == 145 and vitals.flagged
-    assert [e.values.get("effect") for e in s.entries if e.kind == "side_effect"] == ["nausea"]
+    assert [e.values for e in s.entries if e.kind == "side_effect"] == [
+        {"effect": "nausea", "severity": "mild"}]
     assert [e.text for e in s.entries if e.kind == "prompt"] == [second]
     assert s.total_dose_mg == 50
     # Went live with a flagged baseline and an unticked checklist: recorded, not blocked.

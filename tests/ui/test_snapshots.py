@@ -85,3 +85,20 @@ def test_integration_screen(snap_compare, demo_app, size) -> None:  # noqa: ANN0
         await pilot.pause()
 
     assert snap_compare(demo_app, terminal_size=size, run_before=open_ended)
+
+
+@pytest.mark.parametrize("size", [(120, 36), SMALL])
+def test_side_effect_chooser(snap_compare, demo_app, size) -> None:  # noqa: ANN001
+    """ctrl+s: ratings, side effects and rescue drugs, each with the letters that find it."""
+    assert snap_compare(demo_app, terminal_size=size, press=["r", "ctrl+s"])
+
+
+@pytest.mark.parametrize("size", [(120, 36), SMALL])
+def test_side_effect_chooser_narrowed(snap_compare, demo_app, size) -> None:  # noqa: ANN001
+    assert snap_compare(demo_app, terminal_size=size, press=["r", "ctrl+s", "e"])
+
+
+@pytest.mark.parametrize("size", [(100, 30), SMALL])
+def test_rescue_dialog(snap_compare, demo_app, size) -> None:  # noqa: ANN001
+    """A drug from the list: its dose and route filled in, the time now, enter saves."""
+    assert snap_compare(demo_app, terminal_size=size, press=["r", "ctrl+s", "r", "enter"])
