@@ -65,9 +65,12 @@ async def test_finish_then_vitals_ready_discharge_and_sign_by_keys(archive, cloc
         await pilot.press("ctrl+s")
         await pilot.pause()
         assert isinstance(app.screen, ChoiceDialog)
-        await pilot.press("down", "down", "enter")  # the first side effect: nausea
+        await pilot.press("n", "enter")  # typed to filter: nausea; the same flow as live
         await pilot.pause()
-        assert "Side effect logged: nausea." in screen_text(app.screen)
+        await pilot.press("2")  # its severity
+        await pilot.pause()
+        assert "Side effect logged: nausea, moderate." in screen_text(app.screen)
+        assert app.archive.get(s.id).entries[-1].values["severity"] == "moderate"
 
         await pilot.press("ctrl+n")
         await pilot.pause()

@@ -29,10 +29,9 @@ from ...model.rems import FIELD_KEYS, missing_fields, on_rems
 from ...model.session import OUTCOME_LIMITS, ChecklistItem
 from ...model.text import NOTE_MAX
 from ...model.times import format_duration, format_t_plus, local
-from ...model.vocab import DISSOCIATION_LEVELS, MOAAS_LEVELS, SIDE_EFFECTS
 from ...store import ArchiveError
+from ..flows.effects import EffectFlow
 from ..widgets.checklist import Checklist
-from ..widgets.choice_dialog import ChoiceDialog
 from ..widgets.confirm_dialog import ConfirmDialog
 from ..widgets.footer import KapFooter
 from ..widgets.form import Form
@@ -367,39 +366,8 @@ class IntegrationScreen(Screen[None]):
     def action_log_effect(self) -> None:
         if self._monitoring_ended():
             return
-        options = [("rating:moaas", "Sedation — MOAA/S 0–5"),
-                   ("rating:dissociation", "Dissociation 0–4"), *SIDE_EFFECTS.items()]
-
-        def rated(scale: str, score: str | None) -> None:
-            if score is not None and self._run("Rating", lambda: self.archive.log_rating(
-                    self.session_id, scale, int(score))):
-                self._said(f"Rating {score} logged.")
-
-        def described(key: str, detail: str | None) -> None:
-            if detail is not None and self._run("Side effect", lambda: self.archive
-                                                .log_side_effect(self.session_id, key, detail)):
-                self._said(f"Side effect logged: {SIDE_EFFECTS[key]}.")
-
-        def chosen(key: str | None) -> None:
-            if key is None:
-                return
-            if key.startswith("rating:"):
-                scale = key.split(":", 1)[1]
-                levels = MOAAS_LEVELS if scale == "moaas" else DISSOCIATION_LEVELS
-                self.app.push_screen(
-                    ChoiceDialog("Sedation (MOAA/S)" if scale == "moaas" else "Dissociation",
-                                 [(str(n), f"{n} — {text}") for n, text in levels.items()]),
-                    callback=lambda score: rated(scale, score))
-            elif key in ("rescue_medication", "other"):
-                what = ("Medication and dose (e.g. ondansetron 4 mg, clonidine 0.1 mg, "
-                        "lorazepam 1 mg)" if key == "rescue_medication" else "What was it?")
-                self.app.push_screen(TextDialog(SIDE_EFFECTS[key].capitalize(), what,
-                                                max_length=200),
-                                     callback=lambda detail: described(key, detail))
-            else:
-                described(key, "")
-
-        self.app.push_screen(ChoiceDialog("Side effect or rating", options), callback=chosen)
+        EffectFlow(self, open_dialog=lambda dialog, done: self.app.push_screen(
+            dialog, callback=done), run=self._run, say=self._said).start()
 
     def action_add_note(self) -> None:
         if self._monitoring_ended():

@@ -22,22 +22,17 @@ from textual.widgets.option_list import Option
 from ...model import Entry, ValidationError, Vitals, parse_note
 from ...model.clock import PHASE_SITUATION
 from ...model.errors import SessionStateError
-from ...model.rescue import RescueDrug, rescue_values_text
 from ...model.session import RATE_MAX, UNDO_WINDOW
 from ...model.text import NOTE_MAX, visible
 from ...model.times import format_duration
 from ...model.vocab import (
-    DISSOCIATION_LEVELS,
     ENTRY_KINDS,
     INFUSION_EVENTS,
-    MOAAS_LEVELS,
     PROMPT_SITUATIONS,
-    SEVERITIES,
-    SIDE_EFFECTS,
-    SIDE_EFFECTS_OFFERED,
 )
 from ...store import ArchiveError, StorageError
 from ...terminal import describe_entry, kind_label, local_time
+from ..flows.effects import EffectFlow
 from ..widgets.choice_dialog import ChoiceDialog
 from ..widgets.clock_panel import ClockPanel
 from ..widgets.confirm_dialog import ConfirmDialog
@@ -46,7 +41,6 @@ from ..widgets.dose_dialog import DoseDialog
 from ..widgets.footer import KapFooter
 from ..widgets.note_input import NoteInput
 from ..widgets.prompt_panel import PromptPanel
-from ..widgets.rescue_dialog import Rescue, RescueDialog
 from ..widgets.text_dialog import TextDialog
 from ..widgets.timeline import Timeline
 from ..widgets.vitals_dialog import VitalsDialog
@@ -573,72 +567,8 @@ class LiveScreen(Screen[None]):
         return self.open_dialog(VitalsDialog(self.app.config.thresholds), callback=done)  # type: ignore[attr-defined]
 
     def action_log_effect(self) -> AwaitMount | None:
-        drugs = self.app.config.rescue_drugs  # type: ignore[attr-defined]
-        options = [("rating:moaas", "Sedation — MOAA/S 0–5"),
-                   ("rating:dissociation", "Dissociation 0–4"),
-                   *[(key, SIDE_EFFECTS[key]) for key in SIDE_EFFECTS_OFFERED],
-                   *[(f"rescue:{i}", f"rescue: {d.label}") for i, d in enumerate(drugs)],
-                   ("rescue:other", "rescue: other drug")]
-
-        def chosen(key: str | None) -> None:
-            if key is None:
-                return
-            if key.startswith("rescue:"):
-                index = key.split(":", 1)[1]
-                self._log_rescue(None if index == "other" else drugs[int(index)])
-            elif key.startswith("rating:"):
-                scale = key.split(":", 1)[1]
-                levels = MOAAS_LEVELS if scale == "moaas" else DISSOCIATION_LEVELS
-                self.open_dialog(
-                    ChoiceDialog("Sedation (MOAA/S)" if scale == "moaas" else "Dissociation",
-                                 [(str(n), f"{n} — {text}") for n, text in levels.items()],
-                                 filterable=False),
-                    callback=lambda score: score is not None and self._run(
-                        "Rating", lambda: self.archive.log_rating(self.session_id, scale,
-                                                                  int(score)))
-                    and self._status(f"Rating {score} logged."))
-            else:
-                self._log_side_effect(key)
-
-        return self.open_dialog(ChoiceDialog("Side effect, rating or rescue medication",
-                                             options), callback=chosen)
-
-    def _log_side_effect(self, key: str) -> None:
-        """The severity next (a digit), then for "other" what it was."""
-        levels = [*[(str(n), label) for n, label in enumerate(SEVERITIES.values(), 1)],
-                  ("0", "not rated")]
-
-        def save(severity: str | None, detail: str = "") -> None:
-            if self._run("Side effect", lambda: self.archive.log_side_effect(
-                    self.session_id, key, detail, severity=severity)):
-                self._status(f"Side effect logged: {SIDE_EFFECTS[key]}"
-                             + (f", {severity}." if severity else "."))
-
-        def rated(level: str | None) -> None:
-            if level is None:
-                return
-            severity = dict(levels)[level] if level != "0" else None
-            if key != "other":
-                save(severity)
-                return
-            self.open_dialog(TextDialog("Other side effect", "What was it?", max_length=200),
-                             callback=lambda detail: detail is not None and save(severity,
-                                                                                 detail))
-
-        self.open_dialog(ChoiceDialog(
-            f"{SIDE_EFFECTS[key].capitalize()}: how severe?",
-            [(n, f"{n} — {label}") for n, label in levels], filterable=False), callback=rated)
-
-    def _log_rescue(self, drug: RescueDrug | None) -> None:
-        def save(rescue: Rescue | None) -> None:
-            if rescue is not None and self._run("Rescue medication", lambda: (
-                    self.archive.log_rescue(self.session_id, drug=rescue.drug, mg=rescue.mg,
-                                            route=rescue.route, at=rescue.at))):
-                text = rescue_values_text(self.session.entries[-1].values)
-                self._status(f"Rescue medication logged: {text}.")
-
-        self.open_dialog(RescueDialog(drug, clock=self.app.clock,  # type: ignore[attr-defined]
-                                      started=self.session.started), callback=save)
+        return EffectFlow(self, open_dialog=self.open_dialog, run=self._run,
+                          say=self._status).start()
 
     def action_next_prompt(self) -> None:
         self.query_one("#prompt", PromptPanel).step(1)

@@ -1,0 +1,1 @@
+"""Multi-dialog flows shared by several screens."""
