@@ -34,8 +34,25 @@ def _strikes_into_history(data: dict[str, Any]) -> dict[str, Any]:
     return data
 
 
+def _no_change(data: dict[str, Any]) -> dict[str, Any]:
+    """A step that changes nothing but the number: stands in, on this branch, for the 2 → 3
+    and 3 → 4 steps that other changes define (the lead puts the real ones in place)."""
+    return data
+
+
+def _sync_ready(data: dict[str, Any]) -> dict[str, Any]:
+    """4 → 5: entry ids stay as they are (``e1``, ``e2``… still name their entries; new ones
+    are random, see ``new_entry_id``), and a session gains ``live_on``, the device it is live
+    on, unknown for a session written before. Reads nothing that steps 3 and 4 add, so it
+    works as well on a schema-2 document."""
+    return dict(data, live_on=data.get("live_on"))
+
+
 MIGRATIONS: dict[int, Callable[[dict[str, Any]], dict[str, Any]]] = {
     1: _strikes_into_history,
+    2: _no_change,  # placeholder for another branch's 2 → 3
+    3: _no_change,  # placeholder for another branch's 3 → 4
+    4: _sync_ready,
 }
 
 
