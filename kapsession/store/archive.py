@@ -42,6 +42,8 @@ from ..model import (
 )
 from ..model.session import Addendum
 from ..model.times import Clock, system_clock
+from .conflicts import ConflictReport, is_conflict_copy_name, load_copy
+from .conflicts import resolve as resolve_conflicts
 from .errors import (
     AmbiguousSessionId,
     ArchiveReadOnly,
@@ -54,6 +56,7 @@ from .errors import (
 from .fsutil import (
     ensure_private_dir,
     fsync_dir,
+    is_own_temp,
     remove_stale_temp,
     remove_stale_temps,
     shown_path,
@@ -222,6 +225,7 @@ class Archive:
         self._index_dirty = False
         self._durable = True
         self._closed = False
+        self._conflict_reports: list[ConflictReport] = []  # issue 19 (helper-g)
         # Read once on open and written whole on close: nothing of it stays in memory.
         self._index = TinyDB(path / "index.json", storage=AtomicJSONStorage,
                              read_only=read_only, codec=codec, cache=False)
@@ -335,12 +339,12 @@ class Archive:
         for entry in entries:
             name = entry.name
             if name.startswith("."):
-                if name.endswith(".tmp") and not self.read_only:
+                if is_own_temp(name) and not self.read_only:
                     # A killed writer's temp file (text may be in it); we hold the lock.
                     remove_stale_temp(entry.path)
                 continue
-            if not name.endswith(".json"):
-                continue
+            if not name.endswith(".json") or is_conflict_copy_name(name):
+                continue  # issue 19: a sync tool's conflict copy is merged below
             sid = name[:-5]
             st = entry.stat()
             stat = (st.st_mtime_ns, st.st_size)
@@ -356,10 +360,20 @@ class Archive:
             if session is not None:
                 self._remember(session, stat)
                 self._index_dirty = True
+        # issue 19 (helper-g): merge sync tools' conflict copies; one call, for the lead to
+        # re-wire in the facade. Reading goes through load_copy so sealed copies open too.
+        self._conflict_reports = resolve_conflicts(
+            self.path, load=lambda path, sid: load_copy(path, sid, self.codec),
+            write=None if self.read_only else self._write)
         if indexed:  # rows for files that are gone
             self._index_dirty = True
         if self._index_dirty and not self.read_only:
             self._try_flush_index()
+
+    def conflicts(self) -> list[ConflictReport]:
+        """What was done with sync tools' conflict copies when the archive opened (issue 19;
+        copies still waiting for a person: :func:`.conflicts.to_decide`)."""
+        return list(self._conflict_reports)
 
     def session_path(self, ref: str) -> Path:
         """The file that holds the session ``ref`` (for exports that read files in bulk)."""
