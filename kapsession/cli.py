@@ -131,6 +131,10 @@ def build_parser() -> argparse.ArgumentParser:
                    help="change the passphrase of an encrypted archive (rewrites only "
                    "encryption.json; crash-safe)")
 
+    sub.add_parser("conflicts", parents=[common],
+                   help="sync conflict copies: merge them now and say what was done "
+                   "(see docs/sync.md)")
+
     p = sub.add_parser("config", parents=[common], help="where the config file is; write one")
     group = p.add_mutually_exclusive_group(required=True)
     group.add_argument("--path", action="store_true", help="print the config file's path")
@@ -422,6 +426,28 @@ def cmd_config(args: argparse.Namespace, out: Console, err: Console) -> int:
     return 0
 
 
+def cmd_conflicts(args: argparse.Namespace, out: Console, err: Console) -> int:
+    """Opening the archive merges conflict copies (issue 19); this says what was done, and
+    what waits for a person."""
+    from .store.conflicts import CONFLICTS_DIR, TO_DECIDE_DIR, to_decide
+
+    with _open_archive(args, _config(args), must_exist=True) as archive:
+        _report_problems(err, archive)
+        reports = archive.conflicts()
+        root = archive.path
+    for report in reports:
+        style = "yellow" if report.needs_decision or report.pending else ""
+        out.print(line(report.line, style=style))
+    waiting = to_decide(root)
+    for name in waiting:
+        out.print(line(f"to decide: {CONFLICTS_DIR}/{TO_DECIDE_DIR}/{name} is another signed "
+                       "version of its session; compare it and keep one (docs/sync.md)",
+                       style="yellow"))
+    if not reports and not waiting:
+        out.print(line("No conflict copies to merge, and none waiting for a decision."))
+    return 0
+
+
 def _remove_stale_demo_folders(max_age_h: float = 12) -> None:
     """A demo whose terminal was closed cannot clean up after itself: its throwaway archive
     (synthetic data only) is removed by a later demo once it is half a day old."""
@@ -512,6 +538,7 @@ COMMANDS = {
     "decrypt": cmd_decrypt,
     "passphrase": cmd_passphrase,
     "config": cmd_config,
+    "conflicts": cmd_conflicts,
 }
 
 

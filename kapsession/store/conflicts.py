@@ -277,3 +277,21 @@ def to_decide(root: Path) -> list[str]:
                       if not n.startswith("."))
     except (FileNotFoundError, NotADirectoryError):
         return []
+
+
+def summary_line(reports: list[ConflictReport], waiting: list[str]) -> str | None:
+    """One line about sync conflicts for the home screen's banner (``None``: nothing to say)."""
+    merged = sum(1 for r in reports if not r.pending and not r.needs_decision)
+    pending = sum(1 for r in reports if r.pending)
+    parts = []
+    if merged:
+        parts.append(f"{merged} conflict {'copy' if merged == 1 else 'copies'} from another "
+                     "device merged")
+    if pending:
+        parts.append(f"{pending} not merged yet")
+    if waiting:
+        parts.append(f"{len(waiting)} signed {'session' if len(waiting) == 1 else 'sessions'}"
+                     " with two versions for you to decide")
+    if not parts:
+        return None
+    return "Sync: " + "; ".join(parts) + " — run `kapsession conflicts` for details."

@@ -225,3 +225,43 @@ def test_sync_tools_temp_files_are_left_alone_and_ours_removed(tmp_path: Path,
     with Archive.open(root, clock=clock):
         pass
     assert theirs.exists() and windows.exists() and not ours.exists()
+
+
+# ---- where a person sees it -------------------------------------------------------------
+
+
+def test_kapsession_conflicts_says_what_was_merged_and_what_waits(
+        tmp_path: Path, clock: FrozenClock, capsys: pytest.CaptureFixture[str],
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    from kapsession.cli import main
+
+    monkeypatch.setenv("COLUMNS", "300")  # one line per report
+
+    root, sid, copy = two_devices(tmp_path, clock)
+    assert main(["conflicts", "--archive", str(root)]) == 0
+    out = capsys.readouterr().out
+    assert f"session {sid[:8]}: Syncthing conflict copy from Syncthing device YI4DR3G: " \
+           f"1 entry added; the copy is kept as conflicts/{copy.name}\n" in out
+    assert "written on the desk" not in out  # names files, never note text
+    assert main(["conflicts", "--archive", str(root)]) == 0
+    assert "No conflict copies" in capsys.readouterr().out
+    waiting = root / CONFLICTS_DIR / TO_DECIDE_DIR
+    waiting.mkdir()
+    (waiting / copy.name).write_bytes(b"{}")
+    assert main(["conflicts", "--archive", str(root)]) == 0
+    assert "to decide: conflicts/to-decide/" in capsys.readouterr().out
+
+
+async def test_the_home_banner_says_a_conflict_copy_was_merged(tmp_path: Path,
+                                                                clock: FrozenClock) -> None:
+    from kapsession.config import Config
+    from kapsession.ui.app import KapsessionApp
+
+    root, sid, _ = two_devices(tmp_path, clock)
+    with Archive.open(root, clock=clock) as archive:
+        app = KapsessionApp(archive, config=Config(), clock=clock)
+        async with app.run_test() as pilot:
+            await pilot.pause()
+            banner = str(app.screen.query_one("#banner").render())
+    assert ("Sync: 1 conflict copy from another device merged — run `kapsession conflicts` "
+            "for details.") in banner.replace("\n", " ")

@@ -15,6 +15,7 @@ from ...model import SessionSummary, ValidationError
 from ...model.filter import Filter, parse_filter, summary_haystack
 from ...model.times import format_minutes, format_t_plus
 from ...model.vocab import route_label
+from ...store.conflicts import summary_line, to_decide
 from ..widgets.choice_dialog import ChoiceDialog
 from ..widgets.footer import KapFooter
 
@@ -282,6 +283,10 @@ class HomeScreen(Screen[None]):
             lines.append(f"Live: {self._live_line(s)} — {how}")
         for problem in archive.problems[:3]:
             lines.append(f"Archive problem: {problem}")
+        # issue 19 (helper-g): what opening did with sync tools' conflict copies.
+        sync = summary_line(archive.conflicts(), to_decide(archive.path))
+        if sync:
+            lines.append(sync)
         banner = self.query_one("#banner", Static)
         banner.update(Text("\n".join(lines)))
         banner.display = bool(lines)
