@@ -354,9 +354,11 @@ def _merge_entry(x: Entry, y: Entry) -> tuple[Entry, bool]:
             chain.append((at, text))
     edits = [Edit(at=chain[k][0], text=chain[k - 1][1]) for k in range(1, len(chain))]
     marks = {(type(c), c.at, c.reason): c for c in (*hx, *hy) if isinstance(c, Strike | Restore)}
-    history = sorted([*edits, *marks.values()],
-                     key=lambda c: (c.at, _EVENT_ORDER[c.event], getattr(c, "text", ""),
-                                    getattr(c, "reason", "")))
+    # Edits stay in the order of the texts they record (two at one instant included);
+    # strikes and restores go among them by time.
+    keyed = [((c.at, 0, k, ""), c) for k, c in enumerate(edits)]
+    keyed += [((c.at, _EVENT_ORDER[c.event], 0, c.reason), c) for c in marks.values()]
+    history = [c for _, c in sorted(keyed, key=lambda kc: kc[0])]
     return replace(x, text=chain[-1][1], flagged=flagged, category=category,
                    values=dict(x.values), history=history), True
 
@@ -427,6 +429,13 @@ def _written_after(signed: Session, other: Session) -> list[str]:
             if (e.at, e.kind, _original_text(e)) in known:
                 continue
             lines.append(f"{when} {label}: {_describe(e)}")
+            for c in e.history:  # its own history too: earlier texts, strikes
+                if isinstance(c, Edit):
+                    lines.append(f"{when} {label}, before {local(c.at):%H:%M}: {c.text}")
+                else:
+                    verb = "struck" if isinstance(c, Strike) else "restored"
+                    why = f" ({c.reason})" if c.reason else ""
+                    lines.append(f"{when} {label} {verb} at {local(c.at):%H:%M}{why}")
             continue
         for at, text in _versions(e):
             if text not in texts:
