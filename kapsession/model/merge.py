@@ -340,10 +340,10 @@ def _merge_entry(x: Entry, y: Entry) -> tuple[Entry, bool]:
     flagged = x.flagged or y.flagged
     category = x.category if x.category == y.category else min(
         (c for c in (x.category, y.category) if c is not None), default=None)
-    # Usual case: one side only added to what the other had.
-    if hx == hy[:len(hx)] and (len(hx) < len(hy) or x.text == y.text):
+    # Usual case: one side only added to what the other had (its text included).
+    if hx == hy[:len(hx)] and x.text == _text_after(y, len(hx)):
         return replace(_copy_entry(y), flagged=flagged, category=category), False
-    if hy == hx[:len(hy)] and (len(hy) < len(hx) or x.text == y.text):
+    if hy == hx[:len(hy)] and y.text == _text_after(x, len(hy)):
         return replace(_copy_entry(x), flagged=flagged, category=category), False
     # Both changed it: every text either side ever had, in time order; the latest stands.
     versions = sorted({*_versions(x), *_versions(y)} - {(x.at, _original_text(x))},
@@ -361,6 +361,14 @@ def _merge_entry(x: Entry, y: Entry) -> tuple[Entry, bool]:
     history = [c for _, c in sorted(keyed, key=lambda kc: kc[0])]
     return replace(x, text=chain[-1][1], flagged=flagged, category=category,
                    values=dict(x.values), history=history), True
+
+
+def _text_after(e: Entry, n: int) -> str:
+    """The entry's text after the first ``n`` events of its history."""
+    for c in e.history[n:]:
+        if isinstance(c, Edit):
+            return c.text  # the text before the next edit
+    return e.text
 
 
 def _versions(e: Entry) -> list[tuple[datetime, str]]:
