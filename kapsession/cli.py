@@ -170,15 +170,17 @@ def _open_archive(args: argparse.Namespace, config: Config, *, read_only: bool =
     root = paths.archive_dir(getattr(args, "archive", None))
     if must_exist and not (root / "sessions").is_dir():
         raise UserError(f"no archive at {root} yet (start kapsession once, or use --archive)")
+    device = config["device_name"] or None  # issue 19: the name another device shows
     if not (root / ENCRYPTION_FILE).exists():  # plain: the crypto library is not even loaded
-        return Archive.open(root, thresholds=config.thresholds, read_only=read_only)
+        return Archive.open(root, thresholds=config.thresholds, read_only=read_only,
+                            device=device)
     from .store.crypto import WrongPassphrase
 
     tries = 3 if sys.stdin.isatty() and PASSPHRASE_ENV not in os.environ else 1
     for attempt in range(1, tries + 1):
         try:
             return Archive.open(root, thresholds=config.thresholds, read_only=read_only,
-                                passphrase=ask_passphrase())
+                                passphrase=ask_passphrase(), device=device)
         except WrongPassphrase:
             if attempt == tries:
                 raise

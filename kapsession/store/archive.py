@@ -40,10 +40,11 @@ from ..model import (
     VitalsThresholds,
     checklist_from_texts,
 )
-from ..model.session import Addendum
+from ..model.session import Addendum, LiveOn
 from ..model.times import Clock, system_clock
 from .conflicts import ConflictReport, is_conflict_copy_name, load_copy
 from .conflicts import resolve as resolve_conflicts
+from .devices import LiveElsewhere, this_device
 from .errors import (
     AmbiguousSessionId,
     ArchiveReadOnly,
@@ -226,6 +227,8 @@ class Archive:
         self._durable = True
         self._closed = False
         self._conflict_reports: list[ConflictReport] = []  # issue 19 (helper-g)
+        #: This device's name, stored in a session when it goes live here (issue 19).
+        self.device = this_device()
         # Read once on open and written whole on close: nothing of it stays in memory.
         self._index = TinyDB(path / "index.json", storage=AtomicJSONStorage,
                              read_only=read_only, codec=codec, cache=False)
@@ -241,6 +244,7 @@ class Archive:
         thresholds: VitalsThresholds | None = None,
         read_only: bool = False,
         passphrase: str | None = None,
+        device: str | None = None,
     ) -> Archive:
         """Open (creating if needed) the archive at ``path``.
 
@@ -275,6 +279,7 @@ class Archive:
         archive = cls(root, clock=clock or system_clock, thresholds=thresholds or
                       VitalsThresholds(), read_only=read_only, lock=lock, codec=codec,
                       read_only_reason=reason)
+        archive.device = this_device(device)  # issue 19 (helper-g)
         try:
             archive._load()
         except BaseException:
@@ -625,11 +630,15 @@ class Archive:
             self._persisted[sid] = session.to_dict()
         return session
 
-    def _change(self, ref: str, change: Callable[[Session, datetime], T]) -> T:
+    def _change(self, ref: str, change: Callable[[Session, datetime], T], *,
+                take_over: bool = False) -> T:
         """Apply ``change`` to a session and write it; on any failure, undo it in memory."""
         self._require_writable()
         sid = self.resolve_id(ref)
         session = self._for_write(sid)
+        elsewhere = session.live_elsewhere(self.device)  # issue 19 (helper-g)
+        if elsewhere is not None and not take_over:
+            raise LiveElsewhere(elsewhere)
         try:
             result = change(session, self.clock())
             self._write(session)
@@ -665,12 +674,22 @@ class Archive:
             intention=intention, prep_checklist=items, baseline=baseline,
         )
         if live:
-            session.go_live(now)
+            session.go_live(now, self.device)
         self._write(session)
         return Session.from_dict(session.to_dict())
 
     def go_live(self, ref: str) -> None:
-        self._change(ref, lambda s, now: s.go_live(now))
+        self._change(ref, lambda s, now: s.go_live(now, self.device))
+
+    def live_elsewhere(self, ref: str) -> LiveOn | None:
+        """Where the session is live, if on another device (issue 19): it is then read-only
+        here until :meth:`take_over`."""
+        return self.get(ref).live_elsewhere(self.device)
+
+    def take_over(self, ref: str) -> Entry | None:
+        """Write this live session on this device from now on (after the therapist confirmed
+        it); the timeline records it. The other device should have stopped writing it."""
+        return self._change(ref, lambda s, now: s.take_over(now, self.device), take_over=True)
 
     def update_preparation(self, ref: str, **fields: Any) -> None:
         """Change preparation fields (client, route, medicine, dose_mg, therapist, intention,
