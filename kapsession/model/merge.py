@@ -23,6 +23,7 @@ nothing: two devices that each merge the same pair end with the same file.
 from __future__ import annotations
 
 import base64
+import copy
 import hashlib
 import json
 from dataclasses import dataclass, field, replace
@@ -98,7 +99,8 @@ def merge(ours: Session, theirs: Session, *, source: str) -> MergeResult:
     if ours.id != theirs.id:
         raise ValueError("these are two different sessions")
     source = clean_text(source, multiline=False)[:200] or "another device"
-    a, b = _copy(ours), _copy(theirs)
+    # The result is built from copies of what it takes (inputs are never changed).
+    a, b = ours, theirs
     if a.status == "signed" and b.status == "signed":
         return _both_signed(ours, a, b)
     if a.status == "signed" or b.status == "signed":
@@ -143,7 +145,7 @@ def _open(ours: Session, a: Session, b: Session) -> MergeResult:
     own = {e.id for e in ours.entries}
     return MergeResult(
         session=merged,
-        changed=merged.to_dict() != ours.to_dict(),
+        changed=merged != ours,
         added_entries=tuple(eid for eid in added if eid not in own),
         both_changed=tuple(both),
         renamed=tuple(renamed),
@@ -393,16 +395,16 @@ def _record(s: Session) -> dict[str, Any]:
 
 def _both_signed(ours: Session, a: Session, b: Session) -> MergeResult:
     if _record(a) != _record(b):
-        return MergeResult(session=a, changed=False, needs_decision=True, notes=(
+        return MergeResult(session=_clone(a), changed=False, needs_decision=True, notes=(
             "both devices signed this session, with different records; both are kept",))
-    merged = replace(a, addenda=_merge_addenda(a.addenda, b.addenda))
-    return MergeResult(session=merged, changed=merged.to_dict() != ours.to_dict())
+    merged = replace(_clone(a), addenda=_merge_addenda(a.addenda, b.addenda))
+    return MergeResult(session=merged, changed=merged != ours)
 
 
 def _one_signed(ours: Session, a: Session, b: Session, source: str) -> MergeResult:
     signed, other = (a, b) if a.status == "signed" else (b, a)
     lines = _written_after(signed, other)
-    merged = replace(signed, addenda=list(signed.addenda))
+    merged = _clone(signed)
     added = 0
     if lines:
         where = (f"written on {source} after this session was signed here" if signed is a
@@ -414,8 +416,7 @@ def _one_signed(ours: Session, a: Session, b: Session, source: str) -> MergeResu
                 merged.addenda.append(Addendum(at=at, text=text))
                 added += 1
         merged.addenda = _merge_addenda(merged.addenda, [])
-    return MergeResult(session=merged, changed=merged.to_dict() != ours.to_dict(),
-                       addenda_added=added)
+    return MergeResult(session=merged, changed=merged != ours, addenda_added=added)
 
 
 def _body(text: str) -> str:
@@ -431,6 +432,8 @@ def _written_after(signed: Session, other: Session) -> list[str]:
     lines: list[str] = []
     for e in other.entries:
         mine = have.get(e.id)
+        if mine == e:
+            continue  # the same in the signed record: most entries
         when = f"{local(e.at):%H:%M}"
         label = vocab.ENTRY_KINDS.get(e.kind, e.kind)
         if mine is None or _identity(mine) != _identity(e):
@@ -491,5 +494,15 @@ def _addendum_texts(header: str, lines: list[str]) -> list[str]:
     return texts
 
 
-def _copy(s: Session) -> Session:
-    return Session.from_dict(s.to_dict())
+def _clone(s: Session) -> Session:
+    """A copy to hand out: no list or entry shared with ``s`` (Vitals, history events and
+    addenda are never changed in place, so they may be shared)."""
+    return replace(
+        s,
+        entries=[_copy_entry(e) for e in s.entries],
+        prep_checklist=[copy.copy(c) for c in s.prep_checklist],
+        discharge_checklist=[copy.copy(c) for c in s.discharge_checklist],
+        integration_checklist=[copy.copy(c) for c in s.integration_checklist],
+        outcomes=dict(s.outcomes),
+        addenda=list(s.addenda),
+    )

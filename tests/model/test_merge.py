@@ -385,6 +385,16 @@ def test_merge_is_commutative_idempotent_and_loses_no_text(shared, mine, yours) 
     ours, theirs = copy(base), copy(base)
     apply(ours, mine, 40)
     apply(theirs, yours, 40)
+    before = (ours.to_dict(), theirs.to_dict())
+    ab = merge(ours, theirs, source="desk")
+    ba = merge(theirs, ours, source="laptop")
+    # Neither side is changed, by merging or by later changes to a result.
+    for result in (ab.session, ba.session):
+        for e in result.entries:
+            e.history.append(Edit(at(999), "later"))
+        result.entries.append(Entry(id="e999", at=at(999), kind="note", text="later"))
+        result.addenda.clear()
+    assert (ours.to_dict(), theirs.to_dict()) == before
     ab = merge(ours, theirs, source="desk")
     ba = merge(theirs, ours, source="laptop")
     assert ab.needs_decision == ba.needs_decision
