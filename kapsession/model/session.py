@@ -44,12 +44,15 @@ ENTRY_ID_RE = re.compile(r"e(?:[1-9][0-9]{0,5}|[a-z2-7]{8})\Z")
 DEVICE_MAX = 64
 
 
-def new_entry_id(taken: set[str] | frozenset[str] = frozenset()) -> str:
+def new_entry_id(taken: set[str] | frozenset[str] = frozenset(), rng: Any = None) -> str:
     """A fresh entry id that no other device will make: 40 random bits, so two devices that
     each add a note to the same session (before a file-sync tool brings them together) give
-    their notes different ids. ``taken`` (this session's ids) rules out the rare repeat."""
+    their notes different ids. ``taken`` (this session's ids) rules out the rare repeat.
+    ``rng`` (a ``random.Random``) is for synthetic data that must repeat with its seed."""
     while True:
-        eid = "e" + base64.b32encode(secrets.token_bytes(5)).decode("ascii").lower()
+        raw = rng.getrandbits(40).to_bytes(5, "big") if rng is not None else \
+            secrets.token_bytes(5)
+        eid = "e" + base64.b32encode(raw).decode("ascii").lower()
         if eid not in taken:
             return eid
 
