@@ -534,6 +534,7 @@ class Archive:
         Raises :class:`SessionUnreadable` (an :class:`UnknownSession`) naming the file if it
         cannot be read; the session then leaves the list."""
         sid = self.resolve_id(ref)
+        self._drop_if_replaced(sid)
         cached = self._live.get(sid)
         if cached is not None:
             return Session.from_dict(cached.to_dict())
@@ -619,7 +620,26 @@ class Archive:
         self._remember(session, (st.st_mtime_ns, st.st_size))
         self._index_dirty = True
 
+    def _drop_if_replaced(self, sid: str) -> None:
+        """issue 19 (helper-g): a sync tool may replace a session file under a running window,
+        with a version from another device that already holds every change made here (each
+        change is on disk before it returns). Then forget the copy in memory, so the next
+        read or change starts from the file instead of writing the other device's away."""
+        if sid not in self._live:
+            return
+        try:
+            st = os.stat(self._session_path(sid))
+        except OSError:
+            return
+        if (st.st_mtime_ns, st.st_size) != self._stats.get(sid):
+            self._live.pop(sid, None)
+            self._persisted.pop(sid, None)
+            db = self._files.pop(sid, None)
+            if db is not None:
+                db.close()
+
     def _for_write(self, sid: str) -> Session:
+        self._drop_if_replaced(sid)
         session = self._live.get(sid)
         if session is None:
             session = self._read_session(sid)

@@ -265,3 +265,25 @@ async def test_the_home_banner_says_a_conflict_copy_was_merged(tmp_path: Path,
             banner = str(app.screen.query_one("#banner").render())
     assert ("Sync: 1 conflict copy from another device merged — run `kapsession conflicts` "
             "for details.") in banner.replace("\n", " ")
+
+
+def test_a_session_file_the_sync_tool_replaces_under_a_running_window_is_read_again(
+        tmp_path: Path, clock: FrozenClock) -> None:
+    """No conflict copy here: the other device's version already held every change made
+    here, so the sync tool just replaced the file. The next change must build on it."""
+    laptop, desk = tmp_path / "laptop", tmp_path / "desk"
+    with Archive.open(laptop, clock=clock, device="room") as a:
+        sid = a.new_session(client="C-0042", route="im", live=True).id
+        a.end_session(sid)
+    with Archive.open(laptop, clock=clock, device="room") as running:
+        running.add_note(sid, "written here")
+        shutil.copytree(laptop, desk, ignore=shutil.ignore_patterns("archive.lock"))
+        clock.advance(minutes=1)
+        with Archive.open(desk, clock=clock, device="desk") as other:
+            other.add_note(sid, "written on the desk")
+        shutil.copyfile(desk / "sessions" / f"{sid}.json", laptop / "sessions" / f"{sid}.json")
+        assert notes(running, sid) == ["written here", "written on the desk"]
+        clock.advance(minutes=1)
+        running.add_note(sid, "written here again")
+    with Archive.open(laptop, clock=clock) as a:
+        assert notes(a, sid) == ["written here", "written on the desk", "written here again"]
