@@ -365,15 +365,16 @@ class Archive:
             if session is not None:
                 self._remember(session, stat)
                 self._index_dirty = True
-        # issue 19 (helper-g): merge sync tools' conflict copies; one call, for the lead to
-        # re-wire in the facade. Reading goes through load_copy so sealed copies open too.
-        self._conflict_reports = resolve_conflicts(
-            self.path, load=lambda path, sid: load_copy(path, sid, self.codec),
-            write=None if self.read_only else self._write)
         if indexed:  # rows for files that are gone
             self._index_dirty = True
         if self._index_dirty and not self.read_only:
             self._try_flush_index()
+        # issue 19 (helper-g): merge sync tools' conflict copies; one call, for the lead to
+        # re-wire in the facade. Reading goes through load_copy so sealed copies open too.
+        # After the index write: a merged session only marks the index for close.
+        self._conflict_reports = resolve_conflicts(
+            self.path, load=lambda path, sid: load_copy(path, sid, self.codec),
+            write=None if self.read_only else self._write)
 
     def conflicts(self) -> list[ConflictReport]:
         """What was done with sync tools' conflict copies when the archive opened (issue 19;

@@ -202,7 +202,20 @@ def resolve(
             reports.append(_report(copy, f"not merged ({why}); left in place", pending=True))
             log.warning("could not merge a conflict copy of session %s: %s",
                         copy.session_id[:8], type(exc).__name__)
+    # The moves are made durable once, together: each merged session was written durably
+    # before its copy moved, so a move lost in a crash only merges that copy again (a merge
+    # of what is already there changes nothing).
+    moved = {(root / r.kept_as).parent for r in reports if r.kept_as is not None}
+    for folder in (sessions_dir, *sorted(moved)) if moved else ():
+        _try_fsync_dir(folder)
     return reports
+
+
+def _try_fsync_dir(folder: Path) -> None:
+    try:
+        fsync_dir(folder)
+    except OSError:
+        pass  # durability of a move only: the next open merges the copy again
 
 
 def _resolve_one(root: Path, copy: ConflictCopy, load: Callable[[Path, str], Session],
@@ -251,8 +264,6 @@ def _move(root: Path, path: Path, *, to_decide: bool) -> str:
         target = folder / f"{path.stem}.{n}{path.suffix}"
     os.replace(path, target)  # same file system: the archive folder
     os.chmod(target, FILE_MODE)
-    fsync_dir(path.parent)
-    fsync_dir(folder)
     return str(target.relative_to(root))
 
 
