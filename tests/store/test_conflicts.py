@@ -84,8 +84,7 @@ def two_devices(tmp_path: Path, clock: FrozenClock, *, passphrase: str | None = 
     copy = laptop / "sessions" / copy_name.replace(SID, sid)
     shutil.copyfile(desk / "sessions" / f"{sid}.json", copy)
     # The sync tool brings the desk's index along too.
-    shutil.copyfile(desk / "index.json",
-                    laptop / "index.sync-conflict-20261201-105617-YI4DR3G.json")
+    shutil.copyfile(desk / "index.json", laptop / copy_name.replace(SID, "index"))
     return laptop, sid, copy
 
 
@@ -110,7 +109,8 @@ def test_a_conflict_copy_is_merged_on_open_and_moved_to_conflicts(
     assert not copy.exists() and kept.exists()  # moved, never deleted
     assert stat.S_IMODE(kept.stat().st_mode) == 0o600
     assert stat.S_IMODE((root / CONFLICTS_DIR).stat().st_mode) == 0o700
-    assert not list(root.glob("index.sync-conflict-*"))  # a cache: rebuilt, not merged
+    # The index's conflict copy is a cache of the session files: removed, not merged.
+    assert sorted(p.name for p in root.glob("*.json")) == ["index.json"]
     with Archive.open(root, clock=clock) as a:  # merged once: nothing to report again
         assert a.conflicts() == []
         assert notes(a, sid) == ["arrived calm", "written on the laptop", "written on the desk"]
