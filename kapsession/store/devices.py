@@ -8,6 +8,7 @@ device opens it read-only until the therapist takes it over there, which the rec
 from __future__ import annotations
 
 import socket
+from typing import Any
 
 from ..model.errors import ValidationError
 from ..model.session import LiveOn, validate_device
@@ -39,6 +40,17 @@ def _hostname() -> str:
 def live_on_text(where: LiveOn) -> str:
     """"live on desk since 10:02", as every screen and message says it."""
     return f"live on {where.device} since {local(where.since):%H:%M}"
+
+
+def live_elsewhere_text(archive: Any, sid: str) -> str | None:
+    """"live on desk since 10:02" if the session ``sid`` of ``archive`` is live on another
+    device; ``None`` if not, or if its file cannot be read just now (a banner line must not
+    fail: opening the session says what is wrong)."""
+    try:
+        where = archive.live_elsewhere(sid)
+    except (ArchiveError, ValueError):
+        return None
+    return live_on_text(where) if where is not None else None
 
 
 class LiveElsewhere(ArchiveError):

@@ -102,3 +102,20 @@ async def test_taking_it_over_needs_a_yes_and_is_recorded(tmp_path: Path,
                 screen_text(app.screen)
         session = archive.get(sid)
         assert session.live_on is not None and session.live_on.device == "desk"
+
+
+async def test_the_home_banner_says_where_the_session_is_live(tmp_path: Path,
+                                                               clock: FrozenClock) -> None:
+    sid = live_on_laptop(tmp_path / "a", clock)
+    with Archive.open(tmp_path / "a", clock=clock, device="desk") as archive:
+        app = KapsessionApp(archive, config=Config(), clock=clock)
+        async with app.run_test(size=(120, 30)) as pilot:
+            await pilot.pause()
+            banner = str(app.screen.query_one("#banner").render()).replace("\n", " ")
+        assert "live on laptop since 10:00; enter reads it here or takes it over" in banner
+        archive.take_over(sid)
+        app = KapsessionApp(archive, config=Config(), clock=clock)
+        async with app.run_test(size=(120, 30)) as pilot:
+            await pilot.pause()
+            banner = str(app.screen.query_one("#banner").render()).replace("\n", " ")
+        assert "press r to return to it" in banner
