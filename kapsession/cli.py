@@ -147,6 +147,10 @@ def build_parser() -> argparse.ArgumentParser:
                    help="change the passphrase of an encrypted archive (rewrites only "
                    "encryption.json; crash-safe)")
 
+    sub.add_parser("conflicts", parents=[common],
+                   help="sync conflict copies: merge them now and say what was done "
+                   "(see docs/sync.md)")
+
     p = sub.add_parser("config", parents=[common], help="where the config file is; write one")
     group = p.add_mutually_exclusive_group(required=True)
     group.add_argument("--path", action="store_true", help="print the config file's path")
@@ -182,15 +186,17 @@ def _open_archive(args: argparse.Namespace, config: Config, *, read_only: bool =
     root = paths.archive_dir(getattr(args, "archive", None))
     if must_exist and not (root / SESSIONS_DIR).is_dir():
         raise UserError(f"no archive at {root} yet (start kapsession once, or use --archive)")
+    device = config["device_name"] or None  # issue 19: the name another device shows
     if not (root / ENCRYPTION_FILE).exists():  # plain: the crypto library is not even loaded
-        return Archive.open(root, thresholds=config.thresholds, read_only=read_only)
+        return Archive.open(root, thresholds=config.thresholds, read_only=read_only,
+                            device=device)
     from .store.crypto import WrongPassphrase
 
     tries = 3 if sys.stdin.isatty() and PASSPHRASE_ENV not in os.environ else 1
     for attempt in range(1, tries + 1):
         try:
             return Archive.open(root, thresholds=config.thresholds, read_only=read_only,
-                                passphrase=ask_passphrase())
+                                passphrase=ask_passphrase(), device=device)
         except WrongPassphrase:
             if attempt == tries:
                 raise
@@ -529,6 +535,28 @@ def cmd_config(args: argparse.Namespace, out: Console, err: Console) -> int:
     return 0
 
 
+def cmd_conflicts(args: argparse.Namespace, out: Console, err: Console) -> int:
+    """Opening the archive merges conflict copies (issue 19); this says what was done, and
+    what waits for a person."""
+    from .store.conflicts import CONFLICTS_DIR, TO_DECIDE_DIR, to_decide
+
+    with _open_archive(args, _config(args), must_exist=True) as archive:
+        _report_problems(err, archive)
+        reports = archive.conflicts()
+        root = archive.path
+    for report in reports:
+        style = "yellow" if report.needs_decision or report.pending else ""
+        out.print(line(report.line, style=style))
+    waiting = to_decide(root)
+    for name in waiting:
+        out.print(line(f"to decide: {CONFLICTS_DIR}/{TO_DECIDE_DIR}/{name} is another signed "
+                       "version of its session; compare it and keep one (docs/sync.md)",
+                       style="yellow"))
+    if not reports and not waiting:
+        out.print(line("No conflict copies to merge, and none waiting for a decision."))
+    return 0
+
+
 def _remove_stale_demo_folders(max_age_h: float = 12) -> None:
     """A demo whose terminal was closed cannot clean up after itself: its throwaway archive
     (synthetic data only) is removed by a later demo once it is half a day old."""
@@ -580,6 +608,7 @@ COMMANDS = {
     "decrypt": cmd_decrypt,
     "passphrase": cmd_passphrase,
     "config": cmd_config,
+    "conflicts": cmd_conflicts,
 }
 
 

@@ -80,6 +80,8 @@ SETTINGS: list[Setting] = [
             "library only. See the README for the format.", str),
     Setting("prompts_mode", "add", "'add' your prompts to the built-in library, or "
             "'replace' it.", str, choices=("add", "replace")),
+    Setting("device_name", "", "This computer's name, shown on your other devices while a "
+            "session is live here (empty: the computer's host name). See docs/sync.md.", str),
     Setting("idle_lock_minutes", 10, "Lock the screen after this many minutes without a key "
             "press (0: never); in a live session the lock keeps the clock in view.", int, 0,
             240),

@@ -27,6 +27,7 @@ from typing import Generic, TypeVar
 from .config import DISCHARGE_CHECKS, INTEGRATION_CHECKS, PREPARATION_CHECKS
 from .model import Session, Vitals, VitalsThresholds, checklist_from_texts
 from .model.clock import DEFAULT_PHASES, RoutePhases
+from .model.session import new_entry_id
 from .prompts import builtin_library
 
 THRESHOLDS = VitalsThresholds()
@@ -552,4 +553,10 @@ def demo_sessions(n: int, *, seed: int = 0, now: datetime | None = None,
             profile = profiles[client] = ClientProfile(rng)
         out.append(make_session(rng, client=client, session_no=counts[client], arrived=arrived,
                                 status=status, profile=profile))
+    # Entry ids are random (schema 5): drawn again from the seed, so a seed repeats exactly.
+    for s in out:
+        taken: set[str] = set()
+        for e in s.entries:
+            e.id = new_entry_id(taken, rng)
+            taken.add(e.id)
     return out

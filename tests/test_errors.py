@@ -10,6 +10,7 @@ import errno
 import importlib
 import pickle
 import pkgutil
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
@@ -24,8 +25,10 @@ from kapsession.model.errors import (
     SignedSessionError,
     ValidationError,
 )
+from kapsession.model.session import LiveOn
 from kapsession.prompts import PromptFileError
 from kapsession.store.crypto import DamagedHeader, PassphraseRequired, WrongPassphrase
+from kapsession.store.devices import LiveElsewhere
 from kapsession.store.errors import (
     AmbiguousSessionId,
     ArchiveError,
@@ -66,6 +69,7 @@ SAMPLES: list[BaseException] = [
     SealedFile(Path("/archive/sessions/x.json")),
     ArchiveHeld(Path("/archive")),
     LockLost(Path("/archive"), "the archive folder was moved or replaced"),
+    LiveElsewhere(LiveOn("desk", datetime(2026, 12, 1, 9, 2, tzinfo=UTC))),
     NotARegularFile("/dev/zero"),
     FileTooLarge(300_000_000),
 ]

@@ -7,7 +7,9 @@ takes the current time as an argument (the model never reads a clock itself). ``
 
 from __future__ import annotations
 
+import base64
 import re
+import secrets
 import unicodedata
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
@@ -26,7 +28,7 @@ from .rescue import (
 )
 from .tags import CATEGORIES
 from .text import NOTE_MAX, SHORT_MAX, clean_text, optional_text, require_text
-from .times import date_from_iso, date_in_range, from_iso, to_iso
+from .times import date_from_iso, date_in_range, from_iso, local, to_iso
 from .vitals import Vitals
 
 # 2: an entry's strikes and restores are events in its history, beside its edits.
@@ -34,7 +36,10 @@ from .vitals import Vitals
 #    a side effect has a severity (None: not rated); a rescue medication is its own entry.
 # 4: a session has a kind: a dosing session, or a preparation or integration visit (which has
 #    no route, dose or effect clock).
-SCHEMA_VERSION = 4
+# 5: new entry ids are random (``e`` + 8 base32 letters) so two devices writing the same
+#    session never make two entries with one id (old ``e1``, ``e2``… are kept); a live session
+#    names the device it is live on (``live_on``).
+SCHEMA_VERSION = 5
 CLIENT_CODE_MAX = 32
 DOSE_MAX_MG = 1000
 INITIALS_MAX = 8
@@ -52,6 +57,56 @@ CHANGES_MAX = 100  # edits, strikes and restores of one entry
 ADDENDA_MAX = 500
 
 _ID_RE = re.compile(r"[0-9a-f]{32}\Z")  # \Z, not $: "$" also matches before a final newline
+#: An entry id as stored: the old per-session counter (``e1``, ``e2``…) or, since schema 5,
+#: ``e`` + 8 random base32 letters (40 bits). Ids are names, never an order: the timeline is
+#: the list's order, so nothing may sort entries by id.
+ENTRY_ID_RE = re.compile(r"e(?:[1-9][0-9]{0,5}|[a-z2-7]{8})\Z")
+DEVICE_MAX = 64
+
+
+def new_entry_id(taken: set[str] | frozenset[str] = frozenset(), rng: Any = None) -> str:
+    """A fresh entry id that no other device will make: 40 random bits, so two devices that
+    each add a note to the same session (before a file-sync tool brings them together) give
+    their notes different ids. ``taken`` (this session's ids) rules out the rare repeat.
+    ``rng`` (a ``random.Random``) is for synthetic data that must repeat with its seed."""
+    while True:
+        raw = rng.getrandbits(40).to_bytes(5, "big") if rng is not None else \
+            secrets.token_bytes(5)
+        eid = "e" + base64.b32encode(raw).decode("ascii").lower()
+        if eid not in taken:
+            return eid
+
+
+def validate_device(value: object) -> str:
+    """A device name as shown in "live on <device>": one printable line, at most 64."""
+    if not isinstance(value, str):
+        raise ValidationError("device", "must be text")
+    name = clean_text(value, multiline=False).strip()
+    if len(name) > DEVICE_MAX:
+        raise ValidationError("device", f"is {len(name)} characters; the limit is {DEVICE_MAX}")
+    return name
+
+
+@dataclass(frozen=True)
+class LiveOn:
+    """Where a live session is being written: the device's name and since when. A file-sync
+    tool carries this to every device, so another device can say "live on <device>"."""
+
+    device: str
+    since: datetime
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"device": self.device, "since": to_iso(self.since)}
+
+    @classmethod
+    def from_dict(cls, data: Any) -> LiveOn:
+        if not isinstance(data, dict):
+            raise ValueError("live_on: expected {device, since}")
+        try:
+            device = validate_device(data.get("device"))
+        except ValidationError as exc:
+            raise ValueError(f"live_on.device: {exc.problem}") from None
+        return cls(device=device, since=_stored_time("live_on.since", data.get("since")))
 
 
 def validate_client_code(value: object) -> str:
@@ -385,8 +440,8 @@ class Entry:
         values = data.get("values") or {}
         if not isinstance(values, dict):
             raise ValueError("entry.values: expected an object")
-        if not isinstance(data.get("id"), str) or not 0 < len(data["id"]) <= 16:
-            raise ValueError("entry.id: expected a short text id")
+        if not isinstance(data.get("id"), str) or not ENTRY_ID_RE.match(data["id"]):
+            raise ValueError("entry.id: expected e1, e2… or e and 8 letters and digits")
         history = data.get("history") or []
         if not isinstance(history, list):
             raise ValueError("entry.history: expected a list")
@@ -517,6 +572,8 @@ class Session:
     #: The pre-dose decision: what was flagged or not done when the therapist went live
     #: anyway, and why (never a block: the record says it).
     proceeded: Proceeded | None = None
+    #: The device the session is live on, while it is live (``None`` when not known).
+    live_on: LiveOn | None = None
     schema: int = SCHEMA_VERSION
 
     # ---- construction -------------------------------------------------------------------
@@ -665,7 +722,7 @@ class Session:
     def _new_entry(self, now: datetime, kind: str, **kw: Any) -> Entry:
         if kind != "system":  # starting and finishing must stay possible at the limit
             self._require_room()
-        entry = Entry(id=f"e{len(self.entries) + 1}", at=now, kind=kind, **kw)
+        entry = Entry(id=new_entry_id({e.id for e in self.entries}), at=now, kind=kind, **kw)
         self.entries.append(entry)
         return entry
 
@@ -710,22 +767,50 @@ class Session:
 
     # ---- status transitions ---------------------------------------------------------------
 
-    def go_live(self, now: datetime, proceeded: Proceeded | None = None) -> None:
+    def go_live(self, now: datetime, proceeded: Proceeded | None = None, *,
+                device: object = "") -> None:
         """planned → live: the client has arrived and the session clock starts.
         ``proceeded``: what was flagged or unticked when the therapist went ahead, with the
-        reason; it goes into the record (and the timeline) with the start."""
+        reason; it goes into the record (and the timeline) with the start. ``device`` names
+        this device, so another one sees where the session is live."""
         if self.is_visit:
             raise SessionStateError("a visit has no live clock: open it for notes with "
                                     "finish (it is written during or after the visit)")
         self._require_status("start the session", "planned")
         if proceeded is not None and not isinstance(proceeded, Proceeded):
             raise ValidationError("proceeded", "expected the pre-dose decision")
+        name = validate_device(device)
         self.status = "live"
         self.started = now
+        self.live_on = LiveOn(name, now) if name else None
         self._new_entry(now, "system", text="Session started")
         if proceeded is not None and not proceeded.empty:
             self.proceeded = proceeded
             self._new_entry(now, "system", text=proceeded.text())
+
+    def live_elsewhere(self, device: str) -> LiveOn | None:
+        """Where this session is live, if that is a device other than ``device``."""
+        if self.status != "live" or self.live_on is None or not device:
+            return None
+        return self.live_on if self.live_on.device != device else None
+
+    def take_over(self, now: datetime, device: object) -> Entry | None:
+        """Write this live session on ``device`` from now on (the therapist confirmed it).
+        The record says so: a system line names both devices. ``None`` if it is live here."""
+        self._require_status("take over the session", "live")
+        name = validate_device(device)
+        if not name:
+            raise ValidationError("device", "name this device to take the session over")
+        before = self.live_on
+        if before is not None and before.device == name:
+            return None
+        self.live_on = LiveOn(name, now)
+        if before is None:
+            text = f"Taken over on {name}"
+        else:
+            text = (f"Taken over on {name}; it was live on {before.device} since "
+                    f"{local(before.since):%H:%M}")
+        return self._new_entry(now, "system", text=text)
 
     def finish(self, now: datetime) -> None:
         """live → ended: the dosing phase is over; monitoring goes on until discharge. A
@@ -736,6 +821,7 @@ class Session:
         if self.is_visit:
             self.started = now
         self.ended = now
+        self.live_on = None
         self._new_entry(now, "system", text="Session finished")
 
     def mark_ready(self, now: datetime) -> None:
@@ -1084,6 +1170,7 @@ class Session:
             "signed_missing": list(self.signed_missing),
             "rems_submitted": to_iso(self.rems_submitted),
             "proceeded": self.proceeded.to_dict() if self.proceeded else None,
+            "live_on": self.live_on.to_dict() if self.live_on else None,
         }
 
     @classmethod
@@ -1162,6 +1249,8 @@ class Session:
                 rems_submitted=from_iso("rems_submitted", data.get("rems_submitted")),
                 proceeded=(_nested("proceeded", None, Proceeded.from_dict, data["proceeded"])
                            if data.get("proceeded") is not None else None),
+                live_on=(_nested("live_on", None, LiveOn.from_dict, data["live_on"])
+                         if data.get("live_on") else None),
             )
         except (KeyError, TypeError, AttributeError) as exc:
             raise ValueError(f"session: malformed field ({type(exc).__name__})") from None

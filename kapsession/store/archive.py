@@ -35,9 +35,12 @@ from ..model import (
     checklist_from_texts,
 )
 from ..model.protocols import Observation, Protocol
-from ..model.session import Addendum, Proceeded
+from ..model.session import Addendum, LiveOn, Proceeded
 from ..model.times import Clock, system_clock
+from .conflicts import ConflictReport, load_copy
+from .conflicts import resolve as resolve_conflicts
 from .device_key import device_key
+from .devices import LiveElsewhere, this_device
 from .errors import (
     AmbiguousSessionId,
     ArchiveReadOnly,
@@ -139,6 +142,9 @@ class Archive:
         self._live_sorted: list[SessionSummary] = []
         self._index_dirty = False
         self._closed = False
+        self._conflict_reports: list[ConflictReport] = []  # issue 19 (helper-g)
+        #: This device's name, stored in a session when it goes live here (issue 19).
+        self.device = this_device()
 
     # ---- opening and closing ------------------------------------------------------------
 
@@ -151,6 +157,7 @@ class Archive:
         thresholds: VitalsThresholds | None = None,
         read_only: bool = False,
         passphrase: str | None = None,
+        device: str | None = None,
     ) -> Archive:
         """Open (creating if needed) the archive at ``path``.
 
@@ -185,6 +192,7 @@ class Archive:
         archive = cls(layout.root, clock=clock or system_clock, thresholds=thresholds or
                       VitalsThresholds(), read_only=read_only, lock=lock, codec=codec,
                       read_only_reason=reason, index_key=device_key())
+        archive.device = this_device(device)  # issue 19 (helper-g)
         try:
             archive._load()
         except BaseException:
@@ -254,6 +262,17 @@ class Archive:
             self._index_dirty = True
         if self._index_dirty and not self.read_only:
             self._try_flush_index()
+        # issue 19 (helper-g): merge sync tools' conflict copies; one call, for the lead to
+        # re-wire in the facade. Reading goes through load_copy so sealed copies open too.
+        # After the index write: a merged session only marks the index for close.
+        self._conflict_reports = resolve_conflicts(
+            self.path, load=lambda path, sid: load_copy(path, sid, self.codec),
+            write=None if self.read_only else self._write)
+
+    def conflicts(self) -> list[ConflictReport]:
+        """What was done with sync tools' conflict copies when the archive opened (issue 19;
+        copies still waiting for a person: :func:`.conflicts.to_decide`)."""
+        return list(self._conflict_reports)
 
     def session_path(self, ref: str) -> Path:
         """The file that holds the session ``ref`` (for exports that read files in bulk)."""
@@ -370,6 +389,7 @@ class Archive:
         Raises :class:`SessionUnreadable` (an :class:`UnknownSession`) naming the file if it
         cannot be read; the session then leaves the list."""
         sid = self.resolve_id(ref)
+        self._drop_if_replaced(sid)
         cached = self._live.get(sid)
         if cached is not None:
             return Session.from_dict(cached.to_dict())
@@ -451,7 +471,24 @@ class Archive:
         self._remember(session, stat)
         self._index_dirty = True
 
+    def _drop_if_replaced(self, sid: str) -> None:
+        """issue 19 (helper-g): a sync tool may replace a session file under a running window,
+        with a version from another device that already holds every change made here (each
+        change is on disk before it returns). Then forget the copy in memory, so the next
+        read or change starts from the file instead of writing the other device's away."""
+        if sid not in self._live:
+            return
+        try:
+            st = os.stat(self._files.path(sid))
+        except OSError:
+            return
+        if (st.st_mtime_ns, st.st_size) != self._stats.get(sid):
+            self._live.pop(sid, None)
+            self._persisted.pop(sid, None)
+            self._files.forget(sid)
+
     def _for_write(self, sid: str) -> Session:
+        self._drop_if_replaced(sid)
         session = self._live.get(sid)
         if session is None:
             session = self._read_session(sid)
@@ -462,11 +499,15 @@ class Archive:
             self._persisted[sid] = session.to_dict()
         return session
 
-    def _change(self, ref: str, change: Callable[[Session, datetime], T]) -> T:
+    def _change(self, ref: str, change: Callable[[Session, datetime], T], *,
+                take_over: bool = False) -> T:
         """Apply ``change`` to a session and write it; on any failure, undo it in memory."""
         self._require_writable()
         sid = self.resolve_id(ref)
         session = self._for_write(sid)
+        elsewhere = session.live_elsewhere(self.device)  # issue 19 (helper-g)
+        if elsewhere is not None and not take_over:
+            raise LiveElsewhere(elsewhere)
         try:
             result = change(session, self.clock())
             self._write(session)
@@ -508,13 +549,24 @@ class Archive:
             protocol=protocol,
         )
         if live:
-            session.finish(now) if session.is_visit else session.go_live(now)
+            session.finish(now) if session.is_visit else session.go_live(now,
+                                                                          device=self.device)
         self._write(session)
         return Session.from_dict(session.to_dict())
 
     def go_live(self, ref: str, proceeded: Proceeded | None = None) -> None:
         """planned → live; ``proceeded``: the pre-dose decision (flags, unticked, reason)."""
-        self._change(ref, lambda s, now: s.go_live(now, proceeded))
+        self._change(ref, lambda s, now: s.go_live(now, proceeded, device=self.device))
+
+    def live_elsewhere(self, ref: str) -> LiveOn | None:
+        """Where the session is live, if on another device (issue 19): it is then read-only
+        here until :meth:`take_over`."""
+        return self.get(ref).live_elsewhere(self.device)
+
+    def take_over(self, ref: str) -> Entry | None:
+        """Write this live session on this device from now on (after the therapist confirmed
+        it); the timeline records it. The other device should have stopped writing it."""
+        return self._change(ref, lambda s, now: s.take_over(now, self.device), take_over=True)
 
     def update_preparation(self, ref: str, **fields: Any) -> None:
         """Change preparation fields (client, route, medicine, dose_mg, therapist, intention,

@@ -8,6 +8,7 @@ bytes, never a mix, and never a truncated file.
 from __future__ import annotations
 
 import os
+import re
 import secrets
 import stat
 from pathlib import Path
@@ -125,6 +126,18 @@ def atomic_write(path: Path, data: bytes, *, durable: bool = True) -> None:
         fsync_dir(path.parent)
 
 
+#: The temp files :func:`atomic_write` makes: ``.<name>.<8 hex>.tmp``. Only these are ours to
+#: remove: a file-sync tool writes its own beside them (Syncthing ``.syncthing.<name>.tmp``)
+#: while a file arrives, and removing one would break that transfer.
+_OWN_TEMP = re.compile(r"\..+\.[0-9a-f]{8}\.tmp\Z", re.DOTALL)
+_SYNC_TEMP_PREFIXES = (".syncthing.", "~syncthing~")
+
+
+def is_own_temp(name: str) -> bool:
+    """Whether ``name`` is a temp file of :func:`atomic_write` (and not a sync tool's)."""
+    return _OWN_TEMP.match(name) is not None and not name.startswith(_SYNC_TEMP_PREFIXES)
+
+
 def remove_stale_temp(path: str | Path) -> None:
     """Remove one temp file a killed writer left behind (never the only copy of data)."""
     try:
@@ -137,7 +150,7 @@ def remove_stale_temps(folder: Path) -> int:
     """Remove every temp file a killed writer left in ``folder``."""
     count = 0
     for entry in os.scandir(folder):
-        if entry.name.startswith(".") and entry.name.endswith(".tmp"):
+        if is_own_temp(entry.name):
             remove_stale_temp(entry.path)
             count += 1
     return count

@@ -5,6 +5,8 @@ An archive folder (0700; every file 0600)::
     sessions/<id>.json   one session per file: TinyDB document 1 of table "session"
     index.json           a summary of each session, for the list (see :mod:`.index`)
     damaged/             files that could not be read, set aside and never overwritten
+    conflicts/           sync tools' conflict copies after they were merged (to-decide/:
+                         two signed versions a person chooses between; see :mod:`.conflicts`)
     archive.lock         locked, with the folder itself, by the one process that may write
                          (see :mod:`.lock`)
     encryption.json      only in an encrypted archive: the header that opens it
@@ -22,6 +24,10 @@ from pathlib import Path
 
 SESSIONS_DIR = "sessions"
 DAMAGED_DIR = "damaged"
+#: Sync tools' conflict copies, once merged (see :mod:`.conflicts`); never deleted.
+CONFLICTS_DIR = "conflicts"
+#: Copies a person must decide between (two different signed versions).
+TO_DECIDE_DIR = "to-decide"
 INDEX_FILE = "index.json"
 LOCK_FILE = "archive.lock"
 ENCRYPTION_FILE = "encryption.json"

@@ -43,7 +43,6 @@ def _monitoring_until_discharge(data: dict[str, Any]) -> dict[str, Any]:
                  "signed_missing": [], "rems_submitted": None, "proceeded": None}, **data)
 
 
-
 def _schema_3(data: dict[str, Any]) -> dict[str, Any]:
     """2 → 3: monitoring until discharge, and side effects with a severity."""
     return _side_effect_severity(_monitoring_until_discharge(data))
@@ -74,10 +73,19 @@ def _sessions_are_dosing(data: dict[str, Any]) -> dict[str, Any]:
     return dict(data, kind="dosing")
 
 
+def _sync_ready(data: dict[str, Any]) -> dict[str, Any]:
+    """4 → 5: entry ids stay as they are (``e1``, ``e2``… still name their entries; new ones
+    are random, see ``new_entry_id``), and a session gains ``live_on``, the device it is live
+    on, unknown for a session written before. Reads nothing that steps 3 and 4 add, so it
+    works as well on a schema-2 document."""
+    return dict(data, live_on=data.get("live_on"))
+
+
 MIGRATIONS: dict[int, Callable[[dict[str, Any]], dict[str, Any]]] = {
     1: _strikes_into_history,
     2: _schema_3,
     3: _sessions_are_dosing,
+    4: _sync_ready,
 }
 
 

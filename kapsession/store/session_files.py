@@ -18,7 +18,14 @@ from tinydb import TinyDB
 from tinydb.table import Document
 
 from ..model import Session
-from .fsutil import ensure_private_dir, fsync_dir, remove_stale_temp, shown_path
+from .conflicts import is_conflict_copy_name
+from .fsutil import (
+    ensure_private_dir,
+    fsync_dir,
+    is_own_temp,
+    remove_stale_temp,
+    shown_path,
+)
 from .layout import (
     SESSION_DOC_ID,
     SESSION_TABLE,
@@ -85,9 +92,10 @@ class SessionFiles:
             return
         for entry in entries:
             sid = session_id_of(entry.name)
-            if sid is None:
-                if entry.name.endswith(".tmp") and entry.name.startswith(".") \
-                        and not self.read_only:
+            if sid is None or is_conflict_copy_name(entry.name):
+                # A sync tool's conflict copy is merged by the archive (see .conflicts);
+                # a sync tool's own temp file is not ours to remove.
+                if is_own_temp(entry.name) and not self.read_only:
                     remove_stale_temp(entry.path)
                 continue
             st = entry.stat()

@@ -150,6 +150,13 @@ class KapsessionApp(App[None]):
         """The live screen of a session, over the archive (F2 steps back out of it)."""
         from .screens.live import LiveScreen
 
+        # issue 19 (helper-g): live on another device: read here, or take it over after a yes.
+        elsewhere = self.archive.live_elsewhere(session_id)
+        if elsewhere is not None:
+            from .screens.elsewhere import open_live_elsewhere
+
+            open_live_elsewhere(self, session_id, elsewhere)
+            return
         self.push_screen(LiveScreen(session_id))
 
     # ---- actions ------------------------------------------------------------------------

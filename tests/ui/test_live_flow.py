@@ -100,7 +100,7 @@ async def test_a_whole_session_by_keys(make_app, archive, clock) -> None:  # noq
         note = app.screen.query_one("#note", Input)
         assert app.focused is note  # the note box keeps the keys; an entry is selected
         timeline = app.screen.query_one("#timeline", OptionList)
-        timeline.highlighted = timeline.get_option_index("e4")  # e2: the pre-dose decision
+        timeline.highlighted = 3  # the fourth entry (ids are random since schema 5)
         await pilot.press("enter", "enter")  # the action list, then "Edit the text"
         await pilot.pause()
         edit = app.screen.query_one("#text", Input)
@@ -109,7 +109,7 @@ async def test_a_whole_session_by_keys(make_app, archive, clock) -> None:  # noq
         await pilot.pause()
         await pilot.press("escape")
         timeline = app.screen.query_one("#timeline", OptionList)
-        timeline.highlighted = timeline.get_option_index("e6")
+        timeline.highlighted = 5  # the sixth entry
         await pilot.press("enter", "down", "enter")  # "Strike through"
         await pilot.pause()
         app.screen.query_one("#text", Input).value = "wrong client"

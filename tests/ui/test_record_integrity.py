@@ -170,7 +170,7 @@ async def test_striking_the_dose_says_where_t0_moves_and_needs_a_yes(archive, cl
     async with app.run_test(size=(120, 36)) as pilot:
         screen = await resume(app, pilot)
         await pilot.press("escape")
-        screen.query_one(Timeline).select_entry("e2")  # the dose
+        screen.query_one(Timeline).select_entry(archive.get(sid).entries[1].id)  # the dose
         await pilot.press("enter", "enter")  # Strike through (a dose cannot be edited)
         assert isinstance(app.screen, TextDialog)
         assert f"T0 moves to the booster at {booster_at}" in screen_text(app.screen)

@@ -15,6 +15,8 @@ from ...model import SessionSummary, ValidationError
 from ...model.filter import Filter, parse_filter, summary_haystack
 from ...model.times import format_minutes, format_t_plus
 from ...model.vocab import SESSION_KINDS, route_label
+from ...store.conflicts import summary_line, to_decide
+from ...store.devices import live_elsewhere_text
 from ..widgets.choice_dialog import ChoiceDialog
 from ..widgets.footer import KapFooter
 
@@ -303,9 +305,16 @@ class HomeScreen(Screen[None]):
             how = ("open it with enter to read it" if archive.read_only
                    else "press r to return to it" if len(live) == 1
                    else "press r to choose one")
+            where = live_elsewhere_text(archive, s.id)  # issue 19 (helper-g)
+            if where:
+                how = f"{where}; enter reads it here or takes it over"
             lines.append(f"Live: {self._live_line(s)} — {how}")
         for problem in archive.problems[:3]:
             lines.append(f"Archive problem: {problem}")
+        # issue 19 (helper-g): what opening did with sync tools' conflict copies.
+        sync = summary_line(archive.conflicts(), to_decide(archive.path))
+        if sync:
+            lines.append(sync)
         banner = self.query_one("#banner", Static)
         banner.update(Text("\n".join(lines)))
         banner.display = bool(lines)

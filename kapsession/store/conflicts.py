@@ -1,0 +1,313 @@
+"""Conflict copies that file-sync tools leave beside a session file, merged on open.
+
+When two devices change one session file before a sync tool carries either change across, the
+tool keeps one version under the file's name and the other beside it, renamed (observed and
+documented shapes, see ``docs/sync.md``)::
+
+    <id>.sync-conflict-20261201-105617-YI4DR3G.json        Syncthing (device id, 7 letters)
+    <id> (Anna's conflicted copy 2026-12-01).json          Dropbox (sometimes "… (1)")
+    <id> (conflicted copy 2026-12-01 105617).json          Nextcloud, ownCloud
+    <id>_conflict-20261201-105617.json                     older ownCloud clients
+
+Each copy is merged into its session with :func:`kapsession.model.merge.merge` and then moved
+out of ``sessions/`` into ``conflicts/`` (0700; the copy 0600), never deleted: it is the other
+device's own record. Two different signed versions are not merged; the copy goes to
+``conflicts/to-decide/`` and is reported for a person. Conflict copies of ``index.json`` are
+only a cache of the session files: they are removed, and the index is rebuilt as usual.
+
+Reading and writing go through callables the archive passes in, so an encrypted archive merges
+the same way (see :func:`load_copy`). A read-only window merges nothing and moves nothing: it
+reports the copies, and the window that holds the archive merges them when it opens.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+import orjson
+
+from ..model import Session
+from ..model.merge import merge
+from ..model.text import printable_line
+from .errors import ArchiveError
+from .fsutil import FILE_MODE, ensure_private_dir, fsync_dir, read_limited
+from .layout import (
+    CONFLICTS_DIR,
+    SEALED_MAGIC,
+    SESSIONS_DIR,
+    TO_DECIDE_DIR,
+    session_file_name,
+)
+from .migrations import migrate
+from .storage import Codec, DamagedFile, SealedFile
+
+log = logging.getLogger(__name__)
+
+#: As ``archive.SESSION_TABLE`` (not imported: the archive imports this module).
+_SESSION_TABLE = "session"
+#: A session file is far smaller; a larger "copy" is not read whole into memory.
+COPY_MAX_BYTES = 64 * 1024 * 1024
+
+_SID = r"(?P<sid>[0-9a-f]{32})"
+_EXT = r"(?P<ext>\.json)"
+#: (tool, pattern of a conflict copy's name). The stem is a session id; ``who`` names the
+#: device (or person) where the tool says so.
+_PATTERNS: tuple[tuple[str, re.Pattern[str]], ...] = (
+    ("Syncthing", re.compile(
+        _SID + r"(?:\.sync-conflict-\d{8}-\d{6}-(?P<who>[A-Z0-9]{7}))+" + _EXT + r"\Z")),
+    ("Dropbox", re.compile(
+        _SID + r" \((?P<who>[^()]{0,100}?)'s conflicted copy \d{4}-\d{2}-\d{2}"
+        r"(?: \(\d+\))?\)(?: \(\d+\))?" + _EXT + r"\Z")),
+    ("Nextcloud", re.compile(
+        _SID + r" \(conflicted copy \d{4}-\d{2}-\d{2}(?: \d{6})?(?: \(\d+\))?\)(?: \(\d+\))?"
+        + _EXT + r"\Z")),
+    ("ownCloud", re.compile(_SID + r"_conflict-\d{8}-\d{6}" + _EXT + r"\Z")),
+)
+_SESSION_FILE = re.compile(r"[0-9a-f]{32}\.json\Z")
+_INDEX_COPY = re.compile(r"index(?:\.sync-conflict-\d{8}-\d{6}-[A-Z0-9]{7}| \([^/]*conflicted "
+                         r"copy[^/]*\)|_conflict-\d{8}-\d{6})\.json\Z")
+
+
+@dataclass(frozen=True)
+class ConflictCopy:
+    """A file a sync tool left in ``sessions/``: which session it copies, from where."""
+
+    path: Path
+    session_id: str
+    tool: str
+    #: Where the tool says it came from: a Syncthing device id's first 7 letters, a Dropbox
+    #: device or person; for Nextcloud, only the tool's name.
+    source: str
+
+
+@dataclass(frozen=True)
+class ConflictReport:
+    """What was done with one conflict copy (no note text: reports may be logged)."""
+
+    session_id: str
+    #: The copy's file name as the sync tool made it (shown through printable_line).
+    copy_name: str
+    tool: str
+    source: str
+    #: What merging did, as a phrase, or what went wrong.
+    outcome: str
+    #: Where the copy is kept now, relative to the archive (``None``: left in sessions/).
+    kept_as: str | None = None
+    #: Two different signed versions: a person must choose (see docs/sync.md).
+    needs_decision: bool = False
+    #: Nothing was done (read-only, or the copy or the session could not be read).
+    pending: bool = False
+
+    @property
+    def line(self) -> str:
+        where = f"; the copy is kept as {self.kept_as}" if self.kept_as else ""
+        return printable_line(f"session {self.session_id[:8]}: {self.tool} conflict copy from "
+                              f"{self.source}: {self.outcome}{where}")
+
+
+def is_session_file_name(name: str) -> bool:
+    """Whether ``name`` is a session file's (``<32 hex>.json``)."""
+    return _SESSION_FILE.match(name) is not None
+
+
+def is_conflict_copy_name(name: str) -> bool:
+    """Whether ``name`` is a sync tool's conflict copy of a session file (merged on open,
+    never set aside as damaged)."""
+    return not is_session_file_name(name) and any(p.match(name) for _, p in _PATTERNS)
+
+
+def parse_copy_name(path: Path) -> ConflictCopy | None:
+    """The conflict copy named ``path``, or ``None`` if its name is not one."""
+    name = path.name
+    for tool, pattern in _PATTERNS:
+        m = pattern.match(name)
+        if m:
+            who = (m.groupdict().get("who") or "").strip()
+            if tool == "Syncthing":
+                source = f"Syncthing device {who}"
+            elif tool == "Dropbox" and who:
+                source = who
+            else:
+                source = f"another {tool} device"
+            return ConflictCopy(path, m["sid"], tool, printable_line(source)[:100])
+    return None
+
+
+def find_copies(sessions_dir: Path) -> list[ConflictCopy]:
+    """The conflict copies in ``sessions_dir``, in name order (each device merges alike)."""
+    try:
+        names = sorted(os.listdir(sessions_dir))
+    except FileNotFoundError:
+        return []
+    found = []
+    for name in names:
+        if name.startswith(".") or not name.endswith(".json") or is_session_file_name(name):
+            continue
+        copy = parse_copy_name(sessions_dir / name)
+        if copy is not None:
+            found.append(copy)
+    return found
+
+
+def load_copy(path: Path, sid: str, codec: Codec | None) -> Session:
+    """Read ``path`` (a session file or a copy of one) as the session ``sid``.
+
+    A sealed file is bound to its file name (it is the associated data of its encryption), and
+    a conflict copy has another name: it is opened as the session file it copies (and, for a
+    copy sealed under its own name by a conversion, as itself). Raises :class:`DamagedFile`.
+    """
+    try:
+        raw = read_limited(path, COPY_MAX_BYTES)
+    except (OSError, ValueError) as exc:
+        raise DamagedFile(path, f"cannot be read ({getattr(exc, 'strerror', None) or exc})") \
+            from None
+    if codec is not None:
+        try:
+            raw = codec.decode(raw, path.with_name(session_file_name(sid)))
+        except DamagedFile:
+            raw = codec.decode(raw, path)
+    elif raw.startswith(SEALED_MAGIC):
+        raise SealedFile(path)
+    try:
+        doc = orjson.loads(raw)[_SESSION_TABLE]["1"]
+        data, _ = migrate(dict(doc))
+        session = Session.from_dict(data)
+    except (orjson.JSONDecodeError, KeyError, TypeError, AttributeError):
+        raise DamagedFile(path, "is not a session file") from None
+    except ValueError as exc:
+        raise DamagedFile(path, f"has a bad field: {exc}") from None
+    if session.id != sid:
+        raise DamagedFile(path, "holds another session than its name says")
+    return session
+
+
+def resolve(
+    root: Path,
+    *,
+    load: Callable[[Path, str], Session],
+    write: Callable[[Session], None] | None,
+) -> list[ConflictReport]:
+    """Merge every conflict copy in ``root/sessions`` into its session and move it to
+    ``root/conflicts``; remove conflict copies of the index. ``write`` stores a merged session
+    (``None``: read-only, so only report). Never raises for one copy: its report says why."""
+    sessions_dir = root / SESSIONS_DIR
+    if write is not None:
+        _drop_index_copies(root)
+    reports = []
+    for copy in find_copies(sessions_dir):
+        try:
+            reports.append(_resolve_one(root, copy, load, write))
+        except (ArchiveError, OSError) as exc:
+            why = getattr(exc, "strerror", None) or str(exc)
+            reports.append(_report(copy, f"not merged ({why}); left in place", pending=True))
+            log.warning("could not merge a conflict copy of session %s: %s",
+                        copy.session_id[:8], type(exc).__name__)
+    # The moves are made durable once, together: each merged session was written durably
+    # before its copy moved, so a move lost in a crash only merges that copy again (a merge
+    # of what is already there changes nothing).
+    moved = {(root / r.kept_as).parent for r in reports if r.kept_as is not None}
+    for folder in (sessions_dir, *sorted(moved)) if moved else ():
+        _try_fsync_dir(folder)
+    return reports
+
+
+def _try_fsync_dir(folder: Path) -> None:
+    try:
+        fsync_dir(folder)
+    except OSError:
+        pass  # durability of a move only: the next open merges the copy again
+
+
+def _resolve_one(root: Path, copy: ConflictCopy, load: Callable[[Path, str], Session],
+                 write: Callable[[Session], None] | None) -> ConflictReport:
+    if write is None:
+        return _report(copy, "not merged yet: this window only reads the archive; the window "
+                       "that writes merges it", pending=True)
+    try:
+        theirs = load(copy.path, copy.session_id)
+    except DamagedFile as exc:
+        return _report(copy, f"the copy cannot be read ({exc.problem}); left in place",
+                       pending=True)
+    session_path = root / SESSIONS_DIR / session_file_name(copy.session_id)
+    if not session_path.exists():
+        # The tool kept only the copy (the file itself was removed): the copy is the session.
+        write(theirs)
+        kept = _move(root, copy.path, to_decide=False)
+        return _report(copy, "restored as the session (its file was missing)", kept)
+    ours = load(session_path, copy.session_id)
+    result = merge(ours, theirs, source=copy.source)
+    if result.needs_decision:
+        kept = _move(root, copy.path, to_decide=True)
+        return _report(copy, result.summary, kept, needs_decision=True)
+    if result.changed:
+        write(result.session)
+    kept = _move(root, copy.path, to_decide=False)
+    return _report(copy, result.summary, kept)
+
+
+def _report(copy: ConflictCopy, outcome: str, kept_as: str | None = None, *,
+            needs_decision: bool = False, pending: bool = False) -> ConflictReport:
+    return ConflictReport(copy.session_id, printable_line(copy.path.name), copy.tool,
+                          copy.source, outcome, kept_as, needs_decision, pending)
+
+
+def _move(root: Path, path: Path, *, to_decide: bool) -> str:
+    """Move ``path`` into conflicts/ (or conflicts/to-decide/) under a name not yet taken;
+    the relative path it got."""
+    folder = ensure_private_dir(root / CONFLICTS_DIR)
+    if to_decide:
+        folder = ensure_private_dir(folder / TO_DECIDE_DIR)
+    target = folder / path.name
+    n = 1
+    while target.exists():
+        n += 1
+        target = folder / f"{path.stem}.{n}{path.suffix}"
+    os.replace(path, target)  # same file system: the archive folder
+    os.chmod(target, FILE_MODE)
+    return str(target.relative_to(root))
+
+
+def _drop_index_copies(root: Path) -> None:
+    """Conflict copies of the index are a cache of the session files, rebuilt from them."""
+    try:
+        names = os.listdir(root)
+    except OSError:
+        return
+    for name in names:
+        if _INDEX_COPY.match(name):
+            try:
+                os.unlink(root / name)
+            except OSError:
+                pass
+
+
+def to_decide(root: Path) -> list[str]:
+    """The copies kept for a person to decide (two signed versions), by file name."""
+    try:
+        return sorted(n for n in os.listdir(root / CONFLICTS_DIR / TO_DECIDE_DIR)
+                      if not n.startswith("."))
+    except (FileNotFoundError, NotADirectoryError):
+        return []
+
+
+def summary_line(reports: list[ConflictReport], waiting: list[str]) -> str | None:
+    """One line about sync conflicts for the home screen's banner (``None``: nothing to say)."""
+    merged = sum(1 for r in reports if not r.pending and not r.needs_decision)
+    pending = sum(1 for r in reports if r.pending)
+    parts = []
+    if merged:
+        parts.append(f"{merged} conflict {'copy' if merged == 1 else 'copies'} from another "
+                     "device merged")
+    if pending:
+        parts.append(f"{pending} not merged yet")
+    if waiting:
+        parts.append(f"{len(waiting)} signed {'session' if len(waiting) == 1 else 'sessions'}"
+                     " with two versions for you to decide")
+    if not parts:
+        return None
+    return "Sync: " + "; ".join(parts) + " — run `kapsession conflicts` for details."

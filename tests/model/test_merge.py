@@ -1,0 +1,440 @@
+"""Merging two copies of one session written apart on two devices (issue 19)."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta, timezone
+from typing import Any
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from kapsession.model import Session, SessionStateError, ValidationError
+from kapsession.model.merge import merge
+from kapsession.model.session import ENTRY_ID_RE, Edit, Entry, new_entry_id
+
+T0 = datetime(2026, 11, 3, 10, 0, tzinfo=timezone(timedelta(hours=1)))
+
+
+def at(minutes: float) -> datetime:
+    return T0 + timedelta(minutes=minutes)
+
+
+def live(*, device: str = "laptop") -> Session:
+    s = Session.create(id="a" * 32, now=T0, client="C-0042", session_no=1, route="im",
+                       dose_mg=50)
+    s.go_live(at(0), device=device)
+    s.mark_dose(at(2))
+    s.add_note(at(5), "settling in")
+    return s
+
+
+def copy(s: Session) -> Session:
+    return Session.from_dict(s.to_dict())
+
+
+def texts(s: Session) -> list[str]:
+    return [e.text for e in s.entries]
+
+
+def every_text(s: Session) -> set[str]:
+    """Every text an entry of ``s`` ever had."""
+    return {e.text for e in s.entries} | {c.text for e in s.entries for c in e.edits}
+
+
+def content(s: Session) -> dict[str, Any]:
+    """The record, with each addendum's first line (which says which side it came from) cut."""
+    data = s.to_dict()
+    data["addenda"] = [(a["at"], a["text"].partition("\n")[2]) for a in data["addenda"]]
+    return data
+
+
+# ---- entry ids --------------------------------------------------------------------------
+
+
+def test_new_entries_get_random_ids_that_the_stored_shape_accepts() -> None:
+    s = live()
+    ids = [e.id for e in s.entries]
+    assert len(set(ids)) == 3
+    assert all(ENTRY_ID_RE.match(i) and len(i) == 9 for i in ids)
+    assert Session.from_dict(s.to_dict()) == s
+
+
+def test_old_counter_ids_still_open_and_new_entries_beside_them_are_random() -> None:
+    data = live().to_dict()
+    for n, e in enumerate(data["entries"], 1):
+        e["id"] = f"e{n}"
+    s = Session.from_dict(data)
+    note = s.add_note(at(9), "later")
+    assert [e.id for e in s.entries[:3]] == ["e1", "e2", "e3"]
+    assert note.id not in ("e4", "e1", "e2", "e3") and ENTRY_ID_RE.match(note.id)
+
+
+@pytest.mark.parametrize("bad", ["", "e0", "x1", "e1\n", "eABCDEFGH", "e" + "a" * 9, "e1234567"])
+def test_entry_ids_of_other_shapes_are_refused_on_read(bad: str) -> None:
+    data = live().to_dict()
+    data["entries"][0]["id"] = bad
+    with pytest.raises(ValueError, match="entries\\[0\\].id"):
+        Session.from_dict(data)
+
+
+def test_a_fresh_entry_id_avoids_the_ids_a_session_has() -> None:
+    taken = {new_entry_id() for _ in range(50)}
+    assert len(taken) == 50
+    assert new_entry_id(taken) not in taken
+
+
+def test_the_timeline_keeps_its_order_whatever_the_ids() -> None:
+    s = live()
+    for m in range(10, 30):
+        s.add_note(at(m), f"n{m}")
+    assert [e.at for e in s.entries] == sorted(e.at for e in s.entries)
+    assert [e.id for e in s.entries] != sorted(e.id for e in s.entries) or len(s.entries) < 3
+
+
+# ---- live on a device -------------------------------------------------------------------
+
+
+def test_a_live_session_names_its_device_and_another_device_sees_it() -> None:
+    s = live(device="laptop")
+    assert s.live_on is not None and (s.live_on.device, s.live_on.since) == ("laptop", at(0))
+    assert s.live_elsewhere("laptop") is None
+    assert s.live_elsewhere("desk") == s.live_on
+    assert Session.from_dict(s.to_dict()).live_on == s.live_on
+    s.finish(at(60))
+    assert s.live_on is None and s.live_elsewhere("desk") is None
+
+
+def test_taking_over_is_recorded_in_the_timeline() -> None:
+    s = live(device="laptop")
+    line = s.take_over(at(30), "desk")
+    assert line is not None and line.kind == "system"
+    assert line.text == "Taken over on desk; it was live on laptop since 10:00"
+    assert s.live_on is not None and s.live_on.device == "desk"
+    assert s.take_over(at(31), "desk") is None  # already here: nothing to record
+    with pytest.raises(ValidationError):
+        s.take_over(at(32), "")
+
+
+def test_a_device_name_is_one_line_within_its_limit() -> None:
+    s = Session.create(id="a" * 32, now=T0, client="C-1", session_no=1, route="im")
+    with pytest.raises(ValidationError, match="limit is 64"):
+        s.go_live(at(0), device="x" * 65)
+    s.go_live(at(0), device="my\nlaptop\x1b[31m")
+    assert s.live_on is not None and "\n" not in s.live_on.device
+    assert "\x1b" not in s.live_on.device
+
+
+# ---- merging ----------------------------------------------------------------------------
+
+
+def test_notes_written_on_both_devices_are_all_kept_in_time_order() -> None:
+    base = live()
+    ours, theirs = copy(base), copy(base)
+    ours.add_note(at(10), "ours at 10")
+    theirs.add_note(at(8), "theirs at 8")
+    theirs.add_note(at(12), "theirs at 12")
+    result = merge(ours, theirs, source="desk")
+    assert texts(result.session)[3:] == ["theirs at 8", "ours at 10", "theirs at 12"]
+    assert result.changed and len(result.added_entries) == 2
+    assert texts(merge(theirs, ours, source="laptop").session) == texts(result.session)
+    assert ours.entries[-1].text == "ours at 10" and len(ours.entries) == 4  # not changed
+
+
+def test_merging_what_is_already_there_changes_nothing() -> None:
+    s = live()
+    result = merge(s, copy(s), source="desk")
+    assert not result.changed and result.session == s
+    assert result.summary == "nothing new"
+
+
+def test_an_entry_edited_on_both_devices_keeps_both_texts_latest_standing() -> None:
+    base = live()
+    eid = base.entries[-1].id
+    ours, theirs = copy(base), copy(base)
+    ours.edit_entry(at(10), eid, "settling in, eyes closed")
+    theirs.edit_entry(at(12), eid, "settling in, talking")
+    result = merge(ours, theirs, source="desk")
+    entry = result.session.entry(eid)
+    assert entry.text == "settling in, talking"
+    assert [(c.at, c.text) for c in entry.history] == [
+        (at(10), "settling in"), (at(12), "settling in, eyes closed")]
+    assert result.both_changed == (eid,)
+    assert merge(theirs, ours, source="laptop").session == result.session
+
+
+def test_an_edit_on_one_device_and_a_strike_on_the_other_are_both_kept() -> None:
+    base = live()
+    eid = base.entries[-1].id
+    ours, theirs = copy(base), copy(base)
+    ours.edit_entry(at(10), eid, "settling, slower")
+    theirs.strike_entry(at(11), eid, "wrong client")
+    entry = merge(ours, theirs, source="desk").session.entry(eid)
+    assert entry.text == "settling, slower"
+    assert [c.event for c in entry.history] == ["edit", "strike"]
+    assert entry.struck is not None and entry.struck.reason == "wrong client"
+
+
+def test_one_side_adding_to_an_entry_the_other_left_alone_is_taken_whole() -> None:
+    base = live()
+    eid = base.entries[-1].id
+    theirs = copy(base)
+    theirs.edit_entry(at(10), eid, "one")
+    theirs.edit_entry(at(11), eid, "two")
+    result = merge(base, theirs, source="desk")
+    assert result.session.entry(eid) == theirs.entry(eid) and result.both_changed == ()
+
+
+def test_drafts_from_both_devices_are_kept() -> None:
+    base = live()
+    ours, theirs = copy(base), copy(base)
+    ours.set_draft("half a thought")
+    theirs.set_draft("another thought")
+    draft = merge(ours, theirs, source="desk").session.draft
+    assert "half a thought" in draft and "another thought" in draft
+    theirs.set_draft("")
+    assert merge(ours, theirs, source="desk").session.draft == "half a thought"
+
+
+def test_status_is_the_furthest_and_a_late_note_on_the_live_side_stays() -> None:
+    base = live()
+    ours, theirs = copy(base), copy(base)
+    ours.finish(at(60))
+    theirs.add_note(at(70), "client phoned")
+    result = merge(ours, theirs, source="desk")
+    assert result.session.status == "ended" and result.session.ended == at(60)
+    assert result.session.live_on is None
+    assert "client phoned" in texts(result.session)
+    assert merge(theirs, ours, source="laptop").session == result.session
+
+
+def test_t0_is_the_first_standing_dose_of_both_sides() -> None:
+    base = live()
+    dose = base.entries[1].id
+    ours, theirs = copy(base), copy(base)
+    ours.strike_entry(at(3), dose, "wrong time")
+    theirs.mark_dose(at(20), 25)  # a booster
+    merged = merge(ours, theirs, source="desk").session
+    assert merged.dosed == at(20) and merged.total_dose_mg == 25
+
+
+def test_checklists_and_outcomes_are_combined() -> None:
+    base = live()
+    base.finish(at(60))
+    ours, theirs = copy(base), copy(base)
+    ours.update_integration(discharge_checklist=["escort present", "walks steadily"],
+                            outcomes={"phq9_post": 7})
+    theirs.update_integration(discharge_checklist=["escort present", "no nausea"],
+                              outcomes={"gad7_post": 4})
+    merged = merge(ours, theirs, source="desk").session
+    assert sorted(c.text for c in merged.discharge_checklist) == [
+        "escort present", "no nausea", "walks steadily"]
+    assert merged.outcomes == {"phq9_post": 7, "gad7_post": 4}
+
+
+def test_a_signed_session_never_changes_what_was_written_after_becomes_an_addendum() -> None:
+    base = live()
+    base.finish(at(60))
+    signed, other = copy(base), copy(base)
+    signed.sign(at(70))
+    other.add_note(at(75), "client called back, doing well")
+    other.set_draft("unsent words")
+    result = merge(signed, other, source="desk (conflict copy)")
+    merged = result.session
+    assert {k: v for k, v in merged.to_dict().items() if k != "addenda"} == {
+        k: v for k, v in signed.to_dict().items() if k != "addenda"}
+    assert result.addenda_added == 1 and len(merged.addenda) == 1
+    text = merged.addenda[0].text
+    assert text.splitlines()[0] == ("Merged from a sync conflict: written on desk (conflict "
+                                    "copy) after this session was signed here.")
+    assert "11:15 note: client called back, doing well" in text
+    assert "Unsent draft: unsent words" in text
+    assert merged.addenda[0].at == at(75)
+    # Either way round, and again: the same one addendum.
+    back = merge(other, signed, source="laptop").session
+    assert content(back) == content(merged)
+    assert "signed on laptop" in back.addenda[0].text.splitlines()[0]
+    assert merge(merged, other, source="desk").session == merged
+    assert merge(merged, signed, source="desk").session == merged
+
+
+def test_an_edit_after_signing_on_the_other_device_is_kept_in_the_addendum() -> None:
+    base = live()
+    eid = base.entries[-1].id
+    base.finish(at(60))
+    signed, other = copy(base), copy(base)
+    signed.sign(at(70))
+    other.edit_entry(at(72), eid, "settling in quickly")
+    other.strike_entry(at(73), base.entries[1].id, "dose logged twice")
+    merged = merge(signed, other, source="desk").session
+    assert merged.entry(eid).text == "settling in"  # the signed record stands
+    text = merged.addenda[0].text
+    assert "changed at 11:12 to: settling in quickly" in text
+    assert "struck at 11:13 (dose logged twice)" in text
+
+
+def test_two_different_signed_versions_are_left_for_a_person() -> None:
+    base = live()
+    base.finish(at(60))
+    ours, theirs = copy(base), copy(base)
+    theirs.add_note(at(61), "one more")
+    ours.sign(at(70))
+    theirs.sign(at(71))
+    result = merge(ours, theirs, source="desk")
+    assert result.needs_decision and not result.changed and result.session == ours
+    assert "a person must decide" in result.summary
+    assert merge(theirs, ours, source="laptop").needs_decision
+
+
+def test_one_signed_record_with_addenda_on_each_device_keeps_them_all() -> None:
+    base = live()
+    base.finish(at(60))
+    base.sign(at(70))
+    ours, theirs = copy(base), copy(base)
+    ours.add_addendum(at(80), "ours")
+    theirs.add_addendum(at(90), "theirs")
+    result = merge(ours, theirs, source="desk")
+    assert [a.text for a in result.session.addenda] == ["ours", "theirs"]
+    assert not result.needs_decision
+
+
+def test_two_different_entries_with_one_old_id_are_both_kept() -> None:
+    """Before schema 5 both devices counted: each made its own ``e4``."""
+    data = live().to_dict()
+    for n, e in enumerate(data["entries"], 1):
+        e["id"] = f"e{n}"
+    ours, theirs = Session.from_dict(data), Session.from_dict(data)
+    ours.entries.append(Entry(id="e4", at=at(10), kind="note", text="ours"))
+    theirs.entries.append(Entry(id="e4", at=at(11), kind="note", text="theirs"))
+    result = merge(ours, theirs, source="desk")
+    assert texts(result.session)[3:] == ["ours", "theirs"]
+    ids = [e.id for e in result.session.entries]
+    assert len(set(ids)) == len(ids) and ENTRY_ID_RE.match(ids[-1])
+    assert result.renamed == (("e4", ids[-1]),)
+    # Merged again with either side, or the other way round: the same.
+    assert merge(result.session, theirs, source="desk").session == result.session
+    assert merge(result.session, ours, source="desk").session == result.session
+    assert merge(theirs, ours, source="laptop").session == result.session
+
+
+def test_two_sessions_are_not_merged() -> None:
+    other = Session.from_dict(dict(live().to_dict(), id="b" * 32))
+    with pytest.raises(ValueError):
+        merge(live(), other, source="x")
+
+
+def test_the_result_is_a_valid_stored_session() -> None:
+    base = live()
+    eid = base.entries[-1].id
+    ours, theirs = copy(base), copy(base)
+    ours.edit_entry(at(10), eid, "a")
+    theirs.edit_entry(at(10), eid, "b")  # the same minute on both devices
+    merged = merge(ours, theirs, source="desk").session
+    assert Session.from_dict(merged.to_dict()) == merged
+    assert {c.text for c in merged.entry(eid).edits} | {merged.entry(eid).text} == {
+        "settling in", "a", "b"}
+
+
+# ---- properties -------------------------------------------------------------------------
+
+WORDS = st.text(alphabet="abcdefgh ", min_size=1, max_size=6).filter(lambda t: t.strip())
+OPS = st.lists(st.tuples(
+    st.sampled_from(["note", "note", "edit", "strike", "restore", "draft", "finish", "sign",
+                     "addendum", "notes", "dose"]),
+    st.integers(0, 20), WORDS, st.integers(0, 3)), max_size=8)
+
+
+def apply(s: Session, ops: list[tuple[str, int, str, int]], start: float) -> None:
+    """Do what a therapist might on one device; what the status forbids is skipped."""
+    t = start
+    for op, n, word, step in ops:
+        t += step  # two devices may act in the same minute
+        now = at(t)
+        notes = [e for e in s.entries if e.kind == "note"]
+        pick = notes[n % len(notes)] if notes else None
+        try:
+            if op == "note":
+                s.add_note(now, word)
+            elif op == "edit" and pick is not None:
+                s.edit_entry(now, pick.id, word)
+            elif op == "strike" and pick is not None:
+                s.strike_entry(now, pick.id, word)
+            elif op == "restore" and pick is not None:
+                s.restore_entry(now, pick.id, word)
+            elif op == "draft":
+                s.set_draft(word)
+            elif op == "finish":
+                s.finish(now)
+            elif op == "sign":
+                s.sign(now)
+            elif op == "addendum":
+                s.add_addendum(now, word)
+            elif op == "notes":
+                s.update_integration(integration_notes=word)
+            elif op == "dose":
+                s.mark_dose(now, 10)
+        except (SessionStateError, ValidationError):
+            pass
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(shared=OPS, mine=OPS, yours=OPS)
+def test_merge_is_commutative_idempotent_and_loses_no_text(shared, mine, yours) -> None:
+    base = live()
+    apply(base, shared, 10)
+    ours, theirs = copy(base), copy(base)
+    apply(ours, mine, 40)
+    apply(theirs, yours, 40)
+    before = (ours.to_dict(), theirs.to_dict())
+    ab = merge(ours, theirs, source="desk")
+    ba = merge(theirs, ours, source="laptop")
+    # Neither side is changed, by merging or by later changes to a result.
+    for result in (ab.session, ba.session):
+        for e in result.entries:
+            e.history.append(Edit(at(999), "later"))
+        result.entries.append(Entry(id="e999", at=at(999), kind="note", text="later"))
+        result.addenda.clear()
+    assert (ours.to_dict(), theirs.to_dict()) == before
+    ab = merge(ours, theirs, source="desk")
+    ba = merge(theirs, ours, source="laptop")
+    assert ab.needs_decision == ba.needs_decision
+    if ab.needs_decision:
+        assert ours.status == theirs.status == "signed"
+        assert ab.session == ours and ba.session == theirs  # nothing touched
+        return
+    merged = ab.session
+    assert content(merged) == content(ba.session)
+    # Idempotent: merging the result again with either side changes nothing.
+    for side in (ours, theirs, merged):
+        again = merge(merged, side, source="desk")
+        assert again.session == merged and not again.changed
+    # A valid session, with unique ids, the furthest status.
+    assert Session.from_dict(merged.to_dict()) == merged
+    ids = [e.id for e in merged.entries]
+    assert len(ids) == len(set(ids))
+    ranks = ["planned", "live", "ended", "signed"]
+    assert merged.status == max(ours.status, theirs.status, key=ranks.index)
+    # No text lost: in the record, or (after a signature) in an addendum.
+    kept = every_text(merged)
+    addenda = "\n".join(a.text for a in merged.addenda)
+    for side in (ours, theirs):
+        for text in every_text(side):
+            assert text in kept or text in addenda, text
+        if side.draft and merged.status != "signed":
+            assert side.draft in merged.draft
+        for a in side.addenda:
+            assert a in merged.addenda
+    # An entry's history only grows: each side's strikes are all there.
+    for side in (ours, theirs):
+        for e in side.entries:
+            if e.id in ids:
+                strikes = {(c.at, c.reason) for c in merged.entry(e.id).history
+                           if c.event == "strike"}
+                if merged.status != "signed" or side.status == "signed":
+                    assert {(c.at, c.reason) for c in e.history
+                            if c.event == "strike"} <= strikes
+
+
+def test_an_edit_event_keeps_the_text_before_it() -> None:
+    e = Entry(id="e1", at=at(0), kind="note", text="b", history=[Edit(at(1), "a")])
+    assert e.edits[0].text == "a"
