@@ -50,9 +50,17 @@ from .errors import (
     StorageError,
     UnknownSession,
 )
-from .fsutil import ensure_private_dir, remove_stale_temps, shown_path
+from .fsutil import FILE_MODE, ensure_private_dir, remove_stale_temps, shown_path
 from .index import Index, fresh_summary, row_of
-from .layout import SEALED_MAGIC, Layout, Stat, session_file_name, session_id_of
+from .layout import (
+    SEALED_MAGIC,
+    SYNC_IGNORE_FILE,
+    Layout,
+    Stat,
+    session_file_name,
+    session_id_of,
+    sync_ignore_text,
+)
 from .lock import ArchiveHeld, ArchiveLock
 from .session_files import SessionFiles, load_session_file
 from .storage import Codec, DamagedFile, SealedFile
@@ -103,7 +111,24 @@ def _take_lock(layout: Layout) -> tuple[ArchiveLock | None, str | None]:
         why = exc.strerror or type(exc).__name__
         return None, (f"its lock file {layout.lock.name} cannot be used ({why}), so nothing "
                       "may be changed; remove or repair it to write again")
+    _write_sync_ignores(layout)
     return lock, None
+
+
+def _write_sync_ignores(layout: Layout) -> None:
+    """Tell Syncthing which files each computer keeps for itself, unless the person already
+    has an ignore file there (theirs is left as it is; docs/sync.md says what to add). The
+    index is only believed on the computer that wrote it: synced, every open elsewhere would
+    read every session file and write it anew."""
+    path = layout.root / SYNC_IGNORE_FILE
+    if path.exists():
+        return
+    try:
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, FILE_MODE)
+        with os.fdopen(fd, "w", encoding="utf-8") as fh:
+            fh.write(sync_ignore_text())
+    except OSError:
+        pass  # a read-only or full disk: syncing still works, only less cheaply
 
 
 class Archive:

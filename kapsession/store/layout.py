@@ -11,6 +11,8 @@ An archive folder (0700; every file 0600)::
                          (see :mod:`.lock`)
     encryption.json      only in an encrypted archive: the header that opens it
                          (see :mod:`.crypto`)
+    .stignore            what Syncthing leaves on each computer: the index (vouched for by
+                         each computer's own key), the lock, temp files
 
 A sealed (encrypted) file starts with :data:`SEALED_MAGIC`. Temp files of an atomic write
 are hidden (``.<name>.<random>.tmp``, see :mod:`.fsutil`) and removed when a writer opens.
@@ -31,6 +33,9 @@ TO_DECIDE_DIR = "to-decide"
 INDEX_FILE = "index.json"
 LOCK_FILE = "archive.lock"
 ENCRYPTION_FILE = "encryption.json"
+#: Syncthing's ignore file: kapsession writes one (if there is none) naming the files each
+#: computer keeps for itself, so the sync tool never carries them (see docs/sync.md).
+SYNC_IGNORE_FILE = ".stignore"
 #: Every sealed (encrypted) file starts with these bytes.
 SEALED_MAGIC = b"KAPX1"
 #: The TinyDB table of a session file; the session is its document 1.
@@ -84,3 +89,9 @@ class Layout:
 
     def session(self, sid: str) -> Path:
         return self.sessions / session_file_name(sid)
+
+
+def sync_ignore_text() -> str:
+    """The ``.stignore`` kapsession writes into an archive that has none."""
+    return ("// kapsession: files each computer keeps for itself (see docs/sync.md)\n"
+            f"{INDEX_FILE}\n{LOCK_FILE}\n.*.tmp\n")

@@ -287,3 +287,15 @@ def test_a_session_file_the_sync_tool_replaces_under_a_running_window_is_read_ag
         running.add_note(sid, "written here again")
     with Archive.open(laptop, clock=clock) as a:
         assert notes(a, sid) == ["written here", "written on the desk", "written here again"]
+
+
+def test_a_writer_tells_syncthing_which_files_each_computer_keeps(tmp_path: Path) -> None:
+    from kapsession import Archive
+
+    Archive.open(tmp_path / "a").close()
+    ignore = (tmp_path / "a" / ".stignore").read_text()
+    assert ignore.splitlines()[1:] == ["index.json", "archive.lock", ".*.tmp"]
+    assert stat.S_IMODE((tmp_path / "a" / ".stignore").stat().st_mode) == 0o600
+    (tmp_path / "a" / ".stignore").write_text("// mine\n*.bak\n")
+    Archive.open(tmp_path / "a").close()
+    assert (tmp_path / "a" / ".stignore").read_text() == "// mine\n*.bak\n"  # theirs stays
