@@ -147,6 +147,7 @@ class DrawnResult:
     drawn_s: float = 0.0  # exec → every needle seen in what the program wrote
     first_output_s: float = 0.0  # exec → the program's first byte on the terminal
     rss_mb: float = 0.0  # VmHWM of the program once the text was drawn
+    cpu_s: float = 0.0  # CPU the program had used (user + system, all threads) by then
     problem: str = ""
 
 
@@ -162,7 +163,8 @@ def _peak_rss_mb(pid: int) -> float:
 
 
 def time_to_drawn(argv: Sequence[str], env: dict[str, str], needles: Sequence[bytes], *,
-                  cols: int = 120, rows: int = 36, timeout: float = 60.0) -> DrawnResult:
+                  cols: int = 120, rows: int = 36, timeout: float = 60.0,
+                  t0_env: str | None = None) -> DrawnResult:
     """Exec ``argv`` in a new pseudo-terminal of ``cols``×``rows`` (set with TIOCSWINSZ before
     the program starts) and read what it writes until every one of ``needles`` has appeared:
     what a person sees from pressing enter to, say, the fifth dated row of a list.
@@ -170,7 +172,9 @@ def time_to_drawn(argv: Sequence[str], env: dict[str, str], needles: Sequence[by
     The clock starts just before the fork; the output is read as it arrives (a select loop
     here, no thread), and each needle is looked for only in the bytes that could complete it,
     so the watching costs the same whatever the program draws. The program is then asked to
-    quit (ctrl+q) and waited for, its output still drained."""
+    quit (ctrl+q) and waited for, its output still drained. ``t0_env`` names an environment
+    variable that gets the start time (``time.perf_counter()``, CLOCK_MONOTONIC), for a
+    program that timestamps its own steps."""
     master, slave = os.openpty()
     fcntl.ioctl(slave, termios.TIOCSWINSZ, struct.pack("HHHH", rows, cols, 0, 0))
     env = dict(env, TERM="xterm-256color", COLUMNS=str(cols), LINES=str(rows))
@@ -182,6 +186,8 @@ def time_to_drawn(argv: Sequence[str], env: dict[str, str], needles: Sequence[by
     longest = max(len(n) for n in needles)
     buf = bytearray()
     t0 = time.perf_counter()
+    if t0_env:
+        env[t0_env] = repr(t0)
     proc = subprocess.Popen(  # noqa: S603
         list(argv), stdin=slave, stdout=slave, stderr=slave, env=env, close_fds=True,
         start_new_session=True, preexec_fn=controlling_tty,
@@ -220,8 +226,9 @@ def time_to_drawn(argv: Sequence[str], env: dict[str, str], needles: Sequence[by
                 drawn = now
             elif len(buf) > 1 << 20:
                 del buf[: len(buf) - longest]
+        cpu = _cpu_seconds(proc.pid)  # in clock ticks (10 ms): a median over runs smooths it
         rss = _peak_rss_mb(proc.pid)
-        return DrawnResult(True, drawn - t0, first - t0, rss)
+        return DrawnResult(True, drawn - t0, first - t0, rss, cpu)
     finally:
         _quit(proc, master)
 

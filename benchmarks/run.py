@@ -43,6 +43,7 @@ from rich.text import Text  # noqa: E402
 
 PROBE = HERE / "_probe.py"
 MINIMAL_APP = HERE / "_minimal_app.py"
+MARKS_PROBE = HERE / "_startup_marks.py"
 TERM_SIZE = (120, 36)  # columns, rows of the pseudo-terminal (a laptop's terminal window)
 SIZES = (100, 1_000, 10_000)
 PROMISED = 10_000  # PRODUCT.md's promises hold up to this size; above it rows are (scaling)
@@ -306,12 +307,49 @@ def bench_startup(archive_dir: Path, runs: int) -> dict[str, Any]:
             log(f"    start-up run {run}: {got['app'][-1].drawn_s * 1000:.0f} ms, minimal "
                 f"{got['ref'][-1].drawn_s * 1000:.0f} ms")
     app, ref = got["app"], got["ref"]
+    breakdown = startup_breakdown(archive_dir, sides, env, runs=3)
     return {"app_s": median([r.drawn_s for r in app]), "ref_s": median([r.drawn_s for r in ref]),
+            "breakdown_s": breakdown,
             "app_first_output_s": median([r.first_output_s for r in app]),
             "ref_first_output_s": median([r.first_output_s for r in ref]),
+            "app_cpu_s": median([r.cpu_s for r in app]),
+            "ref_cpu_s": median([r.cpu_s for r in ref]),
             "app_rss_mb": max(r.rss_mb for r in app), "ref_rss_mb": max(r.rss_mb for r in ref),
             "app_runs_s": [r.drawn_s for r in app], "ref_runs_s": [r.drawn_s for r in ref],
             "waited_for": [d.decode() for d in sides["app"][1]], "terminal": TERM_SIZE}
+
+
+def startup_breakdown(archive_dir: Path, sides: dict[str, tuple[list[str], list[bytes]]],
+                      env: dict[str, str], runs: int) -> dict[str, dict[str, float]]:
+    """Where the start-up time goes: both programs run again through _startup_marks.py,
+    which timestamps each step (medians over ``runs``; not part of the headline)."""
+    marks: dict[str, list[dict[str, float]]] = {"app": [], "ref": []}
+    with tempfile.TemporaryDirectory() as tmp:
+        out = Path(tmp) / "marks.json"
+        for _run in range(runs):
+            for name, argv in (("app", ["--archive", str(archive_dir)]), ("ref", ["--minimal"])):
+                res = _pty.time_to_drawn([sys.executable, str(MARKS_PROBE), *argv],
+                                         dict(env, BENCH_MARKS=str(out)), sides[name][1],
+                                         cols=TERM_SIZE[0], rows=TERM_SIZE[1], t0_env="BENCH_T0")
+                try:
+                    got = json.loads(out.read_text())
+                    out.unlink()
+                except (OSError, ValueError):
+                    continue
+                got.pop("frames", None)
+                got.pop("cpu", None)
+                if res.ok:
+                    marks[name].append({**got, "drawn": res.drawn_s})
+    result = {}
+    for name, runs_marks in marks.items():
+        keys = [k for k in (runs_marks[0] if runs_marks else {}) if k != "exited"]
+        result[name] = {k: median([m[k] for m in runs_marks if k in m]) for k in keys}
+    return result
+
+
+def breakdown_text(marks: dict[str, float]) -> str:
+    ordered = sorted(marks.items(), key=lambda kv: kv[1])
+    return " · ".join(f"{k} {v * 1000:,.0f}" for k, v in ordered if k != "open start")
 
 
 def bench_startup_headless(archive_dir: Path, runs: int) -> dict[str, Any]:
@@ -475,7 +513,8 @@ def build_rows(results: dict[str, Any], sizes: tuple[int, ...]) -> list[dict[str
             ok: bool | None) -> None:
         group = ("filter" if measure.startswith(("filter", "  notes")) else
                  "save" if measure.startswith(("note save", "  dose")) else
-                 "start-up" if measure.startswith(("start-up", "  first output")) else measure)
+                 "start-up" if measure.startswith(("start-up", "  first", "  where", "  CPU")) else
+                 measure)
         rows.append({"measure": measure, "sessions": n, "figure": figure,
                      "reference": reference, "target": target, "ok": ok, "group": group})
 
@@ -551,6 +590,15 @@ def build_rows(results: dict[str, Any], sizes: tuple[int, ...]) -> list[dict[str
             judged(n, ratio <= 1.5))
         add("  first output on the terminal", n, f"{r['app_first_output_s'] * 1000:,.0f} ms",
             f"minimal app {r['ref_first_output_s'] * 1000:,.0f} ms", "(info)", None)
+        if r.get("ref_cpu_s"):
+            add("  CPU used by then", n, f"{r['app_cpu_s'] * 1000:,.0f} ms "
+                f"({r['app_cpu_s'] / r['ref_cpu_s']:.2f}×)",
+                f"minimal app {r['ref_cpu_s'] * 1000:,.0f} ms", "(info: steadier when busy)",
+                None)
+        b = r.get("breakdown_s") or {}
+        if b.get("app") and b.get("ref"):
+            add("  where it went (ms since exec)", n, breakdown_text(b["app"]),
+                breakdown_text(b["ref"]), "(info)", None)
     for n in sizes:
         r = per[str(n)].get("headless")
         if r is None:
