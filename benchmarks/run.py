@@ -42,7 +42,12 @@ from rich.table import Table  # noqa: E402
 from rich.text import Text  # noqa: E402
 
 PROBE = HERE / "_probe.py"
+MINIMAL_APP = HERE / "_minimal_app.py"
+MARKS_PROBE = HERE / "_startup_marks.py"
+TERM_SIZE = (120, 36)  # columns, rows of the pseudo-terminal (a laptop's terminal window)
 SIZES = (100, 1_000, 10_000)
+PROMISED = 10_000  # PRODUCT.md's promises hold up to this size; above it rows are (scaling)
+SHORT_ENTRIES, LONG_ENTRIES = 10, 2_000  # the note save's two session lengths
 QUICK_SIZES = (100, 1_000)
 IDLE_SIZE = 1_000
 FILTER_QUERIES = ("C-00", "grief")
@@ -136,6 +141,66 @@ def bench_note_saves(variants: dict[str, Callable[[], tuple[Path, str | None]]],
                    "dose_ms": dose_ms[name]} for name in variants}
 
 
+def _session_of(archive: Any, entries: int) -> str:
+    """A new live, dosed session holding ``entries`` timeline entries; its id."""
+    s = archive.new_session(client="C-9998", route="im", dose_mg=50, live=True)
+    archive.mark_dose(s.id)
+    while archive.summary(s.id).entries < entries:
+        i = archive.summary(s.id).entries
+        archive.add_note(s.id, NOTES[i % len(NOTES)], category="affect" if i % 3 == 0 else None)
+    return s.id
+
+
+def bench_save_growth(n: int, work: Path, saves: int, runs: int) -> dict[str, Any]:
+    """Note save p95 into a session that already holds 2,000 entries, beside one into a
+    session of 10 (issue 18: ≤ 3× and ≤ 10 ms). Each run: a fresh copy of the archive of
+    ``n`` sessions, one long session and ``saves // 10`` short ones (filled in ``bulk()``,
+    then synced), then ``saves`` saves into each length, alternating one long, one short
+    (the order swapped every other save), each short session taking ten of them, so the
+    short figure is for sessions of 10–20 entries and the long one for 2,000–2,000+saves."""
+    from kapsession import Archive
+
+    per_run: dict[str, list[dict[str, float]]] = {"short": [], "long": []}
+    for run in range(runs):
+        folder = _archives.work_copy(n, work)
+        try:
+            with Archive.open(folder) as archive:
+                t0 = time.perf_counter()
+                with archive.bulk():
+                    long_id = _session_of(archive, LONG_ENTRIES)
+                    shorts = [_session_of(archive, SHORT_ENTRIES)
+                              for _ in range(max(1, saves // 10))]
+                log(f"    filled a {LONG_ENTRIES:,}-entry session and {len(shorts)} of "
+                    f"{SHORT_ENTRIES} in {time.perf_counter() - t0:.1f} s")
+                os.sync()
+                times: dict[str, list[float]] = {"short": [], "long": []}
+                cpu: dict[str, list[float]] = {"short": [], "long": []}
+                gc.collect()
+                for i in range(saves):
+                    order = (("long", long_id), ("short", shorts[i // 10 % len(shorts)]))
+                    for name, sid in (order if i % 2 else order[::-1]):
+                        text = NOTES[i % len(NOTES)]
+                        c0, t0 = time.thread_time(), time.perf_counter()
+                        archive.add_note(sid, text)
+                        times[name].append((time.perf_counter() - t0) * 1000)
+                        # CPU apart from waiting for the disk: what the session's size costs
+                        cpu[name].append((time.thread_time() - c0) * 1000)
+                entries = {"long": archive.summary(long_id).entries,
+                           "short": max(archive.summary(x).entries for x in shorts)}
+        finally:
+            shutil.rmtree(folder, ignore_errors=True)
+        for name, ts in times.items():
+            per_run[name].append({"p50": pct(ts, 50), "p95": pct(ts, 95), "n": len(ts),
+                                  "cpu_p50": pct(cpu[name], 50), "entries_at_end": entries[name]})
+        log(f"    save growth run {run + 1}: p95 {per_run['short'][-1]['p95']:.2f} ms "
+            f"({SHORT_ENTRIES} entries), {per_run['long'][-1]['p95']:.2f} ms "
+            f"({LONG_ENTRIES:,} entries)")
+    return {name: {"p50_ms": median([r["p50"] for r in rs]),
+                   "p95_ms": median([r["p95"] for r in rs]),
+                   "cpu_p50_ms": median([r["cpu_p50"] for r in rs]), "saves": saves, "runs": rs}
+            for name, rs in per_run.items()} | {"sessions": n}
+
+
 def encrypted_copy(n: int, work: Path) -> tuple[Path, str]:
     """A fresh copy of the archive of ``n`` sessions after ``kapsession encrypt`` (scrypt key,
     AES-GCM per file)."""
@@ -205,8 +270,96 @@ def _probe_startup(args: list[str]) -> tuple[float, dict[str, Any]]:
     return wall, json.loads(proc.stdout.decode().strip().splitlines()[-1])
 
 
+def home_dates(archive_dir: Path, k: int = 5) -> list[bytes]:
+    """The date text of the first ``k`` rows of the home list, as the home screen writes it
+    (``summary_row`` in kapsession/ui/screens/home.py): what the start-up waits to see."""
+    from kapsession import Archive
+
+    with Archive.open(archive_dir, read_only=True) as archive:
+        shown = [s.date.astimezone().strftime("%Y-%m-%d %H:%M") for s in archive.sessions()[:k]]
+    if len(set(shown)) < len(shown):
+        log(f"    note: two of the first {k} rows share a date; start-up waits for {shown}")
+    return [d.encode() for d in shown]
+
+
 def bench_startup(archive_dir: Path, runs: int) -> dict[str, Any]:
-    """Whole-process start-up to the home list, against the minimal app, interleaved."""
+    """Start-up as a person sees it: a fresh ``kapsession --archive DIR`` exec'd in a real
+    pseudo-terminal (120×36, TERM=xterm-256color), timed from the fork to the moment the date
+    text of the home list's fifth row has been written to the terminal, beside the minimal
+    app (Header, five-row DataTable, Footer; _minimal_app.py) waited for the same way.
+    Interleaved, the order swapped every run; one warm-up pair (disk cache, bytecode) is not
+    counted."""
+    from _minimal_app import DATES
+
+    env = _archives.bench_env()
+    sides = {
+        "app": ([*_archives.kapsession_cmd(), "--archive", str(archive_dir)],
+                home_dates(archive_dir)),
+        "ref": ([sys.executable, str(MINIMAL_APP)], [d.encode() for d in DATES]),
+    }
+    got: dict[str, list[_pty.DrawnResult]] = {"app": [], "ref": []}
+    for run in range(runs + 1):
+        for name in (("app", "ref") if run % 2 == 0 else ("ref", "app")):
+            argv, needles = sides[name]
+            res = _pty.time_to_drawn(argv, env, needles, cols=TERM_SIZE[0], rows=TERM_SIZE[1])
+            if not res.ok:
+                raise RuntimeError(f"{'kapsession' if name == 'app' else 'minimal app'}: "
+                                   f"{res.problem}")
+            if run:
+                got[name].append(res)
+        if run:
+            log(f"    start-up run {run}: {got['app'][-1].drawn_s * 1000:.0f} ms, minimal "
+                f"{got['ref'][-1].drawn_s * 1000:.0f} ms")
+    app, ref = got["app"], got["ref"]
+    breakdown = startup_breakdown(archive_dir, sides, env, runs=3)
+    return {"app_s": median([r.drawn_s for r in app]), "ref_s": median([r.drawn_s for r in ref]),
+            "breakdown_s": breakdown,
+            "app_first_output_s": median([r.first_output_s for r in app]),
+            "ref_first_output_s": median([r.first_output_s for r in ref]),
+            "app_cpu_s": median([r.cpu_s for r in app]),
+            "ref_cpu_s": median([r.cpu_s for r in ref]),
+            "app_rss_mb": max(r.rss_mb for r in app), "ref_rss_mb": max(r.rss_mb for r in ref),
+            "app_runs_s": [r.drawn_s for r in app], "ref_runs_s": [r.drawn_s for r in ref],
+            "waited_for": [d.decode() for d in sides["app"][1]], "terminal": TERM_SIZE}
+
+
+def startup_breakdown(archive_dir: Path, sides: dict[str, tuple[list[str], list[bytes]]],
+                      env: dict[str, str], runs: int) -> dict[str, dict[str, float]]:
+    """Where the start-up time goes: both programs run again through _startup_marks.py,
+    which timestamps each step (medians over ``runs``; not part of the headline)."""
+    marks: dict[str, list[dict[str, float]]] = {"app": [], "ref": []}
+    with tempfile.TemporaryDirectory() as tmp:
+        out = Path(tmp) / "marks.json"
+        for _run in range(runs):
+            for name, argv in (("app", ["--archive", str(archive_dir)]), ("ref", ["--minimal"])):
+                res = _pty.time_to_drawn([sys.executable, str(MARKS_PROBE), *argv],
+                                         dict(env, BENCH_MARKS=str(out)), sides[name][1],
+                                         cols=TERM_SIZE[0], rows=TERM_SIZE[1], t0_env="BENCH_T0")
+                try:
+                    got = json.loads(out.read_text())
+                    out.unlink()
+                except (OSError, ValueError):
+                    continue
+                got.pop("frames", None)
+                got.pop("cpu", None)
+                if res.ok:
+                    marks[name].append({**got, "drawn": res.drawn_s})
+    result = {}
+    for name, runs_marks in marks.items():
+        keys = [k for k in (runs_marks[0] if runs_marks else {}) if k != "exited"]
+        result[name] = {k: median([m[k] for m in runs_marks if k in m]) for k in keys}
+    return result
+
+
+def breakdown_text(marks: dict[str, float]) -> str:
+    ordered = sorted(marks.items(), key=lambda kv: kv[1])
+    return " · ".join(f"{k} {v * 1000:,.0f}" for k, v in ordered if k != "open start")
+
+
+def bench_startup_headless(archive_dir: Path, runs: int) -> dict[str, Any]:
+    """The old start-up figure, kept for comparison only: ``App.run_test()`` (headless, no
+    terminal), from the process start to the rows painted, against the probe's minimal app.
+    It misses what a terminal costs and reads its clock differently: not the headline."""
     app_w, ref_w, app_rss, ref_rss, marks = [], [], [], [], []
     for run in range(runs + 1):  # run 0 warms the disk cache and the bytecode: not counted
         w, out = _probe_startup(["--archive", str(archive_dir)])
@@ -227,7 +380,7 @@ def bench_startup(archive_dir: Path, runs: int) -> dict[str, Any]:
 
 def bench_list(archive_dir: Path, n: int, runs: int) -> dict[str, Any]:
     cmd = [*_archives.kapsession_cmd(), "list", "--json", "--archive", str(archive_dir)]
-    ref_cmd = [sys.executable, "-c", _NAIVE_LIST, str(_archives.entry(n) / "reference.json")]
+    ref_cmd = [sys.executable, "-c", _JSON_LIST, str(archive_dir / "index.json")]
     times, ref_times = [], []
     for run in range(runs + 1):
         wall, proc = _timed(cmd)
@@ -238,8 +391,9 @@ def bench_list(archive_dir: Path, n: int, runs: int) -> dict[str, Any]:
             count = len(json.loads(proc.stdout))
             if count != n:
                 raise RuntimeError(f"list --json printed {count} sessions, expected {n}")
-            if rproc.returncode != 0:
-                raise RuntimeError(rproc.stderr.decode(errors="replace").strip())
+            if rproc.returncode != 0 or len(json.loads(rproc.stdout)) != n:
+                raise RuntimeError("the json reference failed: "
+                                   + rproc.stderr.decode(errors="replace").strip()[-200:])
             continue
         times.append(wall)
         ref_times.append(rwall)
@@ -247,16 +401,17 @@ def bench_list(archive_dir: Path, n: int, runs: int) -> dict[str, Any]:
             "ref_runs_s": ref_times}
 
 
-# The naive design's `list --json`: read the one TinyDB file, print a summary of each document.
-_NAIVE_LIST = """
-import sys, orjson
-from tinydb import TinyDB
-db = TinyDB(sys.argv[1], access_mode="r")
-keys = ("id", "client", "session_no", "status", "route", "started", "created")
-rows = [{k: d.get(k) for k in keys} | {"entries": len(d.get("entries") or [])}
-        for d in db.table("sessions").all()]
+# The floor for `list --json`: read the archive's own index with the standard json module
+# and print its rows as objects, newest first (the same information `list --json` prints).
+_JSON_LIST = """
+import json, sys
+with open(sys.argv[1], encoding="utf-8") as f:
+    table = json.load(f)["sessions"]["1"]
+fields = table["fields"][:-2]  # without mtime_ns and size
+rows = [dict(zip(fields, row)) for row in table["rows"]]
 rows.sort(key=lambda r: r["started"] or r["created"], reverse=True)
-sys.stdout.buffer.write(orjson.dumps(rows, option=orjson.OPT_INDENT_2) + b"\\n")
+json.dump(rows, sys.stdout, indent=2)
+sys.stdout.write("\\n")
 """
 
 
@@ -332,10 +487,12 @@ def bench_idle(work: Path, window: float) -> dict[str, Any]:
         s = archive.new_session(client="C-9999", route="im", dose_mg=50, live=True)
         archive.mark_dose(s.id)
     env = _archives.bench_env()
+    cols, rows = TERM_SIZE
     app = _pty.idle_cpu([*_archives.kapsession_cmd(), "--archive", str(archive_dir)], env,
-                        [(b"press r to return", b"r"), (b"since the dose", b"")], window_s=window)
-    ref = _pty.idle_cpu([sys.executable, str(PROBE), "minimal-app"], env,
-                        [(b"C-0003", b"")], window_s=window)
+                        [(b"press r to return", b"r"), (b"since the dose", b"")], window_s=window,
+                        cols=cols, rows=rows)
+    ref = _pty.idle_cpu([sys.executable, str(MINIMAL_APP)], env, [(b"C-0005", b"")],
+                        window_s=window, cols=cols, rows=rows)
     shutil.rmtree(archive_dir, ignore_errors=True)
     if not app.ok:
         raise RuntimeError(f"kapsession in the terminal: {app.problem}")
@@ -359,7 +516,9 @@ def build_rows(results: dict[str, Any], sizes: tuple[int, ...]) -> list[dict[str
     def add(measure: str, n: int | str, figure: str, reference: str, target: str,
             ok: bool | None) -> None:
         group = ("filter" if measure.startswith(("filter", "  notes")) else
-                 "save" if measure.startswith(("note save", "  dose")) else measure)
+                 "save" if measure.startswith(("note save", "  dose", "  CPU per save")) else
+                 "start-up" if measure.startswith(("start-up", "  first", "  where", "  CPU")) else
+                 measure)
         rows.append({"measure": measure, "sessions": n, "figure": figure,
                      "reference": reference, "target": target, "ok": ok, "group": group})
 
@@ -399,16 +558,65 @@ def build_rows(results: dict[str, Any], sizes: tuple[int, ...]) -> list[dict[str
         add("note save p95, encrypted", n,
             f"{r['p95_ms']:.2f} ms (p50 {r['p50_ms']:.2f}); {ratio:.2f}× unencrypted",
             f"unencrypted {plain['p95_ms']:.2f} ms", "≤ 2× unencrypted", ratio <= 2)
+    def within(n: int, target: str) -> str:
+        return target if n <= PROMISED else "(scaling)"
+
+    def judged(n: int, ok: bool) -> bool | None:
+        return ok if n <= PROMISED else None
+
+    g = results.get("save_growth")
+    if g is not None:
+        m = f"note save p95, {LONG_ENTRIES:,}-entry session"
+        if "error" in g:
+            add(m, "", g["error"], "", "≤ 3× and ≤ 10 ms", None)
+        else:
+            short, long_ = g["short"], g["long"]
+            ratio = long_["p95_ms"] / short["p95_ms"]
+            add(m, g["sessions"],
+                f"{long_['p95_ms']:.2f} ms (p50 {long_['p50_ms']:.2f}; n={long_['saves']}); "
+                f"{ratio:.2f}×",
+                f"{SHORT_ENTRIES}-entry session {short['p95_ms']:.2f} ms "
+                f"(p50 {short['p50_ms']:.2f})",
+                f"≤ 3× the {SHORT_ENTRIES}-entry figure and ≤ 10 ms",
+                ratio <= 3 and long_["p95_ms"] <= 10)
+            add("  CPU per save (p50), without the disk waits", g["sessions"],
+                f"{long_['cpu_p50_ms']:.2f} ms "
+                f"({long_['cpu_p50_ms'] / short['cpu_p50_ms']:.1f}×)",
+                f"{SHORT_ENTRIES}-entry session {short['cpu_p50_ms']:.2f} ms", "(info)", None)
     for n in sizes:
         r = per[str(n)].get("startup")
         if r is None:
             continue
+        m = "start-up, exec → 5 rows drawn (pty)"
         if "error" in r:
-            add("start-up to list", n, r["error"], "", "≤ 2× minimal", None)
+            add(m, n, r["error"], "", within(n, "≤ 1.5× minimal"), None)
             continue
         ratio = r["app_s"] / r["ref_s"]
-        add("start-up to list", n, f"{r['app_s'] * 1000:,.0f} ms ({ratio:.2f}×)",
-            f"minimal app {r['ref_s'] * 1000:,.0f} ms", "≤ 2× minimal", ratio <= 2)
+        add(m, n, f"{r['app_s'] * 1000:,.0f} ms ({ratio:.2f}×; median of "
+            f"{len(r['app_runs_s'])})",
+            f"minimal app {r['ref_s'] * 1000:,.0f} ms", within(n, "≤ 1.5× minimal"),
+            judged(n, ratio <= 1.5))
+        add("  first output on the terminal", n, f"{r['app_first_output_s'] * 1000:,.0f} ms",
+            f"minimal app {r['ref_first_output_s'] * 1000:,.0f} ms", "(info)", None)
+        if r.get("ref_cpu_s"):
+            add("  CPU used by then", n, f"{r['app_cpu_s'] * 1000:,.0f} ms "
+                f"({r['app_cpu_s'] / r['ref_cpu_s']:.2f}×)",
+                f"minimal app {r['ref_cpu_s'] * 1000:,.0f} ms", "(info: steadier when busy)",
+                None)
+        b = r.get("breakdown_s") or {}
+        if b.get("app") and b.get("ref"):
+            add("  where it went (ms since exec)", n, breakdown_text(b["app"]),
+                breakdown_text(b["ref"]), "(info)", None)
+    for n in sizes:
+        r = per[str(n)].get("headless")
+        if r is None:
+            continue
+        m = "start-up, headless run_test (old method)"
+        if "error" in r:
+            add(m, n, r["error"], "", "(info)", None)
+            continue
+        add(m, n, f"{r['app_s'] * 1000:,.0f} ms ({r['app_s'] / r['ref_s']:.2f}×)",
+            f"probe's minimal app {r['ref_s'] * 1000:,.0f} ms", "(info)", None)
     for n in sizes:
         r = per[str(n)].get("filter")
         ref = results.get("filter_ref") or {}
@@ -423,7 +631,7 @@ def build_rows(results: dict[str, Any], sizes: tuple[int, ...]) -> list[dict[str
             add(f"filter key '{q}'", n,
                 f"{f['median_ms']:.0f} ms (max {f['max_ms']:.0f}; handler "
                 f"{f['handler_median_ms']:.0f}; {f['keystrokes']} keys)",
-                reftxt, "≤ 50 ms median", f["median_ms"] <= 50)
+                reftxt, within(n, "≤ 50 ms median"), judged(n, f["median_ms"] <= 50))
         for q in FILTER_QUERIES:
             if "error" not in r and not math.isnan(r[q]["search_ms"]):
                 add(f"  notes searched for '{q}'", n,
@@ -434,19 +642,22 @@ def build_rows(results: dict[str, Any], sizes: tuple[int, ...]) -> list[dict[str
         if r is None:
             continue
         if "error" in r:
-            add("list --json", n, r["error"], "", "≤ 1.5 s", None)
+            add("list --json", n, r["error"], "", within(n, "≤ 2× json"), None)
             continue
-        add("list --json", n, f"{r['s'] * 1000:,.0f} ms",
-            f"one TinyDB file {r['ref_s'] * 1000:,.0f} ms", "≤ 1.5 s", r["s"] <= 1.5)
+        ratio = r["s"] / r["ref_s"]
+        add("list --json", n, f"{r['s'] * 1000:,.0f} ms ({ratio:.2f}×)",
+            f"index printed with json {r['ref_s'] * 1000:,.0f} ms", within(n, "≤ 2× json"),
+            judged(n, ratio <= 2))
     for n in sizes:
         r = per[str(n)].get("export")
         if r is None:
             continue
         if "error" in r:
-            add("markdown export", n, r["error"], "", "≥ 1,000 sessions/s", None)
+            add("markdown export", n, r["error"], "", within(n, "≥ 1,000 sessions/s"), None)
             continue
         add("markdown export", n, f"{r['per_s']:,.0f} sessions/s",
-            f"reading only {r['ref_per_s']:,.0f}/s", "≥ 1,000 sessions/s", r["per_s"] >= 1000)
+            f"reading only {r['ref_per_s']:,.0f}/s", within(n, "≥ 1,000 sessions/s"),
+            judged(n, r["per_s"] >= 1000))
     for n in sizes:
         r = per[str(n)].get("startup")
         if r is None:
@@ -455,17 +666,19 @@ def build_rows(results: dict[str, Any], sizes: tuple[int, ...]) -> list[dict[str
             add("peak RSS", n, "n/a", "", "≤ 150 MB", None)
             continue
         add("peak RSS", n, f"{r['app_rss_mb']:.0f} MB",
-            f"minimal app {r['ref_rss_mb']:.0f} MB", "≤ 150 MB", r["app_rss_mb"] <= 150)
+            f"minimal app {r['ref_rss_mb']:.0f} MB", within(n, "≤ 150 MB"),
+            judged(n, r["app_rss_mb"] <= 150))
     r = results.get("idle")
     if r is not None:
         if "error" in r:
-            add("idle live session CPU", IDLE_SIZE, r["error"], "", "≤ 2 % of a core", None)
+            add("idle live session CPU", IDLE_SIZE, r["error"], "", "≤ 1 % of a core", None)
         else:
             add("idle live session CPU", IDLE_SIZE,
                 f"{r['cpu_pct']:.2f} % over {r['window_s']:.0f} s "
                 f"({r['bytes_per_s'] / 1024:.1f} KiB/s drawn)",
-                f"minimal app {r['ref_cpu_pct']:.2f} %", "≤ 2 % of a core",
-                r["cpu_pct"] <= 2)
+                f"minimal app {r['ref_cpu_pct']:.2f} % "
+                f"({r['ref_bytes_per_s'] / 1024:.1f} KiB/s)", "≤ 1 % of a core",
+                r["cpu_pct"] <= 1)
     return rows
 
 
@@ -488,9 +701,57 @@ def print_table(rows: list[dict[str, Any]], title: str) -> None:
     out.print(table)
 
 
+def scaling_rows(results: dict[str, Any], sizes: tuple[int, ...]) -> list[list[str]]:
+    """How each O(sessions) figure grows: one row per measure, one column per size."""
+    def cell(n: int, key: str, fmt: Callable[[dict[str, Any]], str]) -> str:
+        r = results["sizes"].get(str(n), {}).get(key)
+        if r is None:
+            return ""
+        return "n/a" if "error" in r else fmt(r)
+
+    def ms(x: float) -> str:
+        return f"{x * 1000:,.0f} ms"
+
+    measures: list[tuple[str, str, Callable[[dict[str, Any]], str]]] = [
+        ("start-up (pty)", "startup",
+         lambda r: f"{ms(r['app_s'])} ({r['app_s'] / r['ref_s']:.1f}×)"),
+        ("peak RSS", "startup", lambda r: f"{r['app_rss_mb']:.0f} MB"),
+        ("list --json", "list", lambda r: f"{ms(r['s'])} ({r['s'] / r['ref_s']:.1f}×)"),
+        *[(f"filter key '{q}'", "filter",
+           lambda r, q=q: f"{r[q]['median_ms']:.0f} ms") for q in FILTER_QUERIES],
+        ("markdown export", "export", lambda r: f"{r['per_s']:,.0f}/s"),
+        ("note save p95", "note_save", lambda r: f"{r['p95_ms']:.2f} ms"),
+    ]
+    rows = []
+    for label, key, fmt in measures:
+        cells = [cell(n, key, fmt) for n in sizes]
+        if any(cells):
+            rows.append([label, *cells])
+    return rows
+
+
+def print_scaling(results: dict[str, Any], sizes: tuple[int, ...]) -> None:
+    rows = scaling_rows(results, sizes)
+    results["scaling"] = {"sizes": sizes, "rows": rows}
+    if not rows:
+        return
+    table = Table(title="How each figure grows with the archive (sessions)",
+                  header_style="bold")
+    table.add_column("measure")
+    for n in sizes:
+        table.add_column(f"{n:,}", justify="right")
+    for row in rows:
+        table.add_row(*row)
+    out = Console(highlight=False)
+    if not out.is_terminal:
+        out = Console(highlight=False, width=170)
+    out.print(table)
+
+
 # ---- main ------------------------------------------------------------------------------------
 
-MEASURES = ("save", "startup", "filter", "list", "export", "idle")
+MEASURES = ("save", "growth", "startup", "filter", "list", "export", "idle", "headless")
+DEFAULT_MEASURES = tuple(m for m in MEASURES if m != "headless")  # the old start-up: on request
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -504,21 +765,29 @@ def main(argv: list[str] | None = None) -> int:
                         help="note saves per run (default 250)")
     parser.add_argument("--idle-window", type=float, metavar="S",
                         help="idle CPU window in seconds (default 60, 10 with --quick)")
-    parser.add_argument("--only", metavar="M,M", help=f"only these measures: {','.join(MEASURES)}")
-    parser.add_argument("--sizes", metavar="N,N", help="archive sizes (default 100,1000,10000)")
+    parser.add_argument("--startup-runs", type=int, default=5, metavar="K",
+                        help="start-up pairs in the terminal; medians (default 5)")
+    parser.add_argument("--only", metavar="M,M",
+                        help=f"only these measures: {','.join(MEASURES)} (default: all but "
+                        "headless, the old run_test start-up)")
+    parser.add_argument("--sizes", metavar="N,N",
+                        help="archive sizes (default 100,1000,10000; the scaling table: "
+                        "100,1000,10000,50000)")
     args = parser.parse_args(argv)
-    if args.runs < 1 or args.saves < 20:
-        parser.error("--runs ≥ 1 and --saves ≥ 20")
+    if args.runs < 1 or args.saves < 20 or args.startup_runs < 1:
+        parser.error("--runs ≥ 1, --startup-runs ≥ 1 and --saves ≥ 20")
     sizes = (tuple(int(x) for x in args.sizes.split(",")) if args.sizes
              else QUICK_SIZES if args.quick else SIZES)
-    only = set(args.only.split(",")) if args.only else set(MEASURES)
+    only = set(args.only.split(",")) if args.only else set(DEFAULT_MEASURES)
     if only - set(MEASURES):
         parser.error(f"--only takes: {', '.join(MEASURES)}")
     window = args.idle_window or (10.0 if args.quick else 60.0)
 
     started = time.time()
     meta = {}
-    for n in sorted(set(sizes) | ({IDLE_SIZE} if "idle" in only else set())):
+    growth_size = max((n for n in sizes if n <= PROMISED), default=min(sizes))
+    for n in sorted(set(sizes) | ({IDLE_SIZE} if "idle" in only else set())
+                    | ({growth_size} if "growth" in only else set())):
         meta[str(n)] = _archives.ensure(n, log)
 
     results: dict[str, Any] = {
@@ -526,7 +795,8 @@ def main(argv: list[str] | None = None) -> int:
         "machine": {"cpus": os.cpu_count(), "python": platform.python_version(),
                     "platform": platform.platform()},
         "args": {"sizes": sizes, "runs": args.runs, "saves": args.saves,
-                 "idle_window_s": window, "only": sorted(only)},
+                 "idle_window_s": window, "only": sorted(only),
+                 "startup_runs": args.startup_runs, "terminal": TERM_SIZE},
         "archives": meta, "sizes": {},
     }
 
@@ -552,7 +822,11 @@ def main(argv: list[str] | None = None) -> int:
             results["sizes"][str(n)] = per
             archive_dir = _archives.work_copy(n, work)
             if "startup" in only:
-                per["startup"] = attempt("start-up", bench_startup, archive_dir, args.runs)
+                per["startup"] = attempt("start-up", bench_startup, archive_dir,
+                                         args.startup_runs)
+            if "headless" in only:
+                per["headless"] = attempt("start-up, headless (old)", bench_startup_headless,
+                                          archive_dir, args.runs)
             if "list" in only:
                 per["list"] = attempt("list --json", bench_list, archive_dir, n, args.runs)
             if "filter" in only:
@@ -571,10 +845,16 @@ def main(argv: list[str] | None = None) -> int:
             for n in sizes:
                 per = results["sizes"][str(n)]
                 per["note_save"] = saved.get(str(n), saved)  # {"error": …} if it failed
-                per["note_save_ref"] = attempt(f"reference save, {n:,} sessions",
-                                               bench_reference_save, n, work, args.saves,
-                                               args.runs)
+                if n <= PROMISED:  # one TinyDB file of 50,000 sessions: ~850 MB per save
+                    per["note_save_ref"] = attempt(f"reference save, {n:,} sessions",
+                                                   bench_reference_save, n, work, args.saves,
+                                                   args.runs)
             results["sizes"][str(biggest)]["note_save_enc"] = saved.get("encrypted", saved)
+        if "growth" in only:
+            log(f"note saves by session length ({SHORT_ENTRIES} and {LONG_ENTRIES:,} entries, "
+                f"{growth_size:,} sessions) …")
+            results["save_growth"] = attempt("save growth", bench_save_growth, growth_size,
+                                             work, max(50, args.saves // 2), args.runs)
         if "idle" in only:
             log(f"idle live session, {window:.0f} s each for kapsession and the minimal app …")
             results["idle"] = attempt("idle", bench_idle, work, window)
@@ -585,6 +865,8 @@ def main(argv: list[str] | None = None) -> int:
     title = (f"kapsession benchmarks — {results['when']} — medians of {args.runs} run(s), "
              f"{os.cpu_count()} CPUs")
     print_table(rows, title)
+    if len(sizes) > 1:
+        print_scaling(results, sizes)
     misses = [r for r in rows if r["ok"] is False]
     Console(highlight=False).print(
         Text(f"{len(misses)} miss(es); took {results['elapsed_s']:.0f} s", style="bold"))
