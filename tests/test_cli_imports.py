@@ -18,9 +18,8 @@ import pytest
 
 from kapsession.cli import COMMANDS, main
 
-# The commands that print, write files or read them, and never show the app. When `due` and
-# `client` become commands, they are checked with the invocation below (or the test says how).
-SCREENLESS = ("list", "show", "export", "import", "due", "client")
+# The commands that print, write files or read them, and never show the app.
+SCREENLESS = ("list", "show", "export", "import", "due", "client", "rems", "conflicts")
 
 _RUN = """
 import json, os, sys
@@ -77,6 +76,8 @@ def invocations(f: dict[str, str], tmp_path: Path) -> dict[str, list[list[str]]]
         "import": [["import", f["json"], "--archive", str(tmp_path / "restored")]],
         "due": [["due", *a]],
         "client": [["client", f["client"], *a]],
+        "rems": [["rems", "--pending", *a]],
+        "conflicts": [["conflicts", *a]],
     }
 
 
