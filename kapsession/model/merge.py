@@ -26,6 +26,7 @@ import base64
 import copy
 import hashlib
 import json
+from collections import Counter
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Any
@@ -221,8 +222,16 @@ def _merge_checklist(first: list[ChecklistItem],
 
 
 def _merge_addenda(x: list[Addendum], y: list[Addendum]) -> list[Addendum]:
-    seen = {(a.at, a.text): a for a in (*x, *y)}
-    return sorted(seen.values(), key=lambda a: (a.at, a.text))
+    # The same addendum on both sides is one; two alike on one side (the same words in the
+    # same minute, written twice) stay two.
+    count_x = Counter((a.at, a.text) for a in x)
+    count_y = Counter((a.at, a.text) for a in y)
+    first: dict[tuple[datetime, str], Addendum] = {}
+    for a in (*x, *y):
+        first.setdefault((a.at, a.text), a)
+    # In time order; alike times keep the order they were written in (ours first).
+    return [first[key] for key in sorted(first, key=lambda k: k[0])
+            for _ in range(max(count_x[key], count_y[key]))]
 
 
 # ---- entries ----------------------------------------------------------------------------

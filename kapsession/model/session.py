@@ -416,7 +416,16 @@ class Entry:
         return self.history[-1].at if self.history else self.at
 
     def to_dict(self) -> dict[str, Any]:
-        return {
+        # A save writes the whole session, so a session of 2,000 entries made 2,000 of these
+        # each time. The stored form is remembered with what it was made from: every field
+        # by identity or value, and the history's length (a change only ever appends an
+        # event). The dict is shared: callers read it, never change it.
+        key = (self.id, self.at, self.kind, self.text, self.category, self.flagged,
+               id(self.values), id(self.history), len(self.history))
+        stored = self.__dict__.get("_stored")
+        if stored is not None and stored[0] == key:
+            return stored[1]
+        data = {
             "id": self.id,
             "at": to_iso(self.at),
             "kind": self.kind,
@@ -426,6 +435,9 @@ class Entry:
             "values": self.values,
             "history": [h.to_dict() for h in self.history],
         }
+        # The history list itself is kept too, so its id cannot be reused by another list.
+        self.__dict__["_stored"] = (key, data, self.history)
+        return data
 
     @classmethod
     def from_dict(cls, data: Any) -> Entry:

@@ -48,6 +48,20 @@ class SessionSummary(NamedTuple):
 
     @classmethod
     def of(cls, s: Session) -> SessionSummary:
+        # Made again after every save: one pass over the entries, not one per figure (a
+        # session of 2,000 entries took four).
+        entries = flagged = 0
+        given: float | None = None
+        for e in s.entries:
+            kind = e.kind
+            if kind == "system":
+                continue
+            entries += 1
+            if (e.flagged or kind in ("dose", "booster")) and (
+                    not e.history or e.struck is None):
+                flagged += e.flagged
+                if kind in ("dose", "booster"):
+                    given = (given or 0.0) + float(e.values.get("mg") or 0)
         duration = s.duration
         return cls(
             id=s.id,
@@ -61,10 +75,10 @@ class SessionSummary(NamedTuple):
             dosed=s.dosed,
             ended=s.ended,
             signed=s.signed,
-            dose_mg=s.total_dose_mg if s.total_dose_mg is not None else s.planned_dose_mg,
+            dose_mg=round(given, 2) if given is not None else s.planned_dose_mg,
             duration_min=int(duration.total_seconds() // 60) if duration is not None else None,
-            entries=sum(1 for e in s.entries if e.kind != "system"),
-            flagged=s.flagged_count,
+            entries=entries,
+            flagged=flagged,
             intention=s.intention[:INTENTION_EXCERPT],
             integration_date=s.integration_date,
             addenda=len(s.addenda),

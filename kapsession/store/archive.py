@@ -111,7 +111,6 @@ def _take_lock(layout: Layout) -> tuple[ArchiveLock | None, str | None]:
         why = exc.strerror or type(exc).__name__
         return None, (f"its lock file {layout.lock.name} cannot be used ({why}), so nothing "
                       "may be changed; remove or repair it to write again")
-    _write_sync_ignores(layout)
     return lock, None
 
 
@@ -223,6 +222,8 @@ class Archive:
         except BaseException:
             archive.close()
             raise
+        if not archive.read_only:  # only once it opened: a refused archive gets nothing new
+            _write_sync_ignores(layout)
         return archive
 
     def __enter__(self) -> Archive:

@@ -262,3 +262,21 @@ def test_an_entry_keeps_a_limited_number_of_changes() -> None:
     with pytest.raises(SessionStateError, match="changed 100 times"):
         s.strike_entry(at(3), entry.id, "wrong")
     assert not s.entries[-1].struck and len(s.entries[-1].history) == CHANGES_MAX
+
+
+def test_the_stored_form_of_an_entry_follows_every_change() -> None:
+    # Entry.to_dict remembers what it made; every kind of change must show in the next save.
+    s = new()
+    s.go_live(at(0))
+    entry = s.add_note(at(1), "first")
+    before = s.to_dict()["entries"][-1]
+    s.edit_entry(at(2), entry.id, "second")
+    s.strike_entry(at(3), entry.id, "wrong")
+    after = s.to_dict()["entries"][-1]
+    assert before["text"] == "first" and after["text"] == "second"
+    assert [h["event"] for h in after["history"]] == ["edit", "strike"]
+    s.restore_entry(at(4), entry.id, "right after all")
+    assert [h["event"] for h in s.to_dict()["entries"][-1]["history"]] == ["edit", "strike",
+                                                                          "restore"]
+    again = Session.from_dict(s.to_dict())
+    assert again.to_dict() == s.to_dict()

@@ -796,6 +796,8 @@ def test_sealed_files_without_their_header_are_never_set_aside_or_joined_by_plai
     (root / ENCRYPTION_FILE).unlink()
     (root / "index.json").unlink()  # "tidying up" two files that look like settings
     files = file_bytes(root)
+    names = sorted(p.name for p in root.iterdir())
+    assert names == [".stignore", "archive.lock", "sessions"]
     messages = []
     for attempt in (lambda: Archive.open(root, clock=clock),
                     lambda: Archive.open(root, clock=clock, read_only=True),
@@ -808,7 +810,7 @@ def test_sealed_files_without_their_header_are_never_set_aside_or_joined_by_plai
         messages.append(str(err.value))
     assert all("backup" in m and MARKER not in m for m in messages)
     assert file_bytes(root) == files
-    assert sorted(p.name for p in root.iterdir()) == ["archive.lock", "sessions"]
+    assert sorted(p.name for p in root.iterdir()) == names  # nothing set aside, nothing new
     (root / ENCRYPTION_FILE).write_bytes(saved_header)
     assert reopen(root) == (before, [])
 
