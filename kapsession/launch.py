@@ -49,12 +49,14 @@ def run_app(args: argparse.Namespace) -> int:
             # Idle time would pass N times faster too; practice mode does not lock.
             config = config.with_values(idle_lock_minutes=0)
         archive = make_demo_archive(config, clock)
+        gc.freeze()  # see _run: the sooner, the less the app's build pays for them
         try:
             return _run(KapsessionApp(archive, config=config, clock=clock, demo=True))
         finally:
             archive.close()
             shutil.rmtree(archive.path.parent, ignore_errors=True)
     archive = _open_archive(args, config)
+    gc.freeze()  # see _run: the sooner, the less the app's build pays for them
     check = None
     if archive.codec is not None:
         from .store.crypto import SealedCodec

@@ -17,7 +17,6 @@ from ..model.times import system_clock
 from ..prompts import PromptLibrary, load_library
 from ..store import Archive
 from .bindings import named_bindings
-from .screens.help import HelpScreen
 from .screens.home import HomeScreen
 from .themes import THEMES
 from .widgets.dialog import Dialog
@@ -176,6 +175,8 @@ class KapsessionApp(App[None]):
         self._close_messages_no_wait()
 
     def action_help(self) -> None:
+        from .screens.help import HelpScreen  # loaded when first asked for, not at start-up
+
         if not isinstance(self.screen, HelpScreen):
             self.push_screen(HelpScreen(self.screen))
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+from rich.cells import cell_len
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.containers import Vertical
@@ -71,12 +72,16 @@ class ClockPanel(Vertical):
         key = f"{text}\x00{classes}"
         if self._shown.get(widget_id) == key:
             return
+        before = self._shown.get(widget_id)
         self._shown[widget_id] = key
         widget = self.query_one(f"#{widget_id}")
         if isinstance(widget, Digits):
             widget.update(text)
         else:
-            widget.update(Text(text))  # type: ignore[attr-defined]
+            # Most ticks change a digit or two: a text of the same width needs no new layout
+            # (which, once a second, was most of what an idle live screen cost).
+            same_width = before is not None and cell_len(before) == cell_len(key)
+            widget.update(Text(text), layout=not same_width)  # type: ignore[attr-defined]
         widget.set_class(classes == "overdue", "overdue")
         widget.set_class(classes == "met", "met")
 

@@ -52,6 +52,9 @@ class NoteInput(Input):
 
     def __init__(self, **kwargs: object) -> None:
         super().__init__(select_on_focus=False, **kwargs)  # type: ignore[arg-type]
+        # A steady cursor: blinking redrew the live screen twice a second, for as long as a
+        # session runs (half its idle CPU), and a still one is calmer in a dim room.
+        self.cursor_blink = False
         self.mode = "note"
         self.note_only = False  # the veil: no timeline, no actions
         self._held: list[events.Key] = []
