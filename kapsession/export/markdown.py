@@ -33,7 +33,7 @@ by the one rule of :mod:`kapsession.model.times`. A struck entry is struck throu
 from __future__ import annotations
 
 import re
-from datetime import date, timedelta, tzinfo
+from datetime import date, tzinfo
 
 from ..model import ChecklistItem, ClockSettings, Session, VitalsThresholds
 from ..model.present import (
@@ -451,14 +451,17 @@ def render_markdown(session: Session, *, clock_settings: ClockSettings | None = 
 
 
 def _observation_line(s: Session, settings: ClockSettings) -> str:
-    """The computed discharge check: has the minimum observation time passed?"""
-    minimum = settings.min_observation_min
-    label = f"Minimum observation time passed ({minimum} min after the dose; computed"
-    if s.dosed is None:
+    """The computed discharge check, as the app computes it: the protocol's minimum (or the
+    config's), counted from the last dose or booster until the discharge (or, for a session
+    from before discharge was recorded, until Finish)."""
+    until = s.discharged or s.ended
+    obs = s.observation(until or s.created, settings.min_observation_min)
+    label = (f"Minimum observation time passed ({obs.minimum_minutes} min after the last dose "
+             "or booster; computed")
+    if obs.since is None:
         return f"- [ ] {label}: no dose recorded)"
-    if s.ended is None:
-        return f"- [ ] {label}: the session has not finished)"
-    observed = s.ended - s.dosed
-    done = observed >= timedelta(minutes=minimum)
-    observed_text = format_duration(observed, seconds=False)
-    return f"- [{'x' if done else ' '}] {label}: observed {observed_text})"
+    if until is None:
+        return f"- [ ] {label}: monitoring has not ended)"
+    observed = format_duration(until - obs.since, seconds=False)
+    end = "the discharge" if s.discharged else "Finish"
+    return f"- [{'x' if obs.passed else ' '}] {label}: observed {observed} until {end})"

@@ -335,8 +335,9 @@ def test_vitals_table_flags_out_of_range_values() -> None:
 
 def test_integration_checklists_scores_and_observation() -> None:
     md = render(build_session())
-    assert "- [x] Minimum observation time passed (120 min after the dose; computed: " \
-           "observed 2 h 28 min)" in md
+    # Counted from the booster (10:43), not the first dose: 1 h 57 min by Finish.
+    assert "- [ ] Minimum observation time passed (120 min after the last dose or booster; " \
+           "computed: observed 1 h 57 min until Finish)" in md
     assert "- [x] Alert and oriented\n- [ ] Steady gait" in md
     assert "- [x] Intention revisited\n- [ ] Integration session booked" in md
     assert "- Integration session: 2026-11-10" in md
@@ -350,7 +351,21 @@ def test_integration_checklists_scores_and_observation() -> None:
     # A clinic that observes for three hours sees the check unticked.
     longer = render_markdown(build_session(), tz=CET,
                              clock_settings=ClockSettings(min_observation_min=180))
-    assert "- [ ] Minimum observation time passed (180 min after the dose" in longer
+    assert "- [ ] Minimum observation time passed (180 min after the last dose" in longer
+
+
+def test_observation_is_counted_as_the_app_counts_it_until_the_discharge() -> None:
+    # Found in a walk-through: the export counted dose → Finish (55 min) while the app, and
+    # the record, counted until the discharge (2 h 09 min) and ticked the check.
+    s = build_session()
+    s.signed = None
+    s.status = "ended"
+    booster = s.doses[-1].at
+    s.discharged = booster + timedelta(hours=2, minutes=9)
+    s.ended = booster + timedelta(minutes=55)
+    md = render(s)
+    assert "- [x] Minimum observation time passed (120 min after the last dose or booster; " \
+           "computed: observed 2 h 09 min until the discharge)" in md
 
 
 def test_addendum_time_is_converted_to_the_display_zone() -> None:

@@ -22,7 +22,7 @@ from textual.screen import Screen
 from textual.timer import Timer
 from textual.widgets import Input, Label, Static, TextArea
 
-from ...model import ValidationError, Vitals, checklist_from_texts, clock_state
+from ...model import ValidationError, checklist_from_texts, clock_state
 from ...model.errors import SessionStateError
 from ...model.outcomes import ITEM9_REMINDER, OUTCOME_LABELS, outcome_band
 from ...model.rems import FIELD_KEYS, missing_fields, on_rems
@@ -31,13 +31,13 @@ from ...model.text import NOTE_MAX
 from ...model.times import format_duration, format_t_plus, local
 from ...store import ArchiveError
 from ..flows.effects import EffectFlow
+from ..flows.vitals import record_vitals
 from ..widgets.checklist import Checklist
 from ..widgets.confirm_dialog import ConfirmDialog
 from ..widgets.footer import KapFooter
 from ..widgets.form import Form
 from ..widgets.rems_dialog import RemsDialog
 from ..widgets.text_dialog import TextDialog
-from ..widgets.vitals_dialog import VitalsDialog
 
 AUTOSAVE_DELAY_S = 1.5
 
@@ -349,25 +349,16 @@ class IntegrationScreen(Screen[None]):
     def action_record_vitals(self) -> None:
         if self._monitoring_ended():
             return
-
-        def done(v: Vitals | None) -> None:
-            if v is None:
-                return
-            if self._run("Vitals", lambda: self.archive.record_vitals(
-                    self.session_id, **{k: getattr(v, k) for k in
-                                        ("systolic", "diastolic", "heart_rate", "spo2",
-                                         "resp_rate")})):
-                flags = self.app.config.thresholds.flags(v)  # type: ignore[attr-defined]
-                self._said("Vitals saved" + (f" — flagged: {', '.join(flags)}." if flags
-                                             else "."))
-
-        self.app.push_screen(VitalsDialog(self.app.config.thresholds), callback=done)  # type: ignore[attr-defined]
+        record_vitals(self, open_dialog=self._push, run=self._run,
+                      say=lambda message, _flagged: self._said(message))
 
     def action_log_effect(self) -> None:
         if self._monitoring_ended():
             return
-        EffectFlow(self, open_dialog=lambda dialog, done: self.app.push_screen(
-            dialog, callback=done), run=self._run, say=self._said).start()
+        EffectFlow(self, open_dialog=self._push, run=self._run, say=self._said).start()
+
+    def _push(self, dialog, done):  # noqa: ANN001, ANN202
+        return self.app.push_screen(dialog, callback=done)
 
     def action_add_note(self) -> None:
         if self._monitoring_ended():

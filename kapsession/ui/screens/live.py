@@ -19,7 +19,7 @@ from textual.widget import AwaitMount
 from textual.widgets import OptionList, Static
 from textual.widgets.option_list import Option
 
-from ...model import Entry, ValidationError, Vitals, parse_note
+from ...model import Entry, ValidationError, parse_note
 from ...model.clock import PHASE_SITUATION
 from ...model.errors import SessionStateError
 from ...model.session import RATE_MAX, UNDO_WINDOW
@@ -33,6 +33,7 @@ from ...model.vocab import (
 from ...store import ArchiveError, StorageError
 from ...terminal import describe_entry, kind_label, local_time
 from ..flows.effects import EffectFlow
+from ..flows.vitals import record_vitals
 from ..widgets.choice_dialog import ChoiceDialog
 from ..widgets.clock_panel import ClockPanel
 from ..widgets.confirm_dialog import ConfirmDialog
@@ -43,7 +44,6 @@ from ..widgets.note_input import NoteInput
 from ..widgets.prompt_panel import PromptPanel
 from ..widgets.text_dialog import TextDialog
 from ..widgets.timeline import Timeline
-from ..widgets.vitals_dialog import VitalsDialog
 
 DRAFT_EVERY_S = 3.0
 RETRY_EVERY_S = 5.0
@@ -553,18 +553,8 @@ class LiveScreen(Screen[None]):
         return []
 
     def action_record_vitals(self) -> AwaitMount | None:
-        def done(v: Vitals | None) -> None:
-            if v is None:
-                return
-            if self._run("Vitals", lambda: self.archive.record_vitals(
-                    self.session_id, **{k: getattr(v, k) for k in
-                                        ("systolic", "diastolic", "heart_rate", "spo2",
-                                         "resp_rate")})):
-                flags = self.app.config.thresholds.flags(v)  # type: ignore[attr-defined]
-                self._status("Vitals saved" + (f" — flagged: {', '.join(flags)}." if flags
-                                               else "."), error=bool(flags))
-
-        return self.open_dialog(VitalsDialog(self.app.config.thresholds), callback=done)  # type: ignore[attr-defined]
+        return record_vitals(self, open_dialog=self.open_dialog, run=self._run,
+                             say=lambda message, flagged: self._status(message, error=flagged))
 
     def action_log_effect(self) -> AwaitMount | None:
         return EffectFlow(self, open_dialog=self.open_dialog, run=self._run,
