@@ -83,7 +83,8 @@ LOT_FIELD_MAX = 40
 #: The window to submit the form, days after the treatment.
 SUBMIT_WITHIN_DAYS = 7
 #: The ~40 minute BP: the vitals closest to 40 min after the dose, between these minutes.
-BP_40_WINDOW = (25, 60)
+#: Outside them nothing is proposed: the slot is missing until the therapist picks one.
+BP_40_WINDOW = (35, 50)
 STANDARD_DOSES = (56.0, 84.0)
 
 

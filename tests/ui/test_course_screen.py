@@ -186,6 +186,13 @@ async def test_v_creates_a_visit_for_the_selected_client_and_opens_it(course_app
         # Nothing to discharge from after a visit: that part of the screen is not shown.
         assert not app.screen.query_one("#discharge").display
         assert app.screen.query_one("#integration").has_focus
+        # ...nor offered by a key: no vitals, ready to leave or discharge for a visit.
+        for key in ("ctrl+r", "ctrl+y", "ctrl+d"):
+            await pilot.press(key)
+            await pilot.pause()
+            assert isinstance(app.screen, IntegrationScreen), key
+        visit = app.archive.get(visit.id)
+        assert visit.ready is None and visit.discharged is None and not visit.vitals_entries
 
 
 async def test_home_says_what_is_due_and_d_lists_it(course_app) -> None:  # noqa: ANN001

@@ -57,6 +57,7 @@ async def test_finish_then_vitals_ready_discharge_and_sign_by_keys(archive, cloc
             for ch in digits:
                 await pilot.press(ch)
             await pilot.press("enter")
+        await pilot.press("enter")  # the respiratory rate, left empty: saves
         await pilot.pause()
         assert isinstance(app.screen, IntegrationScreen)
         assert "Vitals saved." in screen_text(app.screen)
@@ -83,6 +84,8 @@ async def test_finish_then_vitals_ready_discharge_and_sign_by_keys(archive, cloc
         await pilot.press("ctrl+y")
         await pilot.pause()
         assert isinstance(app.screen, ConfirmDialog)
+        # Early: said in the dialog, as for the discharge, and recorded as it is.
+        assert "⚑ The minimum observation" in screen_text(app.screen)
         await pilot.press("y")
         await pilot.pause()
         assert "Ready to leave: " in screen_text(app.screen)

@@ -265,12 +265,15 @@ async def test_vitals_typed_fast_land_each_in_its_field(archive, clock) -> None:
     async with app.run_test() as pilot:
         screen = await resume(app, pilot)
         await burst(pilot, ["ctrl+r"], "120", ["enter"], "80", ["enter"], "72", ["enter"],
-                    "97", ["enter"])
+                    "97", ["enter"], "16", ["enter"])
         assert app.screen is screen
     [vitals] = archive.get(sid).vitals_entries
     shown = (vitals.values["systolic"], vitals.values["diastolic"],
-             vitals.values["heart_rate"], vitals.values["spo2"])
-    assert shown == (120, 80, 72, 97)
+             vitals.values["heart_rate"], vitals.values["spo2"], vitals.values["resp_rate"])
+    # The respiratory rate is the last field, not a note: enter after SpO₂ moved to it
+    # (found in a walk-through: "16⏎" after an enter that had saved became a note "16").
+    assert shown == (120, 80, 72, 97, 16)
+    assert not [e for e in archive.get(sid).entries if e.kind == "note" and e.text == "16"]
 
 
 async def test_tab_typed_fast_in_a_form_moves_before_the_next_keys(archive, clock) -> None:  # noqa: ANN001
@@ -281,3 +284,30 @@ async def test_tab_typed_fast_in_a_form_moves_before_the_next_keys(archive, cloc
         await burst(pilot, "C-0042", ["tab"], "AB")
         assert app.screen.query_one("#client", Input).value == "C-0042"
         assert app.screen.query_one("#therapist", Input).value == "AB"
+
+
+async def test_a_stray_enter_after_ctrl_f_or_ctrl_z_changes_nothing(archive, clock) -> None:  # noqa: ANN001
+    # enter is the note box's key: after ctrl+f (Finish) or ctrl+z (undo) pressed by
+    # mistake, the enter meant for a note must not finish the session or undo a note.
+    sid = live_with_notes(archive, clock)
+    app = KapsessionApp(archive, config=Config(), clock=clock)
+    async with app.run_test() as pilot:
+        screen = await resume(app, pilot)
+        await pilot.press("ctrl+f")
+        await pilot.pause()
+        await pilot.press("enter")
+        await pilot.pause()
+        assert isinstance(app.screen, ConfirmDialog)  # still asking: only y finishes
+        await pilot.press("escape")
+        archive.add_note(sid, "the last one")
+        await pilot.press("ctrl+z")
+        await pilot.pause()
+        await pilot.press("enter")
+        await pilot.pause()
+        assert isinstance(app.screen, ConfirmDialog)
+        await pilot.press("escape")
+        await pilot.pause()
+        assert app.screen is screen
+    s = archive.get(sid)
+    assert s.status == "live" and s.entries[-1].text == "the last one"
+    assert not s.entries[-1].history

@@ -328,6 +328,8 @@ class IntegrationScreen(Screen[None]):
         """Keys for what is already done, or does not apply, leave the footer (it must fit
         80 columns)."""
         s = self.session
+        if s.is_visit and action in ("record_vitals", "mark_ready", "discharge", "rems_form"):
+            return False  # a visit has no dose, so nothing to monitor or discharge from
         if action == "mark_ready":
             return s.ready is None and s.discharged is None
         if action == "discharge":
@@ -377,6 +379,24 @@ class IntegrationScreen(Screen[None]):
         now = self.app.clock()  # type: ignore[attr-defined]
         return f"now {format_t_plus(s.offset(now))}" if s.dosed else "no dose was marked"
 
+    def _not_yet(self) -> str:
+        """What a therapist should see before recording ready or discharge: the minimum
+        observation still to go, and vitals overdue (each recorded as it is, never a block)."""
+        s = self.session
+        config = self.app.config  # type: ignore[attr-defined]
+        now = self.app.clock()  # type: ignore[attr-defined]
+        warnings = []
+        obs = s.observation(now, config["observation.min_minutes"])
+        if obs.since is not None and not obs.passed:
+            left = format_duration(obs.left, seconds=False, until=True)
+            warnings.append(f"⚑ The minimum observation ({obs.minimum_minutes} min after the "
+                            f"last dose or booster) has {left} to go.")
+        state = clock_state(s, now, config.clock)
+        if state.checkin_overdue and state.next_checkin is not None:
+            late = format_duration(now - state.next_checkin, seconds=False)
+            warnings.append(f"⚑ Vitals are overdue by {late}.")
+        return " ".join(warnings) + ("\n\n" if warnings else "")
+
     def action_mark_ready(self) -> None:
         def confirmed(yes: bool | None) -> None:
             if yes and self._run("Ready to leave", lambda: self.archive.mark_ready(
@@ -385,19 +405,14 @@ class IntegrationScreen(Screen[None]):
 
         self.app.push_screen(ConfirmDialog(
             "Record: ready to leave?",
-            f"The client would be ready to leave ({self._since_dose()}). Monitoring goes on "
-            "until the discharge.", yes="Record"), callback=confirmed)
+            self._not_yet() + f"The client would be ready to leave ({self._since_dose()}). "
+            "Monitoring goes on until the discharge; this is recorded as it is.",
+            yes="Record"), callback=confirmed)
 
     def action_discharge(self) -> None:
         s = self.session
-        config = self.app.config  # type: ignore[attr-defined]
-        obs = s.observation(self.app.clock(), config["observation.min_minutes"])  # type: ignore[attr-defined]
-        detail = f"Monitoring ends ({self._since_dose()}); after this no more vitals or notes."
-        if obs.since is not None and not obs.passed:
-            left = format_duration(obs.left, seconds=False, until=True)
-            detail = (f"⚑ The minimum observation ({obs.minimum_minutes} min after the last "
-                      f"dose or booster) has {left} to go. It is recorded as it is.\n\n"
-                      + detail)
+        detail = (self._not_yet() + f"Monitoring ends ({self._since_dose()}); after this "
+                  "no more vitals or notes. It is recorded as it is.")
         if s.ready is None:
             detail += " Ready to leave was not recorded."
 

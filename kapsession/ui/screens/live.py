@@ -478,7 +478,7 @@ class LiveScreen(Screen[None]):
 
         return self.open_dialog(ConfirmDialog(f"Undo: {what}?", self._with_entry(
             entry, consequence or "The undo is recorded in the entry's history."),
-            yes="Undo", irreversible=consequence is not None), callback=confirmed)
+            yes="Undo", irreversible=True), callback=confirmed)  # "y" only, as Finish
 
     def action_step_out(self) -> None:
         """Back to the archive; the session stays live and its clock keeps counting."""
@@ -631,5 +631,7 @@ class LiveScreen(Screen[None]):
             detail += " No vitals were recorded since the dose."
         if unsent:
             detail += " The text in the note box will be saved as a note first."
-        return self.open_dialog(ConfirmDialog("Finish this session?", detail, yes="Finish"),
-                             callback=confirmed)
+        # Only "y": enter is the note box's key, and a stray ctrl+f then enter ended the
+        # dosing phase (found in a walk-through).
+        return self.open_dialog(ConfirmDialog("Finish this session?", detail, yes="Finish",
+                                              irreversible=True), callback=confirmed)

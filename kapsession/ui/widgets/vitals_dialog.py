@@ -51,7 +51,7 @@ class VitalsDialog(Dialog[Vitals | None]):
                 yield Static(id=f"{key}-error", classes="error-message field-error",
                              markup=False)
             yield Static(id="flags", classes="flagged", markup=False)
-            yield Static(Text("enter next field / save · ctrl+s save · escape cancel"),
+            yield Static(Text("enter next field (on the last: save) · ctrl+s save · escape cancel"),
                           classes="dialog-hint")
 
     def on_mount(self) -> None:
@@ -61,14 +61,15 @@ class VitalsDialog(Dialog[Vitals | None]):
         return {key: self.query_one(f"#{key}", Input).value for key, _, _ in FIELDS}
 
     def _next_empty(self) -> Input | None:
-        """The field enter moves to from the focused one: the next, while it is empty (the
-        optional respiratory rate is never moved to)."""
+        """The field enter moves to from the focused one: the next, while it is empty. The
+        optional respiratory rate too: it is on screen, and a rate typed after an enter that
+        had already saved went into the note box as a note."""
         keys = [k for k, _, _ in FIELDS]
         focused = self.focused
         if focused is None or focused.id not in keys:
             return None
         index = keys.index(focused.id)
-        if index == len(keys) - 1 or keys[index + 1] == "resp_rate":
+        if index == len(keys) - 1:
             return None
         following = self.query_one(f"#{keys[index + 1]}", Input)
         return None if following.value else following
