@@ -5,7 +5,6 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import UTC, date, datetime, timedelta
-from functools import lru_cache
 
 from .errors import ValidationError
 
@@ -57,18 +56,8 @@ def to_iso(value: datetime | None) -> str | None:
         return None
     if value.tzinfo is None:
         raise ValidationError("timestamp", "must carry a UTC offset")
-    try:
-        return _iso(value, value.tzinfo, value.fold)
-    except TypeError:  # a zone that cannot be hashed (dateutil's): not remembered
-        return in_range("timestamp", value).isoformat(timespec="microseconds")
-
-
-@lru_cache(maxsize=1 << 14)  # about 3 MB when full: a long session's every time
-def _iso(value: datetime, tzinfo: object, fold: int) -> str:
-    # Every save writes every timestamp of the session again; remembered, a long session
-    # saves several times faster. A datetime is immutable, so this cannot go stale. The zone
-    # and fold are part of the key because equal datetimes may print differently: 10:00+01:00
-    # and 09:00Z are one instant, and within one zone the fold is ignored by ==.
+    # Not remembered: a session's saves reuse each entry's stored form (Entry.to_dict), and
+    # a cache here cost `list --json` more than it saved (every summary's times differ).
     return in_range("timestamp", value).isoformat(timespec="microseconds")
 
 

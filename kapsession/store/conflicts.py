@@ -32,7 +32,6 @@ from pathlib import Path
 import orjson
 
 from ..model import Session
-from ..model.merge import merge
 from ..model.text import printable_line
 from .errors import ArchiveError
 from .fsutil import FILE_MODE, ensure_private_dir, fsync_dir, read_limited
@@ -112,7 +111,8 @@ class ConflictReport:
 
 def is_session_file_name(name: str) -> bool:
     """Whether ``name`` is a session file's (``<32 hex>.json``)."""
-    return _SESSION_FILE.match(name) is not None
+    # The length first: opening an archive asks this of every one of 10,000 names.
+    return len(name) == 37 and _SESSION_FILE.match(name) is not None
 
 
 def is_conflict_copy_name(name: str) -> bool:
@@ -240,6 +240,8 @@ def _resolve_one(root: Path, copy: ConflictCopy, load: Callable[[Path, str], Ses
         kept = _move(root, copy.path, to_decide=False)
         return _report(copy, "restored as the session (its file was missing)", kept)
     ours = load(session_path, copy.session_id)
+    from ..model.merge import merge  # only when there is a copy: not on every open
+
     result = merge(ours, theirs, source=copy.source)
     if result.needs_decision:
         kept = _move(root, copy.path, to_decide=True)
@@ -270,6 +272,14 @@ def _move(root: Path, path: Path, *, to_decide: bool) -> str:
     os.replace(path, target)  # same file system: the archive folder
     os.chmod(target, FILE_MODE)
     return str(target.relative_to(root))
+
+
+def index_copies(root: Path) -> list[str]:
+    """Sync tools' conflict copies of the index in the archive folder (a short listing)."""
+    try:
+        return [name for name in os.listdir(root) if _INDEX_COPY.match(name)]
+    except OSError:
+        return []
 
 
 def _drop_index_copies(root: Path) -> None:

@@ -18,7 +18,7 @@ from tinydb import TinyDB
 from tinydb.table import Document
 
 from ..model import Session
-from .conflicts import is_conflict_copy_name
+from .conflicts import is_conflict_copy_name, is_session_file_name
 from .fsutil import (
     ensure_private_dir,
     fsync_dir,
@@ -85,21 +85,28 @@ class SessionFiles:
 
     def scan(self) -> Iterator[tuple[str, Stat]]:
         """Every session file's id and stat. A writer removes a killed writer's temp files
-        on the way (text may be in them; the lock says no one else is writing)."""
+        on the way (text may be in them; the lock says no one else is writing). Sync tools'
+        conflict copies are listed in :attr:`conflict_copies` for the archive to merge."""
+        self.conflict_copies: list[str] = []
         try:
             entries = list(os.scandir(self.layout.sessions))
         except FileNotFoundError:
             return
         for entry in entries:
-            sid = session_id_of(entry.name)
-            if sid is None or is_conflict_copy_name(entry.name):
-                # A sync tool's conflict copy is merged by the archive (see .conflicts);
-                # a sync tool's own temp file is not ours to remove.
-                if is_own_temp(entry.name) and not self.read_only:
+            name = entry.name
+            if is_session_file_name(name):  # nearly every name: one cheap test
+                st = entry.stat()
+                yield name[:-len(".json")], (st.st_mtime_ns, st.st_size)
+            elif is_own_temp(name):
+                if not self.read_only:
                     remove_stale_temp(entry.path)
-                continue
-            st = entry.stat()
-            yield sid, (st.st_mtime_ns, st.st_size)
+            elif is_conflict_copy_name(name):
+                self.conflict_copies.append(name)
+            elif (sid := session_id_of(name)) is not None:
+                # Not an id kapsession makes: read, and set aside as damaged, like any file
+                # whose name and contents disagree.
+                st = entry.stat()
+                yield sid, (st.st_mtime_ns, st.st_size)
 
     def load(self, sid: str) -> tuple[Session, bool]:
         """See :func:`load_session_file`."""

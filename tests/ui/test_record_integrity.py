@@ -299,7 +299,9 @@ async def test_a_stray_enter_after_ctrl_f_or_ctrl_z_changes_nothing(archive, clo
         await pilot.pause()
         assert isinstance(app.screen, ConfirmDialog)  # still asking: only y finishes
         await pilot.press("escape")
-        archive.add_note(sid, "the last one")
+        await pilot.pause()
+        await burst(pilot, "the last one", ["enter"])
+        await pilot.pause()
         await pilot.press("ctrl+z")
         await pilot.pause()
         await pilot.press("enter")
