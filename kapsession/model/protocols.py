@@ -154,14 +154,17 @@ class Observation:
 
 
 def observation_anchor(session: Session) -> datetime | None:
-    """When the minimum observation starts counting: the last dose or booster standing, or
-    the stop of an IV infusion when that came later (observation follows the infusion)."""
+    """When the minimum observation starts counting: the last dose, booster or intranasal
+    device standing, or the stop of an IV infusion when that came later (observation
+    follows the whole administration)."""
     doses = session.doses
     if not doses:
         return None
-    stops = [e.at for e in session.entries if e.kind == "infusion" and e.struck is None
-             and e.values.get("event") == "stop"]
-    return max([e.at for e in doses] + stops)
+    # The last intranasal device ends the administration as a booster would (found in a
+    # walk-through: three devices five minutes apart counted from the first).
+    later = [e.at for e in session.entries if e.struck is None and (
+        e.kind == "device" or (e.kind == "infusion" and e.values.get("event") == "stop"))]
+    return max([e.at for e in doses] + later)
 
 
 def observation(session: Session, now: datetime, default_minutes: int = 120) -> Observation:

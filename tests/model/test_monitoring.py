@@ -193,7 +193,7 @@ def test_intranasal_devices_are_charted_one_by_one_and_the_first_is_the_dose() -
     second = s.mark_device(at(5))
     third = s.mark_device(at(10))
     assert [e.values["n"] for e in (first, second, third)] == [1, 2, 3]
-    assert third.text == "Device 3" and s.observation(at(10)).since == at(0)
+    assert third.text == "Device 3" and s.observation(at(10)).since == at(10)  # the last
     s.strike_entry(at(11), third.id, "counted twice")
     assert s.mark_device(at(12)).values == {"n": 3}
     assert Session.from_dict(s.to_dict()).entries[-1].values == {"n": 3}
@@ -271,3 +271,13 @@ def test_an_early_bp_is_not_taken_for_the_one_at_about_40_minutes() -> None:
     assert bp_slots(s)["bp_40"] == near.id
     after = next_check(s, at(38), first_min=40, every_min=15)
     assert after is None or after.due > at(40)
+
+
+def test_observation_counts_from_the_last_intranasal_device() -> None:
+    s = live("intranasal", "esketamine", "esketamine-rems")
+    s.mark_device(at(0))  # the first device is the dose
+    s.mark_device(at(5))
+    last = s.mark_device(at(10))
+    obs = s.observation(at(125))
+    assert obs.since == last.at and not obs.passed  # 115 min after the last device
+    assert s.observation(at(131)).passed
