@@ -38,6 +38,8 @@ class Setting:
     low: int | None = None
     high: int | None = None
     choices: tuple[str, ...] = ()
+    #: For text: the most characters it may have.
+    max_len: int = 4096
 
 
 PREPARATION_CHECKS = [
@@ -72,6 +74,8 @@ INTEGRATION_CHECKS = [
 SETTINGS: list[Setting] = [
     Setting("theme", "kap-dark", "Colour theme: a calm low-light one, or a light one.", str,
             choices=("kap-dark", "kap-light")),
+    Setting("signer_initials", "", "Your initials, recorded with each session you sign (empty: "
+            "the session's therapist).", str, max_len=8),
     Setting("bell", False, "Ring the terminal bell when a check-in falls due (off: silent).",
             bool),
     Setting("export_folder", "notes", "Folder for markdown exports (relative to where you run "
@@ -273,8 +277,9 @@ def _check(setting: Setting, value: Any) -> Any:
     elif setting.kind is str:
         if not isinstance(value, str):
             raise ValueError("must be text in quotes")
-        if len(value) > 4096:
-            raise ValueError("is too long")
+        if len(value) > setting.max_len or "\n" in value and setting.max_len < 4096:
+            raise ValueError(f"is longer than {setting.max_len:,} characters"
+                             if len(value) > setting.max_len else "must be one line")
         if setting.choices and value not in setting.choices:
             raise ValueError(f"{value[:40]!r} is not one of: " + ", ".join(setting.choices))
     elif setting.kind is list:

@@ -405,6 +405,5 @@ class Signature:
 
 
 def signature(session: Session, times: SessionTimes) -> Signature:
-    # The session records when it was signed but not yet who signed it; the signer's initials
-    # go in ``by`` once it does, and every renderer shows them through ``words``.
-    return Signature(times.full(session.signed) if session.signed is not None else None)
+    return Signature(times.full(session.signed) if session.signed is not None else None,
+                     session.signed_by)

@@ -38,7 +38,8 @@ from .vitals import Vitals
 #    no route, dose or effect clock).
 # 5: new entry ids are random (``e`` + 8 base32 letters) so two devices writing the same
 #    session never make two entries with one id (old ``e1``, ``e2``… are kept); a live session
-#    names the device it is live on (``live_on``).
+#    names the device it is live on (``live_on``); a signed session says who signed
+#    (``signed_by``, initials).
 SCHEMA_VERSION = 5
 CLIENT_CODE_MAX = 32
 DOSE_MAX_MG = 1000
@@ -581,6 +582,8 @@ class Session:
     signed_missing: list[str] = field(default_factory=list)
     #: When the REMS form was marked as submitted (paperwork, allowed after signing).
     rems_submitted: datetime | None = None
+    #: Who signed: the signer's initials (from the config, or the session's therapist).
+    signed_by: str | None = None
     #: The pre-dose decision: what was flagged or not done when the therapist went live
     #: anyway, and why (never a block: the record says it).
     proceeded: Proceeded | None = None
@@ -856,14 +859,18 @@ class Session:
         self.discharged = now
         self._new_entry(now, "system", text="Discharged")
 
-    def sign(self, now: datetime, missing: list[str] | tuple[str, ...] = ()) -> None:
+    def sign(self, now: datetime, missing: list[str] | tuple[str, ...] = (),
+             by: object = None) -> None:
         """ended → signed: the session becomes read-only for ever. ``missing`` names the REMS
-        fields still empty: signing is never blocked, the record says what was missing."""
+        fields still empty: signing is never blocked, the record says what was missing.
+        ``by``: the signer's initials (the record says who signed)."""
         self._require_status("sign the session", "ended")
+        signer = optional_text("signed_by", by or "", max_len=INITIALS_MAX, multiline=False)
         if isinstance(missing, str) or any(k not in FIELD_KEYS for k in missing):
             raise ValidationError("missing", "must be REMS field keys")
         self.status = "signed"
         self.signed = now
+        self.signed_by = signer or None
         self.signed_missing = list(missing)
         self.draft = ""
 
@@ -1180,6 +1187,7 @@ class Session:
             "discharged": to_iso(self.discharged),
             "rems": dict(self.rems),
             "signed_missing": list(self.signed_missing),
+            "signed_by": self.signed_by,
             "rems_submitted": to_iso(self.rems_submitted),
             "proceeded": self.proceeded.to_dict() if self.proceeded else None,
             "live_on": self.live_on.to_dict() if self.live_on else None,
@@ -1258,6 +1266,8 @@ class Session:
                 discharged=from_iso("discharged", data.get("discharged")),
                 rems=_stored_rems(data.get("rems") or {}),
                 signed_missing=_stored_missing(data.get("signed_missing") or []),
+                signed_by=optional_text("signed_by", data.get("signed_by") or "",
+                                        max_len=INITIALS_MAX, multiline=False) or None,
                 rems_submitted=from_iso("rems_submitted", data.get("rems_submitted")),
                 proceeded=(_nested("proceeded", None, Proceeded.from_dict, data["proceeded"])
                            if data.get("proceeded") is not None else None),

@@ -724,9 +724,11 @@ class Archive:
         """Change the discharge and integration checklists, date, notes and outcomes."""
         self._change(ref, lambda s, now: s.update_integration(**fields))
 
-    def sign(self, ref: str, missing: list[str] | tuple[str, ...] = ()) -> None:
-        """ended → signed: read-only for ever after. ``missing``: REMS fields signed empty."""
-        self._change(ref, lambda s, now: s.sign(now, missing))
+    def sign(self, ref: str, missing: list[str] | tuple[str, ...] = (),
+             by: str | None = None) -> None:
+        """ended → signed: read-only for ever after. ``missing``: REMS fields signed empty;
+        ``by``: the signer's initials."""
+        self._change(ref, lambda s, now: s.sign(now, missing, by))
 
     def add_addendum(self, ref: str, text: str) -> Addendum:
         """A dated addendum to a signed session."""

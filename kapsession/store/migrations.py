@@ -76,9 +76,9 @@ def _sessions_are_dosing(data: dict[str, Any]) -> dict[str, Any]:
 def _sync_ready(data: dict[str, Any]) -> dict[str, Any]:
     """4 → 5: entry ids stay as they are (``e1``, ``e2``… still name their entries; new ones
     are random, see ``new_entry_id``), and a session gains ``live_on``, the device it is live
-    on, unknown for a session written before. Reads nothing that steps 3 and 4 add, so it
-    works as well on a schema-2 document."""
-    return dict(data, live_on=data.get("live_on"))
+    on, and ``signed_by``, who signed: both unknown for a session written before. Reads
+    nothing that steps 3 and 4 add, so it works as well on a schema-2 document."""
+    return dict(data, live_on=data.get("live_on"), signed_by=data.get("signed_by"))
 
 
 MIGRATIONS: dict[int, Callable[[dict[str, Any]], dict[str, Any]]] = {

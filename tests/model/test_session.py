@@ -280,3 +280,15 @@ def test_the_stored_form_of_an_entry_follows_every_change() -> None:
                                                                           "restore"]
     again = Session.from_dict(s.to_dict())
     assert again.to_dict() == s.to_dict()
+
+
+def test_a_signed_session_says_who_signed() -> None:
+    s = new(therapist="AB")
+    s.go_live(at(0))
+    s.finish(at(10))
+    with pytest.raises(ValidationError, match="signed_by"):
+        s.sign(at(11), by="A" * 9)
+    assert s.status == "ended"  # nothing half-changed
+    s.sign(at(12), by="JM")
+    again = Session.from_dict(s.to_dict())
+    assert again.signed_by == "JM"

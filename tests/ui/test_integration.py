@@ -66,7 +66,7 @@ async def test_item9_reminder_and_bands(archive, clock) -> None:  # noqa: ANN001
 
 async def test_finish_integrate_sign_reopen_and_add_an_addendum(archive, clock) -> None:  # noqa: ANN001,E501
     sid = ended_session(archive, clock)
-    app = KapsessionApp(archive, config=Config(), clock=clock)
+    app = KapsessionApp(archive, config=Config().with_values(signer_initials="JM"), clock=clock)
     async with app.run_test(size=(120, 50)) as pilot:
         screen = await open_integration(app, pilot, sid)
         discharge = screen.query_one("#discharge", SelectionList)
@@ -82,6 +82,7 @@ async def test_finish_integrate_sign_reopen_and_add_an_addendum(archive, clock) 
         await pilot.pause()
         assert isinstance(app.screen, DetailScreen)
         assert "I can put it down." in screen_text(app.screen)
+        assert " by JM" in screen_text(app.screen)  # who signed, from the config
         await pilot.press("a")
         await pilot.pause()
         app.screen.query_one("#text", TextArea).text = "Called next day: slept well."
@@ -90,7 +91,7 @@ async def test_finish_integrate_sign_reopen_and_add_an_addendum(archive, clock) 
         assert isinstance(app.screen, DetailScreen)
         assert "Called next day: slept well." in screen_text(app.screen)
     s = archive.get(sid)
-    assert s.status == "signed" and s.signed == clock.now
+    assert s.status == "signed" and s.signed == clock.now and s.signed_by == "JM"
     assert s.discharge_checklist[0].done and not s.discharge_checklist[1].done
     assert s.integration_date.isoformat() == "2026-11-07"
     assert s.integration_notes.startswith("Themes: rest.")

@@ -466,7 +466,9 @@ class IntegrationScreen(Screen[None]):
             if not yes:
                 return
             try:
-                self.archive.sign(self.session_id, missing)
+                config = self.app.config  # type: ignore[attr-defined]
+                self.archive.sign(self.session_id, missing,
+                                  by=config["signer_initials"] or s.therapist or None)
             except (ArchiveError, SessionStateError) as exc:
                 self.notify(str(exc), severity="error", markup=False)
                 return
