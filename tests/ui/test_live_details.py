@@ -244,3 +244,26 @@ async def test_the_palette_names_every_live_action_once(archive, clock) -> None:
                      "Privacy veil", "Finish session", "Quit", "Theme"):
             assert titles.count(name) == 1, (name, titles)
         assert not any("Scroll" in t or "Copy" in t for t in titles)
+
+
+async def test_f3_shows_the_vitals_chart_beside_the_clock_and_back(archive, clock) -> None:  # noqa: ANN001
+    from kapsession.ui.widgets.chart import VitalsChart
+
+    s = archive.new_session(client="C-0042", route="im", dose_mg=50, live=True)
+    archive.mark_dose(s.id)
+    clock.advance(minutes=40)
+    archive.record_vitals(s.id, systolic=138, diastolic=86, heart_rate=80, spo2=97)
+    app = KapsessionApp(archive, config=Config(), clock=clock)
+    async with app.run_test(size=(120, 36)) as pilot:
+        app.open_live(s.id)
+        await pilot.pause()
+        chart = app.screen.query_one("#live-chart", VitalsChart)
+        prompt = app.screen.query_one("#prompt")
+        assert not chart.display and prompt.display
+        await pilot.press("f3")
+        await pilot.pause()
+        assert chart.display and not prompt.display
+        assert len(chart.points) == 1 and "T+" in chart.render().plain
+        await pilot.press("f3")
+        await pilot.pause()
+        assert not chart.display and prompt.display

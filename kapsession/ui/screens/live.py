@@ -21,6 +21,7 @@ from textual.widgets.option_list import Option
 
 from ...model import Entry, ValidationError, parse_note
 from ...model.clock import PHASE_SITUATION
+from ...model.course import vitals_points
 from ...model.errors import SessionStateError
 from ...model.session import RATE_MAX, UNDO_WINDOW
 from ...model.text import NOTE_MAX, visible
@@ -34,6 +35,7 @@ from ...store import ArchiveError, StorageError
 from ...terminal import describe_entry, kind_label, local_time
 from ..flows.effects import EffectFlow
 from ..flows.vitals import record_vitals
+from ..widgets.chart import VitalsChart
 from ..widgets.choice_dialog import ChoiceDialog
 from ..widgets.clock_panel import ClockPanel
 from ..widgets.confirm_dialog import ConfirmDialog
@@ -77,6 +79,9 @@ class LiveScreen(Screen[None]):
                 tooltip="Finish session (asks to confirm), then discharge and integration"),
         Binding("ctrl+z", "undo", "Undo", id="undo", priority=True,
                 tooltip="Undo the last change to the record (for 2 minutes; it is recorded)"),
+        Binding("f3", "toggle_chart", "Chart", id="toggle_chart", show=False,
+                tooltip="Vitals chart beside the clock, in place of the prompt (F3 again: "
+                        "the prompt)"),
         Binding("f2", "step_out", "Archive", id="step_out",
                 tooltip="Back to the archive; the session stays live (r returns to it)"),
         Binding("escape", "timeline", "Timeline", id="timeline", show=False,
@@ -98,6 +103,7 @@ class LiveScreen(Screen[None]):
         "choose_situation": "Choose prompt situation", "log_prompt": "Log prompt used",
         "toggle_veil": "Privacy veil", "finish_session": "Finish session",
         "timeline": "Select in the timeline", "undo": "Undo the last change",
+        "toggle_chart": "Vitals chart beside the clock",
         "step_out": "Back to the archive (the session stays live)",
     }
 
@@ -130,6 +136,10 @@ class LiveScreen(Screen[None]):
             yield ClockPanel(session, clock=self.app.clock, settings=settings,  # type: ignore[attr-defined]
                              thresholds=config.thresholds, id="clock")
             yield PromptPanel(self.app.prompts, situation, id="prompt")  # type: ignore[attr-defined]
+            # F3 shows this session's vitals against T+ here, in place of the prompt.
+            chart = VitalsChart([], config.thresholds, id="live-chart")
+            chart.display = False
+            yield chart
         yield Timeline(config, id="timeline")
         yield Static("Veiled: note text is hidden. ctrl+o shows it again.", id="veil",
                      markup=False)
@@ -173,6 +183,16 @@ class LiveScreen(Screen[None]):
         self.session = self.archive.get(self.session_id)
         self.query_one("#clock", ClockPanel).set_session(self.session)
         self.query_one("#timeline", Timeline).show_session(self.session)
+        chart = self.query_one("#live-chart", VitalsChart)
+        if chart.display:
+            chart.show(vitals_points(self.session))
+
+    def action_toggle_chart(self) -> None:
+        chart = self.query_one("#live-chart", VitalsChart)
+        chart.display = not chart.display
+        self.query_one("#prompt", PromptPanel).display = not chart.display
+        if chart.display:
+            chart.show(vitals_points(self.session))
 
     def _run(self, what: str, call) -> bool:  # noqa: ANN001
         """Call the archive; show a clear message on failure. True when it worked."""
