@@ -27,6 +27,7 @@ from typing import Generic, TypeVar
 from .config import DISCHARGE_CHECKS, INTEGRATION_CHECKS, PREPARATION_CHECKS
 from .model import Session, Vitals, VitalsThresholds, checklist_from_texts
 from .model.clock import DEFAULT_PHASES, RoutePhases
+from .model.protocols import DEFAULT_PROTOCOLS, pick_protocol
 from .model.session import new_entry_id
 from .prompts import builtin_library
 
@@ -364,6 +365,10 @@ def make_session(
         therapist=profile.therapist, intention=intention, prep_checklist=prep,
         baseline=None if status == "planned" else Vitals.create(
             systolic=base[0], diastolic=base[1], heart_rate=base[2], spo2=98),
+        # Esketamine sessions run under the REMS protocol, so the REMS form and `rems
+        # --pending` have something to show; no random draw, so a seed repeats exactly.
+        protocol=pick_protocol(DEFAULT_PROTOCOLS, medicine, route)
+        if medicine == "esketamine" else None,
     )
     if status == "planned":
         return s

@@ -150,3 +150,15 @@ def test_small_archives_still_fit_the_rules() -> None:
         sessions = demo_sessions(n, seed=9, now=NOW)
         assert len(sessions) == n
         assert len({(s.client, appointment(s).date()) for s in sessions}) == n
+
+
+def test_demo_esketamine_sessions_run_under_the_rems_protocol() -> None:
+    # So that the REMS form and `rems --pending` have something to show in a demo.
+    from datetime import UTC, datetime
+
+    from kapsession.model.rems import on_rems
+
+    sessions = demo_sessions(40, seed=7, now=datetime(2026, 12, 1, 12, tzinfo=UTC))
+    esketamine = [s for s in sessions if s.medicine == "esketamine"]
+    assert esketamine and all(on_rems(s) for s in esketamine)
+    assert not any(s.protocol for s in sessions if s.medicine != "esketamine")
