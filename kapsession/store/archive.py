@@ -140,7 +140,8 @@ class Archive:
 
     def __init__(self, path: Path, *, clock: Clock, thresholds: VitalsThresholds,
                  read_only: bool, lock: ArchiveLock | None, codec: Codec | None = None,
-                 read_only_reason: str | None = None, index_key: bytes | None = None) -> None:
+                 read_only_reason: str | None = None, index_key: bytes | None = None,
+                 device: str | None = None) -> None:
         self.path = path
         self.layout = Layout(path)
         #: How files are sealed on disk (``None``: plain JSON; see :mod:`.crypto`).
@@ -168,7 +169,7 @@ class Archive:
         self._closed = False
         self._conflict_reports: list[ConflictReport] = []  # issue 19 (helper-g)
         #: This device's name, stored in a session when it goes live here (issue 19).
-        self.device = this_device()
+        self.device = this_device(device)
 
     # ---- opening and closing ------------------------------------------------------------
 
@@ -215,8 +216,7 @@ class Archive:
             raise
         archive = cls(layout.root, clock=clock or system_clock, thresholds=thresholds or
                       VitalsThresholds(), read_only=read_only, lock=lock, codec=codec,
-                      read_only_reason=reason, index_key=device_key())
-        archive.device = this_device(device)  # issue 19 (helper-g)
+                      read_only_reason=reason, index_key=device_key(), device=device)
         try:
             archive._load()
         except BaseException:
