@@ -141,6 +141,15 @@ def _open(ours: Session, a: Session, b: Session) -> MergeResult:
         addenda=_merge_addenda(a.addenda, b.addenda),
         draft=_merge_text(a.draft, b.draft, DRAFT_MAX),
         live_on=_live_on(a, b, status),
+        # Monitoring (issue 15): a moment recorded on either side stands, the earlier one if
+        # both; the REMS answers of both, ours winning a clash of one field.
+        protocol=primary.protocol or other.protocol,
+        ready=_earliest(a.ready, b.ready),
+        discharged=_earliest(a.discharged, b.discharged),
+        rems={**other.rems, **primary.rems},
+        signed_missing=list(primary.signed_missing),
+        rems_submitted=_earliest(a.rems_submitted, b.rems_submitted),
+        proceeded=primary.proceeded or other.proceeded,
     )
     merged.dosed = _dosed(merged, a, b)
     own = {e.id for e in ours.entries}
@@ -165,7 +174,8 @@ def _ordered(a: Session, b: Session) -> tuple[Session, Session]:
 
 
 def _last_change(s: Session) -> datetime:
-    times = [s.created, *(t for t in (s.started, s.ended, s.signed) if t is not None)]
+    times = [s.created, *(t for t in (s.started, s.ended, s.signed, s.ready, s.discharged,
+                                      s.rems_submitted) if t is not None)]
     times.extend(e.changed for e in s.entries)
     times.extend(a.at for a in s.addenda)
     if s.live_on is not None:
@@ -397,7 +407,8 @@ def _record(s: Session) -> dict[str, Any]:
     """What signing fixes: everything but the addenda (and the draft and device, which a
     signed session no longer has)."""
     data = s.to_dict()
-    for name in ("addenda", "draft", "live_on"):
+    # rems_submitted is paperwork done after signing (issue 15): not part of the record.
+    for name in ("addenda", "draft", "live_on", "rems_submitted"):
         data.pop(name, None)
     return data
 
@@ -406,7 +417,8 @@ def _both_signed(ours: Session, a: Session, b: Session) -> MergeResult:
     if _record(a) != _record(b):
         return MergeResult(session=_clone(a), changed=False, needs_decision=True, notes=(
             "both devices signed this session, with different records; both are kept",))
-    merged = replace(_clone(a), addenda=_merge_addenda(a.addenda, b.addenda))
+    merged = replace(_clone(a), addenda=_merge_addenda(a.addenda, b.addenda),
+                     rems_submitted=_earliest(a.rems_submitted, b.rems_submitted))
     return MergeResult(session=merged, changed=merged != ours)
 
 
@@ -414,6 +426,7 @@ def _one_signed(ours: Session, a: Session, b: Session, source: str) -> MergeResu
     signed, other = (a, b) if a.status == "signed" else (b, a)
     lines = _written_after(signed, other)
     merged = _clone(signed)
+    merged.rems_submitted = _earliest(signed.rems_submitted, other.rems_submitted)
     added = 0
     if lines:
         where = (f"written on {source} after this session was signed here" if signed is a
@@ -514,4 +527,6 @@ def _clone(s: Session) -> Session:
         integration_checklist=[copy.copy(c) for c in s.integration_checklist],
         outcomes=dict(s.outcomes),
         addenda=list(s.addenda),
+        rems=dict(s.rems),
+        signed_missing=list(s.signed_missing),
     )

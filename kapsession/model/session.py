@@ -1080,7 +1080,10 @@ class Session:
         entries = [e for e in self.entries if e.kind != "system"]
         if not entries:
             return None
-        last = max(entries, key=lambda e: e.changed)
+        # Of changes at one instant, the one made last: the first intranasal device (or an
+        # infusion's start) adds the dose it stands for and then itself, and undo must offer
+        # what the therapist did, not the dose behind it.
+        last = max(reversed(entries), key=lambda e: e.changed)
         if not timedelta(0) <= now - last.changed <= UNDO_WINDOW:
             return None
         return last

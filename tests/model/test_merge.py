@@ -441,3 +441,36 @@ def test_merge_is_commutative_idempotent_and_loses_no_text(shared, mine, yours) 
 def test_an_edit_event_keeps_the_text_before_it() -> None:
     e = Entry(id="e1", at=at(0), kind="note", text="b", history=[Edit(at(1), "a")])
     assert e.edits[0].text == "a"
+
+
+def ended_copy() -> Session:
+    s = live()
+    s.finish(at(30))
+    return s
+
+
+def test_monitoring_moments_and_rems_answers_of_either_side_are_kept() -> None:
+    # Found in a review after the merges: merge took these from one side only.
+    base = ended_copy()
+    a, b = copy(base), copy(base)
+    a.set_rems(enrolled=True, maois=False)
+    a.mark_ready(at(100))
+    a.discharge(at(125))
+    b.add_note(at(130), "called the driver")
+    for merged in (merge(a, b, source="desk").session, merge(b, a, source="laptop").session):
+        assert merged.rems == {"enrolled": True, "maois": False}
+        assert (merged.ready, merged.discharged) == (at(100), at(125))
+        assert not merged.monitoring
+        assert any(e.text == "called the driver" for e in merged.entries)
+
+
+def test_a_rems_form_submitted_after_signing_is_not_a_different_signed_record() -> None:
+    base = ended_copy()
+    base.sign(at(200))
+    x, y = copy(base), copy(base)
+    x.rems_submitted = at(300)  # as mark_rems_submitted records it on a REMS session
+    y.add_addendum(at(310), "called next day")
+    result = merge(x, y, source="desk")
+    assert not result.needs_decision
+    assert result.session.rems_submitted == at(300)
+    assert [a.text for a in result.session.addenda] == ["called next day"]

@@ -281,3 +281,10 @@ def test_observation_counts_from_the_last_intranasal_device() -> None:
     obs = s.observation(at(125))
     assert obs.since == last.at and not obs.passed  # 115 min after the last device
     assert s.observation(at(131)).passed
+
+
+def test_undo_after_the_first_device_offers_the_device_not_the_dose_behind_it() -> None:
+    s = live("intranasal", "esketamine", "esketamine-rems")
+    device = s.mark_device(at(0))  # adds the dose (T0) and "Device 1" at one instant
+    offered = s.last_change(at(1))
+    assert offered is not None and offered.id == device.id and offered.kind == "device"
