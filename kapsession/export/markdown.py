@@ -410,12 +410,13 @@ def render_markdown(session: Session, *, clock_settings: ClockSettings | None = 
     add(f"- {signature(s, times).words.capitalize()}")
     add(f"- Integration session: {s.integration_date.isoformat() if s.integration_date else '—'}")
     add("")
-    add("### Discharge readiness")
-    add("")
-    add(_observation_line(s, settings))
-    if s.discharge_checklist:
-        out.extend(_checklist(s.discharge_checklist))
-    add("")
+    if not s.is_visit:  # a visit has no dose: nothing to be discharged from
+        add("### Discharge readiness")
+        add("")
+        add(_observation_line(s, settings))
+        if s.discharge_checklist:
+            out.extend(_checklist(s.discharge_checklist))
+        add("")
     add("### Integration checklist")
     add("")
     out.extend(_checklist(s.integration_checklist))

@@ -722,8 +722,10 @@ class Session:
                 f"cannot {action}: the session is {self.status} (needs {' or '.join(allowed)})"
             )
 
-    def _require_monitoring(self, action: str) -> None:
+    def _require_monitoring(self, action: str, *, dosing_only: bool = False) -> None:
         self._require_status(action, "live", "ended")
+        if dosing_only and self.is_visit:
+            raise SessionStateError(f"cannot {action}: a visit has no dose to monitor")
         if self.discharged is not None:
             raise SessionStateError(f"cannot {action}: the client was discharged; write in "
                                     "the integration notes instead")
@@ -842,7 +844,7 @@ class Session:
     def mark_ready(self, now: datetime) -> None:
         """The client would be ready to leave (REMS: "minutes until ready to leave"), whether
         or not the minimum observation has passed."""
-        self._require_monitoring("mark ready to leave")
+        self._require_monitoring("mark ready to leave", dosing_only=True)
         if self.dosed is None:
             raise SessionStateError("cannot mark ready to leave: no dose was marked")
         if self.ready is not None:
@@ -854,6 +856,8 @@ class Session:
         """The client leaves: monitoring ends. After Finish; never blocked by the minimum
         observation (the record shows it)."""
         self._require_status("discharge", "ended")
+        if self.is_visit:
+            raise SessionStateError("cannot discharge: a visit has no dose to monitor")
         if self.discharged is not None:
             raise SessionStateError("the client was already discharged")
         self.discharged = now
@@ -933,7 +937,7 @@ class Session:
     def log_infusion(self, now: datetime, event: object, rate: object = None) -> Entry:
         """An IV infusion's start (T0 when no dose was marked), rate change or stop. The
         start and a change need the rate."""
-        self._require_monitoring("chart the infusion")
+        self._require_monitoring("chart the infusion", dosing_only=True)
         if self.route != "iv":
             raise SessionStateError("infusions are for the IV route")
         key = _choice("event", event, tuple(vocab.INFUSION_EVENTS))
@@ -956,7 +960,7 @@ class Session:
         return self._new_entry(now, "note", text=body, category=category, flagged=bool(flagged))
 
     def record_vitals(self, now: datetime, vitals: Vitals, *, flagged: bool = False) -> Entry:
-        self._require_monitoring("record vitals")
+        self._require_monitoring("record vitals", dosing_only=True)
         if vitals.empty:
             raise ValidationError("vitals", "enter at least one value")
         return self._new_entry(now, "vitals", values=vitals.to_dict(), flagged=flagged)
@@ -964,7 +968,7 @@ class Session:
     def log_side_effect(self, now: datetime, effect: object, detail: object = "",
                         severity: object = None) -> Entry:
         """A side effect, with its severity (mild, moderate or severe; ``None``: not rated)."""
-        self._require_monitoring("log a side effect")
+        self._require_monitoring("log a side effect", dosing_only=True)
         if isinstance(effect, str) and effect.strip().lower() in (
                 "rescue_medication", vocab.SIDE_EFFECTS["rescue_medication"]):
             raise ValidationError("side_effect", "a rescue medication is its own entry now, "
@@ -983,14 +987,14 @@ class Session:
         """A rescue medication: drug, dose, route and when it was given (``at``, by default
         now; an earlier time within the session when it is charted afterwards). The entry
         itself is dated ``now``: the record keeps when it was written."""
-        self._require_monitoring("log a rescue medication")
+        self._require_monitoring("log a rescue medication", dosing_only=True)
         values = {"drug": validate_drug(drug), "mg": validate_rescue_mg(mg),
                   "route": validate_route(route)}
         given = validate_given(now if at is None else at, now=now, started=self.started)
         return self._new_entry(now, "rescue", values={**values, "given": to_iso(given)})
 
     def log_rating(self, now: datetime, scale: object, score: object) -> Entry:
-        self._require_monitoring("log a rating")
+        self._require_monitoring("log a rating", dosing_only=True)
         key = _choice("scale", scale, tuple(vocab.SCALES))
         levels = vocab.SCALES[key][1]
         if isinstance(score, str) and score.strip().isdigit():

@@ -702,3 +702,4 @@ def test_a_visit_reads_as_a_visit_with_no_route_or_dose(tmp_path: Path, clock) -
     assert data["kind"] == "integration" and "kapsession/integration" in data["tags"]
     assert "# Integration visit 01 · C-0042" in text
     assert "- Visit: integration visit (no dose)" in text and "- Route:" not in text
+    assert "Discharge readiness" not in text and "Minimum observation" not in text

@@ -73,3 +73,21 @@ def test_a_summary_says_the_kind_and_its_index_row_keeps_it(clock) -> None:  # n
     bad[SessionSummary._fields.index("kind")] = "booster"
     with pytest.raises(ValueError, match="kind"):
         summary_from_row(bad)
+
+
+def test_a_visit_takes_notes_but_nothing_that_monitors_a_dose(clock) -> None:  # noqa: ANN001
+    from kapsession.model import SessionStateError, Vitals
+
+    v = visit(clock)
+    v.finish(clock())  # a visit is held: planned → ended at once
+    v.add_note(clock(), "talked about the last session")
+    for act in (lambda: v.record_vitals(clock(), Vitals.create(systolic=120, diastolic=80,
+                                                              heart_rate=70, spo2=98)),
+                lambda: v.log_side_effect(clock(), "nausea"),
+                lambda: v.log_rating(clock(), "moaas", 5),
+                lambda: v.log_rescue(clock(), drug="ondansetron", mg=4, route="ODT"),
+                lambda: v.mark_ready(clock()),
+                lambda: v.discharge(clock())):
+        with pytest.raises(SessionStateError, match="visit"):
+            act()
+    assert [e.kind for e in v.entries if e.kind != "system"] == ["note"]

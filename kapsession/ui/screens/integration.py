@@ -328,7 +328,8 @@ class IntegrationScreen(Screen[None]):
         """Keys for what is already done, or does not apply, leave the footer (it must fit
         80 columns)."""
         s = self.session
-        if s.is_visit and action in ("record_vitals", "mark_ready", "discharge", "rems_form"):
+        if s.is_visit and action in ("record_vitals", "log_effect", "mark_ready", "discharge",
+                                     "rems_form"):
             return False  # a visit has no dose, so nothing to monitor or discharge from
         if action == "mark_ready":
             return s.ready is None and s.discharged is None
