@@ -193,8 +193,8 @@ def _earliest(x: datetime | None, y: datetime | None) -> datetime | None:
 
 
 def _live_on(a: Session, b: Session, status: str) -> Any:
-    if status != "live":
-        return None
+    if status not in ("live", "ended") or a.discharged or b.discharged:
+        return None  # held by a device while live and monitored, until discharge
     ons = [s.live_on for s in (a, b) if s.live_on is not None]
     # Both live on different devices: the later one took over (or started) last.
     return max(ons, key=lambda on: (on.since, on.device)) if ons else None

@@ -806,15 +806,16 @@ class Session:
             self._new_entry(now, "system", text=proceeded.text())
 
     def live_elsewhere(self, device: str) -> LiveOn | None:
-        """Where this session is live, if that is a device other than ``device``."""
-        if self.status != "live" or self.live_on is None or not device:
+        """Where this session is live or still monitored (until discharge), if that is a
+        device other than ``device``."""
+        if not self.monitoring or self.live_on is None or not device:
             return None
         return self.live_on if self.live_on.device != device else None
 
     def take_over(self, now: datetime, device: object) -> Entry | None:
         """Write this live session on ``device`` from now on (the therapist confirmed it).
         The record says so: a system line names both devices. ``None`` if it is live here."""
-        self._require_status("take over the session", "live")
+        self._require_monitoring("take over the session")
         name = validate_device(device)
         if not name:
             raise ValidationError("device", "name this device to take the session over")
@@ -838,7 +839,8 @@ class Session:
         if self.is_visit:
             self.started = now
         self.ended = now
-        self.live_on = None
+        # The device keeps the session after Finish: monitoring goes on until discharge,
+        # and another device must not write it meanwhile unseen.
         self._new_entry(now, "system", text="Session finished")
 
     def mark_ready(self, now: datetime) -> None:
@@ -861,6 +863,7 @@ class Session:
         if self.discharged is not None:
             raise SessionStateError("the client was already discharged")
         self.discharged = now
+        self.live_on = None  # monitoring ended: no device holds the session any more
         self._new_entry(now, "system", text="Discharged")
 
     def sign(self, now: datetime, missing: list[str] | tuple[str, ...] = (),

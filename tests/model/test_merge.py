@@ -101,7 +101,9 @@ def test_a_live_session_names_its_device_and_another_device_sees_it() -> None:
     assert s.live_elsewhere("laptop") is None
     assert s.live_elsewhere("desk") == s.live_on
     assert Session.from_dict(s.to_dict()).live_on == s.live_on
-    s.finish(at(60))
+    s.finish(at(60))  # monitoring goes on until discharge: the laptop still holds it
+    assert s.live_elsewhere("desk") == s.live_on and s.live_on.device == "laptop"
+    s.discharge(at(130))
     assert s.live_on is None and s.live_elsewhere("desk") is None
 
 
@@ -203,7 +205,7 @@ def test_status_is_the_furthest_and_a_late_note_on_the_live_side_stays() -> None
     theirs.add_note(at(70), "client phoned")
     result = merge(ours, theirs, source="desk")
     assert result.session.status == "ended" and result.session.ended == at(60)
-    assert result.session.live_on is None
+    assert result.session.live_on == base.live_on  # still monitored on the laptop
     assert "client phoned" in texts(result.session)
     assert merge(theirs, ours, source="laptop").session == result.session
 

@@ -119,3 +119,26 @@ async def test_the_home_banner_says_where_the_session_is_live(tmp_path: Path,
             await pilot.pause()
             banner = str(app.screen.query_one("#banner").render()).replace("\n", " ")
         assert "press r to return to it" in banner
+
+
+def test_a_finished_session_is_held_by_its_device_until_discharge(tmp_path, clock) -> None:  # noqa: ANN001
+    # Monitoring goes on after Finish (issue 15): a second device must not chart the same
+    # session unseen in that window (found in a review of the merges).
+    from kapsession import Archive
+    from kapsession.store.devices import LiveElsewhere
+
+    root = tmp_path / "a"
+    with Archive.open(root, clock=clock, device="laptop") as laptop:
+        sid = laptop.new_session(client="C-0042", route="im", dose_mg=50, live=True).id
+        laptop.mark_dose(sid)
+        laptop.end_session(sid)
+    with Archive.open(root, clock=clock, device="desk") as desk:
+        assert desk.live_elsewhere(sid) is not None
+        with pytest.raises(LiveElsewhere):
+            desk.record_vitals(sid, systolic=130, diastolic=80, heart_rate=70, spo2=98)
+        desk.take_over(sid)
+        desk.record_vitals(sid, systolic=130, diastolic=80, heart_rate=70, spo2=98)
+        desk.discharge(sid)
+        assert desk.get(sid).live_on is None
+    with Archive.open(root, clock=clock, device="laptop") as laptop:
+        assert laptop.live_elsewhere(sid) is None  # discharged: nobody holds it

@@ -100,4 +100,11 @@ class DetailScreen(Screen[None]):
     def action_integration(self) -> None:
         from .integration import IntegrationScreen
 
+        # Still monitored on another device: read here, or take it over after a yes.
+        elsewhere = self.app.archive.live_elsewhere(self.session_id)  # type: ignore[attr-defined]
+        if elsewhere is not None:
+            from .elsewhere import open_live_elsewhere
+
+            open_live_elsewhere(self.app, self.session_id, elsewhere)
+            return
         self.app.push_screen(IntegrationScreen(self.session_id))

@@ -15,6 +15,7 @@ def open_live_elsewhere(app: App[None], session_id: str, where: LiveOn) -> None:
     other device keeps writing it. Yes: the record notes the takeover and the live screen
     opens here."""
     from .detail import DetailScreen
+    from .integration import IntegrationScreen
     from .live import LiveScreen
 
     archive = app.archive  # type: ignore[attr-defined]
@@ -30,7 +31,10 @@ def open_live_elsewhere(app: App[None], session_id: str, where: LiveOn) -> None:
         except ArchiveError as exc:
             app.notify(str(exc), title="Not taken over", severity="error", markup=False)
             return
-        app.push_screen(LiveScreen(session_id))
+        if archive.get(session_id).status == "live":
+            app.push_screen(LiveScreen(session_id))
+        else:  # finished there, still monitored: the integration screen takes the vitals
+            app.push_screen(IntegrationScreen(session_id))
 
     app.push_screen(ConfirmDialog(
         f"This session is {text}",
