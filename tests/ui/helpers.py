@@ -4,6 +4,10 @@ from __future__ import annotations
 
 from textual.widget import Widget
 
+from kapsession import Archive
+from kapsession.ui.app import KapsessionApp
+from kapsession.ui.screens.live import LiveScreen
+
 
 def visible_text(widget: Widget) -> str:
     lines = []
@@ -49,3 +53,16 @@ async def burst(pilot, *parts: str | list[str]) -> None:  # noqa: ANN001
         app.post_message(event)
     for _ in range(len(parts) + 3):  # each hop of a message up the tree is one more turn
         await pilot.pause()
+
+
+def record(archive: Archive, sid: str) -> list[dict]:
+    """Every entry as stored: what a test compares to prove nothing changed."""
+    return [e.to_dict() for e in archive.get(sid).entries]
+
+
+async def resume(app: KapsessionApp, pilot) -> LiveScreen:  # noqa: ANN001
+    """Back into the live session from the home screen, as `r` does."""
+    await pilot.press("r")
+    await pilot.pause()
+    assert isinstance(app.screen, LiveScreen)
+    return app.screen

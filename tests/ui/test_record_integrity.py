@@ -19,7 +19,7 @@ from kapsession.ui.widgets.text_dialog import TextDialog
 from kapsession.ui.widgets.timeline import Timeline
 from kapsession.ui.widgets.vitals_dialog import VitalsDialog
 
-from .helpers import burst, screen_text
+from .helpers import burst, record, resume, screen_text
 
 
 def live_with_notes(archive: Archive, clock) -> str:  # noqa: ANN001
@@ -31,17 +31,6 @@ def live_with_notes(archive: Archive, clock) -> str:  # noqa: ANN001
         archive.add_note(s.id, text)
     clock.advance(minutes=3)
     return s.id
-
-
-def record(archive: Archive, sid: str) -> list[dict]:
-    return [e.to_dict() for e in archive.get(sid).entries]
-
-
-async def resume(app: KapsessionApp, pilot) -> LiveScreen:  # noqa: ANN001
-    await pilot.press("r")
-    await pilot.pause()
-    assert isinstance(app.screen, LiveScreen)
-    return app.screen
 
 
 async def test_a_note_typed_fast_after_escape_is_a_note(archive, clock) -> None:  # noqa: ANN001

@@ -18,7 +18,7 @@ from kapsession.ui.screens.live import LiveScreen
 from kapsession.ui.widgets.choice_dialog import ChoiceDialog, rank, shortcut
 from kapsession.ui.widgets.rescue_dialog import RescueDialog
 
-from .helpers import burst, screen_text, visible_text
+from .helpers import burst, record, resume, screen_text, visible_text
 
 OPEN = "ctrl+s"  # the live screen's key for a side effect, a rating or a rescue medication
 
@@ -29,17 +29,6 @@ def live_session(archive: Archive, clock) -> str:  # noqa: ANN001
     archive.mark_dose(s.id)
     clock.advance(minutes=20)  # 10:25, T+00:20
     return s.id
-
-
-def record(archive: Archive, sid: str) -> list[dict]:
-    return [e.to_dict() for e in archive.get(sid).entries]
-
-
-async def resume(app: KapsessionApp, pilot) -> LiveScreen:  # noqa: ANN001
-    await pilot.press("r")
-    await pilot.pause()
-    assert isinstance(app.screen, LiveScreen)
-    return app.screen
 
 
 def test_rank_puts_the_label_start_first_then_a_word_start_then_letters_in_order() -> None:
