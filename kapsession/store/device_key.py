@@ -60,12 +60,8 @@ def _make(path: Path, *, replace: bool) -> bytes:
     key = secrets.token_bytes(_KEY_BYTES)
     ensure_private_dir(path.parent)
     tmp = path.with_name(f".{KEY_FILE}.{secrets.token_hex(4)}.tmp")
-    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, FILE_MODE)
     try:
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(key)
-            fh.flush()
-            os.fsync(fh.fileno())
+        _write_new(tmp, key)
         if replace:
             os.replace(tmp, path)
         else:
@@ -82,8 +78,9 @@ def _make(path: Path, *, replace: bool) -> bytes:
 
 
 def _write_new(path: Path, key: bytes) -> None:
-    # Not atomic, but exclusive: a key cut short by a crash has the wrong length and is
-    # replaced on the next open.
+    """Create ``path`` (never an existing file) holding ``key``, synced. Written straight to
+    the key's own path where there are no hard links: not atomic, but a key cut short by a
+    crash has the wrong length and is replaced on the next open."""
     fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, FILE_MODE)
     with os.fdopen(fd, "wb") as fh:
         fh.write(key)
