@@ -161,7 +161,8 @@ def build_parser() -> argparse.ArgumentParser:
 
 # ---- helpers ------------------------------------------------------------------------------
 
-def _config(args: argparse.Namespace) -> Config:
+def config_for(args: argparse.Namespace) -> Config:
+    """The config the command line names (--config), else the environment's or the default."""
     return load_config(paths.config_file(getattr(args, "config", None)))
 
 
@@ -181,8 +182,8 @@ def ask_passphrase(*, twice: bool = False, new: bool = False) -> str:
     return first
 
 
-def _open_archive(args: argparse.Namespace, config: Config, *, read_only: bool = False,
-                  must_exist: bool = False) -> Archive:
+def open_archive(args: argparse.Namespace, config: Config, *, read_only: bool = False,
+                 must_exist: bool = False) -> Archive:
     root = paths.archive_dir(getattr(args, "archive", None))
     if must_exist and not (root / SESSIONS_DIR).is_dir():
         raise UserError(f"no archive at {root} yet (start kapsession once, or use --archive)")
@@ -207,7 +208,7 @@ def _open_archive(args: argparse.Namespace, config: Config, *, read_only: bool =
 @contextmanager
 def _writable_archive(args: argparse.Namespace) -> Iterator[Archive]:
     """The archive for a command that writes: refused while another window holds it."""
-    with _open_archive(args, _config(args)) as archive:
+    with open_archive(args, config_for(args)) as archive:
         if archive.read_only:
             raise ArchiveReadOnly(archive.path, archive.read_only_reason)
         yield archive
@@ -251,8 +252,8 @@ def summary_json(s: SessionSummary) -> dict[str, object]:
 # ---- commands -----------------------------------------------------------------------------
 
 def cmd_list(args: argparse.Namespace, out: Console, err: Console) -> int:
-    config = _config(args)
-    with _open_archive(args, config, read_only=True, must_exist=True) as archive:
+    config = config_for(args)
+    with open_archive(args, config, read_only=True, must_exist=True) as archive:
         _report_problems(err, archive)
         everything = archive.sessions()
         rows = _select(everything, args.client, args.since)
@@ -299,8 +300,8 @@ def _cannot_show(sid: str, exc: Exception) -> str:
 def cmd_show(args: argparse.Namespace, out: Console, err: Console) -> int:
     from .terminal import render_session
 
-    config = _config(args)
-    with _open_archive(args, config, read_only=True, must_exist=True) as archive:
+    config = config_for(args)
+    with open_archive(args, config, read_only=True, must_exist=True) as archive:
         _report_problems(err, archive)
         session = archive.get(args.id)
     try:
@@ -317,8 +318,8 @@ def cmd_client(args: argparse.Namespace, out: Console, err: Console) -> int:
     from .course_view import course_renderable
     from .model.course import build_course
 
-    config = _config(args)
-    with _open_archive(args, config, read_only=True, must_exist=True) as archive:
+    config = config_for(args)
+    with open_archive(args, config, read_only=True, must_exist=True) as archive:
         _report_problems(err, archive)
         ids = [s.id for s in _select(archive.sessions(), args.code, None)]
         if not ids:
@@ -332,8 +333,8 @@ def cmd_due(args: argparse.Namespace, out: Console, err: Console) -> int:
     from .course_view import due_renderable
     from .model.due import due_items
 
-    config = _config(args)
-    with _open_archive(args, config, read_only=True, must_exist=True) as archive:
+    config = config_for(args)
+    with open_archive(args, config, read_only=True, must_exist=True) as archive:
         _report_problems(err, archive)
         items = due_items(archive.sessions(), archive.clock(), config.due_rules)
     _print_whole(out, due_renderable(items))
@@ -353,10 +354,10 @@ def _print_whole(out: Console, renderable: object) -> None:
 def cmd_export(args: argparse.Namespace, out: Console, err: Console) -> int:
     from .export import export_sessions
 
-    config = _config(args)
+    config = config_for(args)
     if not (args.ids or args.all or args.client or args.since):
         raise UserError("say which sessions: IDs, --all, --client C or --since YYYY-MM-DD")
-    with _open_archive(args, config, read_only=True, must_exist=True) as archive:
+    with open_archive(args, config, read_only=True, must_exist=True) as archive:
         _report_problems(err, archive)
         if args.ids:
             ids = [archive.resolve_id(ref) for ref in args.ids]
@@ -416,14 +417,14 @@ def _rems_only(archive: Archive, chosen: list[SessionSummary], *,
 def cmd_rems(args: argparse.Namespace, out: Console, err: Console) -> int:
     from .export.rems import pending
 
-    config = _config(args)
+    config = config_for(args)
     if args.submitted:
         with _writable_archive(args) as archive:
             archive.mark_rems_submitted(args.submitted)
             sid = archive.resolve_id(args.submitted)
         err.print(line(f"REMS form of session {sid[:8]} marked as submitted"))
         return 0
-    with _open_archive(args, config, read_only=True, must_exist=True) as archive:
+    with open_archive(args, config, read_only=True, must_exist=True) as archive:
         _report_problems(err, archive)
         sessions = list(archive.iter_sessions())
         rows = pending(sessions, archive.clock())
@@ -540,7 +541,7 @@ def cmd_conflicts(args: argparse.Namespace, out: Console, err: Console) -> int:
     what waits for a person."""
     from .store.conflicts import CONFLICTS_DIR, TO_DECIDE_DIR, to_decide
 
-    with _open_archive(args, _config(args), must_exist=True) as archive:
+    with open_archive(args, config_for(args), must_exist=True) as archive:
         _report_problems(err, archive)
         reports = archive.conflicts()
         root = archive.path

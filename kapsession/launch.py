@@ -19,10 +19,10 @@ from rich.console import Console
 from . import cli
 from .cli import (
     UserError,
-    _config,
-    _open_archive,
+    config_for,
     fast_clock,
     make_demo_archive,
+    open_archive,
     report_bug,
 )
 from .model.times import system_clock
@@ -39,7 +39,7 @@ def run_app(args: argparse.Namespace) -> int:
     """Open the archive (or a demo one) and run the screens until the therapist quits."""
     from .ui.app import KapsessionApp
 
-    config = _config(args)
+    config = config_for(args)
     if args.fast_clock and not args.demo:
         raise UserError("--fast-clock is for practice with --demo only")
     if args.demo:
@@ -55,7 +55,7 @@ def run_app(args: argparse.Namespace) -> int:
         finally:
             archive.close()
             shutil.rmtree(archive.path.parent, ignore_errors=True)
-    archive = _open_archive(args, config)
+    archive = open_archive(args, config)
     gc.freeze()  # see _run: the sooner, the less the app's build pays for them
     check = None
     if archive.codec is not None:
