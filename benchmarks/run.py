@@ -784,6 +784,9 @@ def main(argv: list[str] | None = None) -> int:
     window = args.idle_window or (10.0 if args.quick else 60.0)
 
     started = time.time()
+    compiled = _archives.compile_bytecode()
+    if compiled:
+        log(f"compiled {compiled} kapsession modules to bytecode first, as pip does at install")
     meta = {}
     growth_size = max((n for n in sizes if n <= PROMISED), default=min(sizes))
     for n in sorted(set(sizes) | ({IDLE_SIZE} if "idle" in only else set())
