@@ -8,7 +8,9 @@ breakdown row, never the headline (wrapping costs a little).
 Marks: python (interpreter and site up), cli imported, ui imported (Textual and the screens),
 open start / archive open, app built, run (App.run called), app mounted (CSS parsed, driver
 started), home mounted (rows in the table), frame (the first update with them handed to the
-driver's writer thread). The minimal app has python, ui imported, run, home mounted, frame.
+driver's writer thread), rest read start / rest read (what the lazy open left for after the
+first page: :meth:`Archive.finish_loading`). The minimal app has python, ui imported, run,
+home mounted, frame.
 ``$BENCH_T0`` is the parent's ``time.perf_counter()`` just before it started this process
 (CLOCK_MONOTONIC, system-wide on Linux); the marks, in seconds since then, are written as JSON
 to ``$BENCH_MARKS`` when the process exits. The probe only observes: it wraps methods of this
@@ -99,6 +101,7 @@ def kapsession(argv: list[str]) -> None:
         return result
 
     Archive.open = classmethod(timed_open)
+    _after(Archive, "finish_loading", "rest read", before="rest read start")
     _after(ui_app.KapsessionApp, "__init__", "app built")
     _after(ui_app.KapsessionApp, "run", "exited", before="run")
     _after(ui_app.KapsessionApp, "on_mount", "app mounted")

@@ -183,21 +183,23 @@ def ask_passphrase(*, twice: bool = False, new: bool = False) -> str:
 
 
 def open_archive(args: argparse.Namespace, config: Config, *, read_only: bool = False,
-                 must_exist: bool = False) -> Archive:
+                 must_exist: bool = False, lazy: bool = False) -> Archive:
+    """The archive the command line names (asking for its passphrase if it is encrypted);
+    ``lazy``: see :meth:`Archive.open` (for the screens, which draw the first page first)."""
     root = paths.archive_dir(getattr(args, "archive", None))
     if must_exist and not (root / SESSIONS_DIR).is_dir():
         raise UserError(f"no archive at {root} yet (start kapsession once, or use --archive)")
     device = config["device_name"] or None  # issue 19: the name another device shows
     if not (root / ENCRYPTION_FILE).exists():  # plain: the crypto library is not even loaded
         return Archive.open(root, thresholds=config.thresholds, read_only=read_only,
-                            device=device)
+                            device=device, lazy=lazy)
     from .store.crypto import WrongPassphrase
 
     tries = 3 if sys.stdin.isatty() and PASSPHRASE_ENV not in os.environ else 1
     for attempt in range(1, tries + 1):
         try:
             return Archive.open(root, thresholds=config.thresholds, read_only=read_only,
-                                passphrase=ask_passphrase(), device=device)
+                                passphrase=ask_passphrase(), device=device, lazy=lazy)
         except WrongPassphrase:
             if attempt == tries:
                 raise

@@ -55,7 +55,8 @@ def run_app(args: argparse.Namespace) -> int:
         finally:
             archive.close()
             shutil.rmtree(archive.path.parent, ignore_errors=True)
-    archive = open_archive(args, config)
+    # Lazily: the home screen draws the newest rows from the index's head, then reads the rest.
+    archive = open_archive(args, config, lazy=True)
     gc.freeze()  # see _run: the sooner, the less the app's build pays for them
     check = None
     if archive.codec is not None:

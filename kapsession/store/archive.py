@@ -19,6 +19,7 @@ import gc
 import logging
 import os
 import secrets
+import time
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from datetime import datetime
@@ -36,8 +37,9 @@ from ..model import (
 )
 from ..model.protocols import Observation, Protocol
 from ..model.session import Addendum, LiveOn, Proceeded
+from ..model.text import printable_line
 from ..model.times import Clock, system_clock
-from .conflicts import ConflictReport, index_copies, load_copy
+from .conflicts import ConflictReport, index_copies, is_conflict_copy_name, load_copy
 from .conflicts import resolve as resolve_conflicts
 from .device_key import device_key
 from .devices import LiveElsewhere, this_device
@@ -51,7 +53,7 @@ from .errors import (
     UnknownSession,
 )
 from .fsutil import FILE_MODE, ensure_private_dir, remove_stale_temps, shown_path
-from .index import Index, fresh_summary, row_of
+from .index import HEAD_ROWS, Index, fresh_summary, row_of
 from .layout import (
     SEALED_MAGIC,
     SYNC_IGNORE_FILE,
@@ -66,6 +68,9 @@ from .session_files import SessionFiles, load_session_file
 from .storage import Codec, DamagedFile, SealedFile
 
 __all__ = ["Archive", "load_session_file"]
+
+#: check_for_conflicts lists the sessions folder at least this often (seconds), changed or not.
+RELIST_S = 60.0
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -155,12 +160,14 @@ class Archive:
         self._lock = lock
         self._files = SessionFiles(self.layout, codec=codec, read_only=read_only)
         self._index = Index(self.layout.index, key=index_key, codec=codec)
-        #: Messages about files that could not be read or written (each names the file).
-        self.problems: list[str] = []
-        #: Sessions whose file could not be read: id → message naming the file and why.
-        self.unreadable: dict[str, str] = {}
-        self._summaries: dict[str, SessionSummary] = {}
-        self._stats: dict[str, Stat] = {}
+        self._problems: list[str] = []
+        self._unreadable: dict[str, str] = {}
+        self._summaries_: dict[str, SessionSummary] = {}
+        self._stats_: dict[str, Stat] = {}
+        # Opened with ``lazy``: the index's newest rows, shown before the rest is read, and
+        # the index's bytes (already checked) for when it is. ``None`` once all is read.
+        self._head: list[SessionSummary] | None = None
+        self._index_raw: bytes | None = None
         self._live: dict[str, Session] = {}
         self._persisted: dict[str, dict[str, Any]] = {}
         self._sorted: list[SessionSummary] | None = None
@@ -168,6 +175,8 @@ class Archive:
         self._index_dirty = False
         self._closed = False
         self._conflict_reports: list[ConflictReport] = []  # issue 19 (helper-g)
+        self._sessions_mtime: int | None = None  # see check_for_conflicts
+        self._listed_at = time.monotonic()
         #: This device's name, stored in a session when it goes live here (issue 19).
         self.device = this_device(device)
 
@@ -183,11 +192,18 @@ class Archive:
         read_only: bool = False,
         passphrase: str | None = None,
         device: str | None = None,
+        lazy: bool = False,
     ) -> Archive:
         """Open (creating if needed) the archive at ``path``.
 
         If another process holds the archive, this one opens read-only; check ``read_only``.
         An encrypted archive needs its ``passphrase``.
+
+        ``lazy``: read only the index's head now, so :meth:`first_page` answers at once (the
+        screens draw it before anything else); everything else (the rest of the index, a
+        ``stat`` of every session file, sync conflict copies) is read by
+        :meth:`finish_loading`, or by the first method that needs it. Without a head this
+        device vouches for, the archive is read whole at once, as without ``lazy``.
         """
         layout = Layout(Path(path).expanduser())
         lock: ArchiveLock | None = None
@@ -218,7 +234,7 @@ class Archive:
                       VitalsThresholds(), read_only=read_only, lock=lock, codec=codec,
                       read_only_reason=reason, index_key=device_key(), device=device)
         try:
-            archive._load()
+            archive._open_lazily() if lazy else archive._load()
         except BaseException:
             archive.close()
             raise
@@ -250,21 +266,82 @@ class Archive:
 
     # ---- loading ------------------------------------------------------------------------
 
-    def _load(self) -> None:
+    def _open_lazily(self) -> None:
+        try:
+            got = self._index.read_head()
+        except (SealedFile, DamagedFile):
+            got = None  # the whole load says what is wrong, as it always has
+        if got is None:
+            self._load()
+        else:
+            self._head, self._index_raw = got
+
+    @property
+    def loaded(self) -> bool:
+        """Whether everything is read (always, unless opened ``lazy`` and not yet needed)."""
+        return self._head is None
+
+    def finish_loading(self) -> None:
+        """Read what a ``lazy`` open left for later (nothing if all is read): the rest of the
+        index, every session file's size and time (files changed since the index was written
+        are read again), sync conflict copies. Any method that needs the whole archive calls
+        it first."""
+        if self._head is None:
+            return
+        raw, self._head, self._index_raw = self._index_raw, None, None
+        self._load(raw)
+
+    def first_page(self) -> list[SessionSummary]:
+        """The newest sessions, up to the index's head (:data:`.index.HEAD_ROWS`): the list's
+        first page. Before :meth:`finish_loading` they come from the index alone, which this
+        device wrote and vouched for; the files behind them are checked when it runs."""
+        if self._head is not None:
+            return list(self._head)
+        return self._newest_first()[:HEAD_ROWS]
+
+    # What a lazy open leaves unread is read on first use of any of these.
+
+    @property
+    def _summaries(self) -> dict[str, SessionSummary]:
+        if self._head is not None:
+            self.finish_loading()
+        return self._summaries_
+
+    @property
+    def _stats(self) -> dict[str, Stat]:
+        if self._head is not None:
+            self.finish_loading()
+        return self._stats_
+
+    @property
+    def problems(self) -> list[str]:
+        """Messages about files that could not be read or written (each names the file)."""
+        if self._head is not None:
+            self.finish_loading()
+        return self._problems
+
+    @property
+    def unreadable(self) -> dict[str, str]:
+        """Sessions whose file could not be read: id → message naming the file and why."""
+        if self._head is not None:
+            self.finish_loading()
+        return self._unreadable
+
+    def _load(self, index_raw: bytes | None = None) -> None:
         # Building one summary per session creates tens of thousands of objects, none of them
         # garbage: the cyclic collector's passes meanwhile are pure cost (~15% at 10,000).
         was_enabled = gc.isenabled()
         gc.disable()
         try:
-            self._load_index_and_files()
+            self._load_index_and_files(index_raw)
         finally:
             if was_enabled:
                 gc.enable()
 
-    def _load_index_and_files(self) -> None:
+    def _load_index_and_files(self, index_raw: bytes | None) -> None:
         indexed: dict[str, list[Any]] = {}
         try:
-            indexed, current = self._index.read()
+            indexed, current = self._index.read(index_raw)
             if not current:
                 self._index_dirty = True  # rewrite it, vouched for, in today's layout
         except SealedFile:
@@ -294,13 +371,54 @@ class Archive:
         # Only when the scan saw one (or the root holds an index copy): listing the folder
         # again cost every open 15 ms at 10,000 sessions.
         if self._files.conflict_copies or index_copies(self.layout.root):
-            self._conflict_reports = resolve_conflicts(
-                self.path, load=lambda path, sid: load_copy(path, sid, self.codec),
-                write=None if self.read_only else self._write)
+            self._conflict_reports = self._resolve_conflicts()
+        self._sessions_mtime = self._sessions_folder_mtime()
+
+    def _resolve_conflicts(self) -> list[ConflictReport]:
+        return resolve_conflicts(self.path, load=lambda path, sid: load_copy(path, sid, self.codec),
+                                 write=None if self.read_only else self._write)
+
+    def _sessions_folder_mtime(self) -> int | None:
+        try:
+            return os.stat(self.layout.sessions).st_mtime_ns
+        except OSError:
+            return None
+
+    def check_for_conflicts(self) -> list[ConflictReport]:
+        """Merge the sync conflict copies that arrived since the archive was read (a sync tool
+        works while the app runs); what was done now, also added to :meth:`conflicts`.
+
+        Cheap enough to call every few seconds: one ``stat`` of the sessions folder, and a
+        listing of it only when its time changed (a file was added, renamed or removed, this
+        window's own saves included) or a minute has passed (a file system whose times tick
+        coarsely can give a copy written just after a save the same time). A read-only window
+        reports a copy once and leaves it for the window that writes."""
+        if self._head is not None or self._closed:
+            return []  # not read yet: finish_loading merges what is there
+        mtime = self._sessions_folder_mtime()
+        now = time.monotonic()
+        if mtime == self._sessions_mtime and now - self._listed_at < RELIST_S:
+            return []
+        self._sessions_mtime, self._listed_at = mtime, now
+        try:
+            names = os.listdir(self.layout.sessions)
+        except OSError:
+            return []
+        # A copy left in place (read-only, unreadable) was reported once: not again.
+        reported = {r.copy_name for r in self._conflict_reports if r.pending}
+        fresh = [n for n in names
+                 if is_conflict_copy_name(n) and printable_line(n) not in reported]
+        if not fresh and not index_copies(self.layout.root):
+            return []
+        reports = [r for r in self._resolve_conflicts() if r.copy_name not in reported]
+        self._conflict_reports.extend(reports)
+        self._sessions_mtime = self._sessions_folder_mtime()  # the moves changed it again
+        return reports
 
     def conflicts(self) -> list[ConflictReport]:
         """What was done with sync tools' conflict copies when the archive opened (issue 19;
         copies still waiting for a person: :func:`.conflicts.to_decide`)."""
+        self.finish_loading()
         return list(self._conflict_reports)
 
     def session_path(self, ref: str) -> Path:
@@ -364,8 +482,9 @@ class Archive:
             return
         self._before_write()
         try:
-            self._index.write((row_of(summary, self._stats.get(sid, (0, 0)))
-                               for sid, summary in self._summaries.items()),
+            stats = self._stats
+            self._index.write((row_of(summary, stats.get(summary.id, (0, 0)))
+                               for summary in self._newest_first()),  # the head first
                               durable=self._files.durable)
         except OSError as exc:
             raise StorageError("the archive index", exc) from exc
@@ -462,6 +581,7 @@ class Archive:
 
     def refresh(self) -> None:
         """Read again what changed on disk (for a read-only window beside a live one)."""
+        self._head = self._index_raw = None
         self._summaries.clear()
         self._stats.clear()
         self.unreadable.clear()

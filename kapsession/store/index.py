@@ -8,13 +8,17 @@ kapsession is not believed, and the session files are read instead (once; the in
 rewritten). Without that, an edited row could show an unsigned session as "signed".
 
 The file is JSON, in TinyDB's layout (table → document id → document) so it stays readable
-by TinyDB, with the MAC as its first member::
+by TinyDB, with the MAC as its first member and the *head* (the newest rows) second::
 
-    {"mac":"<64 hex>","sessions":{"1":{"fields":[...],"rows":[[...],...]}}}
+    {"mac":"<64 hex>","head_end":"0000004711","head":[[...],...],
+     "sessions":{"1":{"fields":[...],"rows":[[...],...]}}}
 
 The MAC covers the bytes after the ``"mac"`` member, so checking it costs one hash of the
 file and no second serialisation. Rows are lists rather than one document per session:
-10,000 of them parse about three times faster, and start-up pays that parse every time.
+10,000 of them parse about three times faster. The head repeats the :data:`HEAD_ROWS` newest
+rows (by the session's date), and ``head_end`` is the byte where it ends (ten digits, in a
+string: JSON numbers have no leading zeros), so the first page of the list can be shown from
+a parse of those bytes alone while the rest waits (see :meth:`Index.read_head`).
 """
 
 from __future__ import annotations
@@ -42,6 +46,12 @@ _MAC_HEAD = b'{"mac":"'
 _MAC_HEX = 64
 _MAC_TAIL = b'",'
 _BODY_START = len(_MAC_HEAD) + _MAC_HEX + len(_MAC_TAIL)
+_HEAD_END_KEY = b'"head_end":"'
+_HEAD_END_DIGITS = 10
+_HEAD_KEY = b'","head":'
+_HEAD_START = _BODY_START + len(_HEAD_END_KEY) + _HEAD_END_DIGITS + len(_HEAD_KEY)
+#: How many of the newest rows the head repeats: the home list's first page.
+HEAD_ROWS = 100
 
 
 def row_of(summary: SessionSummary, stat: Stat) -> list[Any]:
@@ -102,33 +112,57 @@ class Index:
         assert self._key is not None
         return hmac.new(self._key, body, hashlib.sha256).hexdigest().encode("ascii")
 
-    def read(self) -> tuple[dict[str, list[Any]], bool]:
+    def read(self, raw: bytes | None = None) -> tuple[dict[str, list[Any]], bool]:
         """Session id → its row (in :data:`INDEX_FIELDS` order), and whether the index can be
         kept as it is (written by this device, in today's layout).
 
         An index whose MAC does not hold gives no rows: its session files are all read. Rows
-        that make no sense are left out, so their files are read instead. Raises
-        :class:`SealedFile` for a sealed index without a key, :class:`DamagedFile` for one
-        that cannot be read."""
-        try:
-            raw = self.path.read_bytes()
-        except FileNotFoundError:
-            return {}, False
-        except OSError as exc:
-            raise DamagedFile(self.path, f"cannot be read ({exc.strerror})") from None
-        if self.codec is not None:
-            raw = self.codec.decode(raw, self.path)
-        elif raw.startswith(SEALED_MAGIC):
-            raise SealedFile(self.path)
-        if not self._vouched_for(raw):
-            return {}, False  # parse nothing: not one row of it is believed
+        that make no sense are left out, so their files are read instead. ``raw``: the bytes
+        :meth:`read_head` vouched for (read and checked once). Raises :class:`SealedFile` for
+        a sealed index without a key, :class:`DamagedFile` for one that cannot be read."""
+        if raw is None:
+            raw = self._vouched_bytes()
+            if raw is None:
+                return {}, False  # parse nothing: not one row of it is believed
         try:
             tables = orjson.loads(raw)
         except orjson.JSONDecodeError:
             raise DamagedFile(self.path, "is not valid JSON (truncated or damaged)") from None
         if not isinstance(tables, dict):
             raise DamagedFile(self.path, "is not a TinyDB document store")
-        return _rows(tables.get(INDEX_TABLE))
+        rows, current = _rows(tables.get(INDEX_TABLE))
+        return rows, current and isinstance(tables.get("head"), list)
+
+    def read_head(self) -> tuple[list[SessionSummary], bytes] | None:
+        """The newest rows' summaries (newest first) and the index's bytes, checked, for
+        :meth:`read` later; ``None`` when the index has no head this device vouches for (the
+        caller then reads the whole index the usual way). Parses only the head: about 0.1 ms
+        where the whole index of 10,000 rows takes 15–20 ms. Raises as :meth:`read`."""
+        raw = self._vouched_bytes()
+        if raw is None or raw[_BODY_START:_BODY_START + len(_HEAD_END_KEY)] != _HEAD_END_KEY:
+            return None
+        digits = raw[_HEAD_START - len(_HEAD_KEY) - _HEAD_END_DIGITS:_HEAD_START - len(_HEAD_KEY)]
+        if raw[_HEAD_START - len(_HEAD_KEY):_HEAD_START] != _HEAD_KEY or not digits.isdigit():
+            return None
+        try:
+            rows = orjson.loads(raw[_HEAD_START:int(digits)])
+            return [summary_from_row(row) for row in rows], raw
+        except (orjson.JSONDecodeError, KeyError, ValueError, TypeError, AttributeError):
+            return None  # a head that makes no sense: the whole index is read instead
+
+    def _vouched_bytes(self) -> bytes | None:
+        """The index's bytes if this device's MAC holds for them, else ``None``."""
+        try:
+            raw = self.path.read_bytes()
+        except FileNotFoundError:
+            return None
+        except OSError as exc:
+            raise DamagedFile(self.path, f"cannot be read ({exc.strerror})") from None
+        if self.codec is not None:
+            raw = self.codec.decode(raw, self.path)
+        elif raw.startswith(SEALED_MAGIC):
+            raise SealedFile(self.path)
+        return raw if self._vouched_for(raw) else None
 
     def _vouched_for(self, raw: bytes) -> bool:
         if self._key is None or not raw.startswith(_MAC_HEAD) \
@@ -138,12 +172,18 @@ class Index:
                                    self._mac(raw[_BODY_START:]))
 
     def write(self, rows: Iterable[list[Any]], *, durable: bool = True) -> None:
-        """Replace the index with ``rows`` (one atomic write). Raises ``OSError``. Without a
-        key nothing is written: no one would believe it."""
+        """Replace the index with ``rows``, newest first (one atomic write): the first
+        :data:`HEAD_ROWS` of them are its head. Raises ``OSError``. Without a key nothing is
+        written: no one would believe it."""
         if self._key is None:
             return
-        body = orjson.dumps({INDEX_TABLE: {"1": {"fields": list(INDEX_FIELDS),
-                                                 "rows": list(rows)}}})[1:]
+        rows = list(rows)
+        head = orjson.dumps(rows[:HEAD_ROWS])
+        head_end = _HEAD_START + len(head)
+        body = b"".join((
+            _HEAD_END_KEY, b"%0*d" % (_HEAD_END_DIGITS, head_end), _HEAD_KEY, head, b",",
+            orjson.dumps({INDEX_TABLE: {"1": {"fields": list(INDEX_FIELDS), "rows": rows}}})[1:],
+        ))
         raw = _MAC_HEAD + self._mac(body) + _MAC_TAIL + body
         if self.codec is not None:
             raw = self.codec.encode(raw, self.path)

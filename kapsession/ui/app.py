@@ -22,6 +22,9 @@ from .themes import THEMES
 from .widgets.dialog import Dialog
 
 IDLE_CHECK_S = 5.0
+#: How often the sessions folder is looked at for sync conflict copies that arrived while the
+#: app runs (one stat; a listing only when the folder changed).
+SYNC_CHECK_S = 5.0
 
 
 class KapsessionApp(App[None]):
@@ -30,6 +33,10 @@ class KapsessionApp(App[None]):
     TITLE = "kapsession"
     CSS_PATH = "app.tcss"
     ENABLE_COMMAND_PALETTE = True
+    # The archive list is the app's first screen, not pushed over Textual's blank default one:
+    # that drew an empty frame first and the list a frame later (~25 ms more at start-up).
+    MODES = {"archive": HomeScreen}
+    DEFAULT_MODE = "archive"
     BINDINGS = [
         Binding("ctrl+q", "quit", "Quit", id="quit", priority=True, show=False,
                 tooltip="Quit kapsession (a live session stays live and can be resumed)"),
@@ -136,12 +143,36 @@ class KapsessionApp(App[None]):
 
     def on_mount(self) -> None:
         self.set_interval(IDLE_CHECK_S, self.lock_if_idle)
+        self.set_interval(SYNC_CHECK_S, self.merge_arrived_copies)
         if self.demo:
             self.sub_title = "demo archive (thrown away on quit)"
-        self.push_screen(HomeScreen())
         if self.prompts_problem:
             self.notify(self.prompts_problem, title="Your prompts file was not loaded",
                         severity="warning", timeout=15, markup=False)
+
+    def on_ready(self) -> None:
+        if isinstance(self.screen, HomeScreen):
+            self.screen.after_first_frame()
+
+    # ---- sync -----------------------------------------------------------------------------
+
+    def merge_arrived_copies(self) -> None:
+        """Merge the sync conflict copies a sync tool brought while the app runs (issue 19),
+        say so, and let every screen that shows a merged session show it again."""
+        reports = self.archive.check_for_conflicts()
+        if not reports:
+            return
+        n = len(reports)
+        more = f"\n… and {n - 3} more (kapsession conflicts lists them)" if n > 3 else ""
+        self.notify("\n".join(r.line for r in reports[:3]) + more, markup=False, timeout=15,
+                    title=f"{n} sync conflict cop{'y' if n == 1 else 'ies'} from another device",
+                    severity="warning" if any(r.needs_decision for r in reports)
+                    else "information")
+        changed = {r.session_id for r in reports if not r.pending}
+        for screen in self.screen_stack:
+            shown = getattr(screen, "archive_changed", None)
+            if shown is not None:
+                shown(changed)
 
     # ---- screens ------------------------------------------------------------------------
 

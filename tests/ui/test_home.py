@@ -158,3 +158,78 @@ async def test_the_banner_says_why_the_archive_is_read_only(tmp_path, clock) -> 
             await pilot.pause()
             banner = str(app.screen.query_one("#banner").render())
     assert "Read-only: its lock file archive.lock cannot be used" in banner
+
+
+async def test_a_lazily_opened_archive_draws_its_first_page_then_reads_the_rest(
+        tmp_path, clock) -> None:  # noqa: ANN001
+    """kapsession opens the archive lazily: the newest rows come from the index's head and are
+    painted before the rest is read; then the banner, the resume key and paging follow."""
+    from kapsession import Archive
+    from kapsession.store.index import HEAD_ROWS
+
+    root = tmp_path / "lazy"
+    with Archive.open(root, clock=clock) as a:
+        with a.bulk():
+            for i in range(HEAD_ROWS + 5):
+                s = a.new_session(client=f"C-{i:04d}", route="im", dose_mg=50)
+                clock.advance(days=1)
+        live = a.new_session(client="C-0999", route="im", dose_mg=50, live=True)
+    archive = Archive.open(root, clock=clock, lazy=True)
+    seen: list[tuple[int, bool]] = []
+    finish = archive.finish_loading
+
+    def finish_loading() -> None:
+        table = app.screen.query_one("#sessions", DataTable)
+        seen.append((table.row_count, app.screen.is_current))
+        finish()
+
+    archive.finish_loading = finish_loading  # type: ignore[method-assign]
+    app = KapsessionApp(archive, config=Config(), clock=clock)
+    try:
+        async with app.run_test(size=(120, 30)) as pilot:
+            await pilot.pause()
+            assert seen[0] == (HEAD_ROWS, True)  # the first page was shown before the rest
+            assert archive.loaded
+            table = app.screen.query_one("#sessions", DataTable)
+            assert table.coordinate_to_cell_key((0, 0))[0].value == live.id
+            text = screen_text(app.screen)
+            assert "Live: C-0999 session 1" in text and "press r to return" in text
+            assert f"{HEAD_ROWS} of {HEAD_ROWS + 6} sessions shown" in text
+            assert app.screen.check_action("resume", ()) is True
+            await pilot.press("ctrl+end")
+            await pilot.pause()
+            assert table.row_count == HEAD_ROWS + 6  # paging reaches the rows beyond the head
+            assert s.id in [table.coordinate_to_cell_key((r, 0))[0].value
+                            for r in range(table.row_count)]
+    finally:
+        archive.close()
+
+
+async def test_a_conflict_copy_arriving_while_the_app_runs_is_merged_and_shown(
+        tmp_path, clock) -> None:  # noqa: ANN001
+    import shutil
+
+    from kapsession import Archive
+    from kapsession.ui import app as app_module
+
+    laptop, desk = tmp_path / "laptop", tmp_path / "desk"
+    with Archive.open(laptop, clock=clock) as a:
+        sid = a.new_session(client="C-0042", route="im", dose_mg=50, live=True).id
+        a.add_note(sid, "arrived calm")
+    archive = Archive.open(laptop, clock=clock)
+    app = KapsessionApp(archive, config=Config(), clock=clock)
+    try:
+        async with app.run_test(size=(120, 30)) as pilot:
+            assert app_module.SYNC_CHECK_S <= 10  # the app looks every few seconds
+            shutil.copytree(laptop, desk)
+            with Archive.open(desk, clock=clock) as d:
+                d.add_note(sid, "written on the desk")
+            copy = f"{sid}.sync-conflict-20261201-105617-ABCDEFG.json"
+            shutil.copyfile(desk / "sessions" / f"{sid}.json", laptop / "sessions" / copy)
+            app.merge_arrived_copies()  # what the interval calls
+            await pilot.pause()
+            table = app.screen.query_one("#sessions", DataTable)
+            assert table.get_row_at(0)[-1].plain == "2"  # the entries column counts the desk's
+            assert "Sync: 1 conflict copy from another device" in screen_text(app.screen)
+    finally:
+        archive.close()

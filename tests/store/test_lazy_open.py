@@ -1,0 +1,114 @@
+"""A lazy open (what the screens use): the index's head first, the rest when first needed.
+
+The home list draws its first page from the head of ``index.json`` (the newest rows, under the
+same MAC as the rest) and only then reads the whole index, a ``stat`` of every session file
+and the sync conflict copies (issue 18). Nothing may be missed or written from the head alone.
+"""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+
+from kapsession import Archive
+from kapsession.store.index import HEAD_ROWS
+from tests.conftest import FrozenClock
+
+
+def build(root: Path, clock: FrozenClock, n: int = HEAD_ROWS + 20) -> list[str]:
+    """``n`` sessions a day apart, closed so the index (and its head) is written; their ids,
+    oldest first."""
+    ids = []
+    with Archive.open(root, clock=clock) as a:
+        with a.bulk():
+            for i in range(n):
+                ids.append(a.new_session(client=f"C-{i % 7:04d}", route="im", dose_mg=50,
+                                             live=True).id)
+                clock.advance(days=1)
+    return ids
+
+
+def test_the_head_is_the_newest_page_and_the_rest_is_read_on_first_need(
+        tmp_path: Path, clock: FrozenClock) -> None:
+    ids = build(tmp_path / "a", clock)
+    with Archive.open(tmp_path / "a", clock=clock, read_only=True) as full:
+        expected = full.sessions()
+    with Archive.open(tmp_path / "a", clock=clock, lazy=True) as a:
+        assert not a.loaded
+        first = a.first_page()
+        assert len(first) == HEAD_ROWS and first == expected[:HEAD_ROWS]
+        assert first[0].id == ids[-1]  # newest first
+        assert len(a) == len(ids) and a.loaded  # any question about the whole archive reads it
+        assert a.sessions() == expected and a.first_page() == expected[:HEAD_ROWS]
+
+
+@pytest.mark.parametrize("first_use", ["get", "add_note", "problems", "live_sessions",
+                                       "summary", "conflicts"])
+def test_every_way_in_reads_the_rest_first(tmp_path: Path, clock: FrozenClock,
+                                           first_use: str) -> None:
+    ids = build(tmp_path / "a", clock, n=3)
+    oldest = ids[0]
+    with Archive.open(tmp_path / "a", clock=clock, lazy=True) as a:
+        assert not a.loaded
+        {"get": lambda: a.get(oldest), "add_note": lambda: a.add_note(oldest, "after a lazy open"),
+         "problems": lambda: a.problems, "live_sessions": a.live_sessions,
+         "summary": lambda: a.summary(oldest[:8]), "conflicts": a.conflicts}[first_use]()
+        assert a.loaded and len(a) == 3
+    with Archive.open(tmp_path / "a", clock=clock) as a:
+        assert [s.id for s in a.sessions()] == ids[::-1]
+        if first_use == "add_note":
+            assert [e.text for e in a.get(oldest).entries][-1] == "after a lazy open"
+
+
+def test_a_file_changed_after_the_index_was_written_is_read_with_the_rest(
+        tmp_path: Path, clock: FrozenClock) -> None:
+    root = tmp_path / "a"
+    ids = build(root, clock, n=3)
+    stale_index = (root / "index.json").read_bytes()
+    with Archive.open(root, clock=clock) as a:
+        a.add_note(ids[-1], "written after the index")  # as if a crash kept the index stale
+    (root / "index.json").write_bytes(stale_index)
+    with Archive.open(root, clock=clock, lazy=True) as a:
+        assert a.first_page()[0].entries == 0  # the head says what the index said
+        a.finish_loading()
+        assert a.first_page()[0].entries == 1  # the file's size and time told it changed
+        assert a.summary(ids[-1]).entries == 1
+
+
+def test_without_a_head_it_vouches_for_everything_is_read_at_once(
+        tmp_path: Path, clock: FrozenClock) -> None:
+    root = tmp_path / "a"
+    build(root, clock, n=3)
+    raw = (root / "index.json").read_bytes()
+    (root / "index.json").write_bytes(raw.replace(b'"client"', b'"Client"', 1))  # MAC fails
+    with Archive.open(root, clock=clock, lazy=True) as a:
+        assert a.loaded and len(a.first_page()) == 3
+    (root / "index.json").unlink()
+    with Archive.open(root, clock=clock, lazy=True) as a:
+        assert a.loaded and len(a) == 3
+
+
+def test_an_empty_archive_opens_lazily(tmp_path: Path, clock: FrozenClock) -> None:
+    with Archive.open(tmp_path / "a", clock=clock, lazy=True) as a:
+        assert a.first_page() == [] and len(a) == 0
+    with Archive.open(tmp_path / "a", clock=clock, lazy=True) as a:  # an index of no rows
+        assert a.first_page() == [] and len(a) == 0
+
+
+def test_conflict_copies_are_merged_with_the_rest_not_before_the_first_page(
+        tmp_path: Path, clock: FrozenClock) -> None:
+    root, desk = tmp_path / "laptop", tmp_path / "desk"
+    with Archive.open(root, clock=clock) as a:
+        sid = a.new_session(client="C-0042", route="im", dose_mg=50, live=True).id
+    shutil.copytree(root, desk)
+    with Archive.open(desk, clock=clock) as a:
+        a.add_note(sid, "written on the desk")
+    copy = root / "sessions" / f"{sid}.sync-conflict-20261201-105617-YI4DR3G.json"
+    shutil.copyfile(desk / "sessions" / f"{sid}.json", copy)
+    with Archive.open(root, clock=clock, lazy=True) as a:
+        assert copy.exists() and [s.id for s in a.first_page()] == [sid]
+        a.finish_loading()
+        assert not copy.exists() and len(a.conflicts()) == 1
+        assert [e.text for e in a.get(sid).entries if e.kind == "note"] == ["written on the desk"]
