@@ -112,3 +112,18 @@ def test_conflict_copies_are_merged_with_the_rest_not_before_the_first_page(
         a.finish_loading()
         assert not copy.exists() and len(a.conflicts()) == 1
         assert [e.text for e in a.get(sid).entries if e.kind == "note"] == ["written on the desk"]
+
+
+def test_an_encrypted_archive_opens_lazily_too(tmp_path: Path, clock: FrozenClock) -> None:
+    from kapsession.store.crypto import init_encrypted
+
+    root = tmp_path / "a"
+    init_encrypted(root, "correct horse battery", n=2**10)
+    with Archive.open(root, clock=clock, passphrase="correct horse battery") as a:
+        ids = [a.new_session(client="C-0001", route="im", dose_mg=50, live=True).id
+               for _ in range(3)]
+    assert b'"head_end"' not in (root / "index.json").read_bytes()  # sealed like the rest
+    with Archive.open(root, clock=clock, passphrase="correct horse battery", lazy=True) as a:
+        assert not a.loaded and {s.id for s in a.first_page()} == set(ids)
+        a.add_note(ids[0], "after a lazy open")
+        assert a.loaded and a.summary(ids[0]).entries == 1
