@@ -323,6 +323,75 @@ def bench_startup(archive_dir: Path, runs: int) -> dict[str, Any]:
             "waited_for": [d.decode() for d in sides["app"][1]], "terminal": TERM_SIZE}
 
 
+COPIES = 10  # issue 19: opening with ten sync conflict copies
+COPY_NAME = "{sid}.sync-conflict-20261201-105617-YI4DR3G.json"
+
+
+def add_conflict_copies(root: Path, k: int = COPIES) -> list[Path]:
+    """``k`` Syncthing conflict copies beside the largest sessions of ``root``, each the
+    session as another device wrote it (three notes of its own). Their paths."""
+    from datetime import timedelta
+
+    import orjson
+
+    from kapsession import Archive
+    from kapsession.store.layout import SESSION_TABLE
+
+    with Archive.open(root, read_only=True) as archive:
+        largest = sorted(archive.sessions(), key=lambda s: -s.entries)[:k]
+        copies = []
+        for summary in largest:
+            theirs = archive.get(summary.id)
+            at = max((e.changed for e in theirs.entries), default=theirs.created)
+            if theirs.status == "signed":
+                theirs.status, theirs.signed = "ended", None  # written before the signature came
+            theirs.discharged = None
+            for i in range(3):
+                theirs.add_note(at + timedelta(minutes=i + 1), f"written on the desk {i}")
+            path = root / "sessions" / COPY_NAME.format(sid=summary.id)
+            path.write_bytes(orjson.dumps({SESSION_TABLE: {"1": theirs.to_dict()}}))
+            copies.append(path)
+    return copies
+
+
+def bench_startup_copies(n: int, work: Path, runs: int) -> dict[str, Any]:
+    """Start-up as in bench_startup, on two fresh copies of the archive per run: one as it
+    is, one with ten sync conflict copies (issue 19: ≤ 1.2×). Each run starts from its own
+    copy, since the app merges the copies (just after the first page is drawn) and moves them
+    to conflicts/; the benchmark checks that it did."""
+    from kapsession import Archive
+
+    env = _archives.bench_env()
+    base = _archives.work_copy(n, work)
+    Archive.open(base).close()  # today's index (with its head), written once for all copies
+    needles = home_dates(base)
+    got: dict[str, list[_pty.DrawnResult]] = {"none": [], "copies": []}
+    merged = []
+    for run in range(runs + 1):
+        for side in (("none", "copies") if run % 2 == 0 else ("copies", "none")):
+            root = work / f"startup-{side}"
+            shutil.rmtree(root, ignore_errors=True)
+            shutil.copytree(base, root, copy_function=shutil.copy2)
+            copies = add_conflict_copies(root) if side == "copies" else []
+            res = _pty.time_to_drawn([*_archives.kapsession_cmd(), "--archive", str(root)],
+                                     env, needles, cols=TERM_SIZE[0], rows=TERM_SIZE[1])
+            if not res.ok:
+                raise RuntimeError(f"{side}: {res.problem}")
+            if copies:
+                merged.append(sum(not c.exists() for c in copies))
+            if run:
+                got[side].append(res)
+        if run:
+            log(f"    start-up run {run}: none {got['none'][-1].drawn_s * 1000:.0f} ms, ten "
+                f"copies {got['copies'][-1].drawn_s * 1000:.0f} ms")
+    shutil.rmtree(base, ignore_errors=True)
+    return {"none_s": median([r.drawn_s for r in got["none"]]),
+            "copies_s": median([r.drawn_s for r in got["copies"]]),
+            "none_cpu_s": median([r.cpu_s for r in got["none"]]),
+            "copies_cpu_s": median([r.cpu_s for r in got["copies"]]),
+            "merged": merged, "runs": runs}
+
+
 def startup_breakdown(archive_dir: Path, sides: dict[str, tuple[list[str], list[bytes]]],
                       env: dict[str, str], runs: int) -> dict[str, dict[str, float]]:
     """Where the start-up time goes: both programs run again through _startup_marks.py,
@@ -584,6 +653,20 @@ def build_rows(results: dict[str, Any], sizes: tuple[int, ...]) -> list[dict[str
                 f"({long_['cpu_p50_ms'] / short['cpu_p50_ms']:.1f}×)",
                 f"{SHORT_ENTRIES}-entry session {short['cpu_p50_ms']:.2f} ms", "(info)", None)
     for n in sizes:
+        r = per[str(n)].get("copies")
+        if r is None:
+            continue
+        m = f"start-up with {COPIES} sync conflict copies (pty)"
+        if "error" in r:
+            add(m, n, r["error"], "", "≤ 1.2× none", None)
+            continue
+        ratio = r["copies_s"] / r["none_s"]
+        add(m, n, f"{r['copies_s'] * 1000:,.0f} ms ({ratio:.2f}×; CPU "
+            f"{r['copies_cpu_s'] / r['none_cpu_s']:.2f}×; merged "
+            f"{min(r['merged'])}–{max(r['merged'])} of {COPIES} each run)",
+            f"no copies {r['none_s'] * 1000:,.0f} ms", "≤ 1.2× none",
+            ratio <= 1.2 and min(r["merged"]) == COPIES)
+    for n in sizes:
         r = per[str(n)].get("startup")
         if r is None:
             continue
@@ -750,7 +833,8 @@ def print_scaling(results: dict[str, Any], sizes: tuple[int, ...]) -> None:
 
 # ---- main ------------------------------------------------------------------------------------
 
-MEASURES = ("save", "growth", "startup", "filter", "list", "export", "idle", "headless")
+MEASURES = ("save", "growth", "startup", "copies", "filter", "list", "export", "idle",
+            "headless")
 DEFAULT_MEASURES = tuple(m for m in MEASURES if m != "headless")  # the old start-up: on request
 
 
@@ -827,6 +911,9 @@ def main(argv: list[str] | None = None) -> int:
             if "startup" in only:
                 per["startup"] = attempt("start-up", bench_startup, archive_dir,
                                          args.startup_runs)
+            if "copies" in only and n == PROMISED:
+                per["copies"] = attempt("start-up with ten conflict copies", bench_startup_copies,
+                                        n, work, args.startup_runs)
             if "headless" in only:
                 per["headless"] = attempt("start-up, headless (old)", bench_startup_headless,
                                           archive_dir, args.runs)
