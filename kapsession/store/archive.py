@@ -499,7 +499,9 @@ class Archive:
     def _newest_first(self) -> list[SessionSummary]:
         # Kept until a summary changes: the UI asks for the list (and the live ones) often.
         if self._sorted is None:
-            self._sorted = sorted(self._summaries.values(), key=lambda s: s.date, reverse=True)
+            # Ties (two sessions in one minute) in id order, as the index's head was written.
+            self._sorted = sorted(self._summaries.values(), key=lambda s: (s.date, s.id),
+                                  reverse=True)
             self._live_sorted = [s for s in self._sorted if s.status == "live"]
         return self._sorted
 
