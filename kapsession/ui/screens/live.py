@@ -51,6 +51,13 @@ DRAFT_EVERY_S = 3.0
 RETRY_EVERY_S = 5.0
 # Below this many rows the clock panel drops its label, bar and baseline line.
 SHORT_BELOW = 30
+# The keys the footer keeps when not all of them fit (80 columns): the chair-side ones. The
+# prompt situation (ctrl+g) and F2 are on the help screen, which F1 opens.
+FOOTER_NARROW = {
+    "mark_dose": "Dose", "record_vitals": "Vitals", "log_effect": "Effect",
+    "next_prompt": "Next", "log_prompt": "Log", "toggle_veil": "Veil",
+    "finish_session": "Finish", "undo": "Undo", "help": "Keys",
+}
 
 
 class LiveScreen(Screen[None]):
@@ -149,7 +156,7 @@ class LiveScreen(Screen[None]):
         yield NoteInput(placeholder="Type a note, enter saves · #tag sets the category · "
                         "! flags it", id="note", max_length=NOTE_MAX)
         yield Static(id="note-status", markup=False)
-        yield KapFooter(compact=True)
+        yield KapFooter(compact=True, narrow=FOOTER_NARROW)
 
     def on_mount(self) -> None:
         self._title()
