@@ -40,7 +40,7 @@ from ..widgets.choice_dialog import ChoiceDialog
 from ..widgets.clock_panel import ClockPanel
 from ..widgets.confirm_dialog import ConfirmDialog
 from ..widgets.dialog import Dialog
-from ..widgets.dose_dialog import DoseDialog
+from ..widgets.dose_dialog import Dose, DoseDialog
 from ..widgets.footer import KapFooter
 from ..widgets.note_input import NoteInput
 from ..widgets.prompt_panel import PromptPanel
@@ -521,10 +521,11 @@ class LiveScreen(Screen[None]):
         s = self.session
         booster = s.dosed is not None
 
-        def done(mg: float | None) -> None:
-            if mg is not None:
-                if self._run("Dose", lambda: self.archive.mark_dose(self.session_id, mg)):
-                    self._status(f"{'Booster' if booster else 'Dose'} {mg:g} mg marked.")
+        def done(dose: Dose | None) -> None:
+            if dose is not None and self._run("Dose", lambda: self.archive.mark_dose(
+                    self.session_id, dose.mg, lot=dose.lot)):
+                lot = f", lot {dose.lot}" if dose.lot else ""
+                self._status(f"{'Booster' if booster else 'Dose'} {dose.mg:g} mg{lot} marked.")
 
         def dose_dialog() -> DoseDialog:
             return DoseDialog(booster=booster, planned_mg=s.planned_dose_mg)
