@@ -483,7 +483,9 @@ class LiveScreen(Screen[None]):
                          callback=confirmed)
 
     def action_undo(self) -> AwaitMount | None:
-        entry = self.session.last_change(self.app.clock())  # type: ignore[attr-defined]
+        # Asked of the archive, which also decides when undo_last refuses: one window, one
+        # clock, so the offer and the undo cannot disagree.
+        entry = self.archive.last_change(self.session_id)
         if entry is None:
             self._status("Nothing to undo: a change can be undone for "
                          f"{format_duration(UNDO_WINDOW, seconds=False)} after it.")
