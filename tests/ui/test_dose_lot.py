@@ -121,3 +121,18 @@ async def test_the_rems_lot_starts_from_the_dose_and_one_source_stays(archive, c
         await pilot.pause()
         assert line() == "Lot number: XK42"
     assert "lot" not in archive.get(s.id).rems
+
+
+async def test_a_lot_that_looks_like_markup_is_shown_as_typed(archive, clock) -> None:  # noqa: ANN001
+    sid = im_session(archive)
+    app = KapsessionApp(archive, config=Config(), clock=clock)
+    async with app.run_test(size=(120, 36)) as pilot:
+        screen = await resume(app, pilot)
+        await pilot.press("ctrl+t")
+        await pilot.pause()
+        app.screen.query_one("#lot", Input).value = "[red]L7[/]"
+        await pilot.press("enter")
+        await pilot.pause()
+        assert "lot [red]L7[/] marked." in visible_text(screen.query_one("#note-status"))
+        assert "50 mg · lot [red]L7[/]" in visible_text(screen.query_one("#timeline"))
+    assert archive.get(sid).doses[0].values["lot"] == "[red]L7[/]"
