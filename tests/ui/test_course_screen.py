@@ -187,7 +187,7 @@ async def test_v_creates_a_visit_for_the_selected_client_and_opens_it(course_app
         assert not app.screen.query_one("#discharge").display
         assert app.screen.query_one("#integration").has_focus
         # ...nor offered by a key: no vitals, ready to leave or discharge for a visit.
-        for key in ("ctrl+r", "ctrl+y", "ctrl+d"):
+        for key in ("ctrl+r", "ctrl+l", "ctrl+d"):
             await pilot.press(key)
             await pilot.pause()
             assert isinstance(app.screen, IntegrationScreen), key

@@ -81,7 +81,7 @@ async def test_finish_then_vitals_ready_discharge_and_sign_by_keys(archive, cloc
         await pilot.pause()
 
         clock.advance(minutes=10)
-        await pilot.press("ctrl+y")
+        await pilot.press("ctrl+l")
         await pilot.pause()
         assert isinstance(app.screen, ConfirmDialog)
         # Early: said in the dialog, as for the discharge, and recorded as it is.
@@ -196,3 +196,39 @@ async def test_the_rems_questions_are_answered_by_keys(archive, clock) -> None: 
     stored = archive.get(s.id)
     assert stored.rems == {"dissociation": True, "lot": "24B07X",
                            "bp_40": stored.vitals_entries[1].id}
+
+
+async def test_ready_to_leave_leaves_the_theme_key_to_the_app(archive, clock) -> None:  # noqa: ANN001,E501
+    """ctrl+y switches the theme everywhere, the integration screen too (it used to mean
+    "ready to leave" there); ready to leave is ctrl+l, named so in the footer and help."""
+    from kapsession.ui.screens.help import HelpScreen
+
+    s = archive.new_session(client="C-1", route="intranasal", medicine="esketamine",
+                            dose_mg=56, protocol=REMS, live=True)
+    archive.mark_dose(s.id)
+    archive.end_session(s.id)
+    app = KapsessionApp(archive, config=Config(), clock=clock)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await app.push_screen(IntegrationScreen(s.id))
+        await pilot.pause()
+        assert "^l Ready" in screen_text(app.screen.query_one("KapFooter"))
+        assert "(ctrl+l)" in str(app.screen.query_one("#moments").render())
+        theme = app.theme
+        await pilot.press("ctrl+y")
+        await pilot.pause()
+        assert isinstance(app.screen, IntegrationScreen)  # no "ready to leave?" dialog
+        assert app.theme != theme
+        await pilot.press("f1")
+        await pilot.pause()
+        assert isinstance(app.screen, HelpScreen)
+        shown = screen_text(app.screen)
+        assert "Switch between the low-light and the light theme" in shown
+        assert "Record that the client would be ready to leave" in shown
+        await pilot.press("escape")
+        await pilot.pause()
+        await pilot.press("ctrl+l")
+        await pilot.pause()
+        assert isinstance(app.screen, ConfirmDialog)
+        await pilot.press("y")
+        await pilot.pause()
+    assert archive.get(s.id).ready is not None

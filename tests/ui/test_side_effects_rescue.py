@@ -269,3 +269,49 @@ async def test_any_printable_keys_in_the_chooser_only_filter(
             assert app.screen is screen
             assert screen.query_one("#note", Input).value == after
         assert record(archive, sid) == before
+
+
+async def test_given_at_follows_the_clock_until_saved(archive, clock) -> None:  # noqa: ANN001
+    """Opened at 10:25 and saved at 10:28 while the drug was given: the field showed the time
+    as it went, and the moment of saving is stored (not the minute the dialog opened)."""
+    sid = live_session(archive, clock)
+    app = KapsessionApp(archive, config=Config(), clock=clock)
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = await resume(app, pilot)
+        await burst(pilot, [OPEN], "c", ["enter"])
+        dialog = app.screen
+        assert isinstance(dialog, RescueDialog)
+        stored = dialog.query_one("#time-stored")
+        assert dialog.query_one("#time", Input).value == "10:25"
+        assert "Stored: the moment you save (now 10:25)" in visible_text(stored)
+        clock.advance(minutes=3, seconds=10)
+        dialog.follow_clock()  # what its one-second timer does
+        await pilot.pause()
+        assert dialog.query_one("#time", Input).value == "10:28"
+        assert "(now 10:28)" in visible_text(stored)
+        await burst(pilot, ["ctrl+s"])
+        assert app.screen is screen
+    rescue = archive.get(sid).entries[-1]
+    assert rescue.values["given"] == clock.now.isoformat(timespec="microseconds")
+
+
+async def test_a_typed_time_is_kept_as_typed_even_the_current_minute(archive, clock) -> None:  # noqa: ANN001,E501
+    sid = live_session(archive, clock)
+    app = KapsessionApp(archive, config=Config(), clock=clock)
+    async with app.run_test(size=(120, 36)) as pilot:
+        screen = await resume(app, pilot)
+        await burst(pilot, [OPEN], "c", ["enter"])
+        dialog = app.screen
+        await pilot.press("tab", "tab")  # to the time, selected: typing replaces it
+        await burst(pilot, "10:25")  # the minute it is now, typed on purpose
+        assert "Stored: 10:25, as typed" in visible_text(
+            dialog.query_one("#time-stored"))
+        clock.advance(minutes=4)
+        dialog.follow_clock()
+        await pilot.pause()
+        assert dialog.query_one("#time", Input).value == "10:25"  # the clock leaves it
+        await burst(pilot, ["enter"])
+        assert app.screen is screen
+    rescue = archive.get(sid).entries[-1]
+    assert rescue.values["given"].startswith("2026-11-03T10:25:00")
+    assert rescue.at == clock.now  # charted at 10:29

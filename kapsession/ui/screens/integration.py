@@ -3,7 +3,7 @@ date, notes, scores, signing.
 
 Finish ends the dosing phase, not the monitoring: until the client is discharged the live
 keys still record vitals (`ctrl+r`), side effects and ratings (`ctrl+s`) and notes
-(`ctrl+n`); `ctrl+y` records "ready to leave" and `ctrl+d` the discharge. Everything else
+(`ctrl+n`); `ctrl+l` records "ready to leave" and `ctrl+d` the discharge. Everything else
 autosaves a moment after it changes (and on leaving). "Minimum observation time passed" is
 computed from the last dose or booster, never ticked by hand.
 """
@@ -54,7 +54,8 @@ class IntegrationScreen(Screen[None]):
                 tooltip="Log side effect or rating (until discharge)"),
         Binding("ctrl+n", "add_note", "Note", id="add_note", priority=True, show=False,
                 tooltip="Add a note to the timeline (until discharge)"),
-        Binding("ctrl+y", "mark_ready", "Ready", id="mark_ready", priority=True,
+        # ctrl+l ("leave"), not ctrl+y: that is the app's theme key, which a binding here hid.
+        Binding("ctrl+l", "mark_ready", "Ready", id="mark_ready", priority=True,
                 tooltip="Record that the client would be ready to leave"),
         Binding("ctrl+d", "discharge", "Discharge", id="discharge", priority=True,
                 tooltip="Record the discharge: monitoring ends"),
@@ -172,7 +173,7 @@ class IntegrationScreen(Screen[None]):
             return f"{label}: {local(at):%H:%M} ({format_t_plus(s.offset(at))})"
 
         self.query_one("#moments", Static).update(Text(
-            moment("Ready to leave", s.ready, "ctrl+y") + " · "
+            moment("Ready to leave", s.ready, "ctrl+l") + " · "
             + moment("Discharged", s.discharged, "ctrl+d")))
 
     def _update_computed(self) -> None:

@@ -40,7 +40,7 @@ from ..widgets.choice_dialog import ChoiceDialog
 from ..widgets.clock_panel import ClockPanel
 from ..widgets.confirm_dialog import ConfirmDialog
 from ..widgets.dialog import Dialog
-from ..widgets.dose_dialog import DoseDialog
+from ..widgets.dose_dialog import Dose, DoseDialog
 from ..widgets.footer import KapFooter
 from ..widgets.note_input import NoteInput
 from ..widgets.prompt_panel import PromptPanel
@@ -51,6 +51,13 @@ DRAFT_EVERY_S = 3.0
 RETRY_EVERY_S = 5.0
 # Below this many rows the clock panel drops its label, bar and baseline line.
 SHORT_BELOW = 30
+# The keys the footer keeps when not all of them fit (80 columns): the chair-side ones. The
+# prompt situation (ctrl+g) and F2 are on the help screen, which F1 opens.
+FOOTER_NARROW = {
+    "mark_dose": "Dose", "record_vitals": "Vitals", "log_effect": "Effect",
+    "next_prompt": "Next", "log_prompt": "Log", "toggle_veil": "Veil",
+    "finish_session": "Finish", "undo": "Undo", "help": "Keys",
+}
 
 
 class LiveScreen(Screen[None]):
@@ -149,7 +156,7 @@ class LiveScreen(Screen[None]):
         yield NoteInput(placeholder="Type a note, enter saves · #tag sets the category · "
                         "! flags it", id="note", max_length=NOTE_MAX)
         yield Static(id="note-status", markup=False)
-        yield KapFooter(compact=True)
+        yield KapFooter(compact=True, narrow=FOOTER_NARROW)
 
     def on_mount(self) -> None:
         self._title()
@@ -476,7 +483,9 @@ class LiveScreen(Screen[None]):
                          callback=confirmed)
 
     def action_undo(self) -> AwaitMount | None:
-        entry = self.session.last_change(self.app.clock())  # type: ignore[attr-defined]
+        # Asked of the archive, which also decides when undo_last refuses: one window, one
+        # clock, so the offer and the undo cannot disagree.
+        entry = self.archive.last_change(self.session_id)
         if entry is None:
             self._status("Nothing to undo: a change can be undone for "
                          f"{format_duration(UNDO_WINDOW, seconds=False)} after it.")
@@ -514,10 +523,11 @@ class LiveScreen(Screen[None]):
         s = self.session
         booster = s.dosed is not None
 
-        def done(mg: float | None) -> None:
-            if mg is not None:
-                if self._run("Dose", lambda: self.archive.mark_dose(self.session_id, mg)):
-                    self._status(f"{'Booster' if booster else 'Dose'} {mg:g} mg marked.")
+        def done(dose: Dose | None) -> None:
+            if dose is not None and self._run("Dose", lambda: self.archive.mark_dose(
+                    self.session_id, dose.mg, lot=dose.lot)):
+                lot = f", lot {dose.lot}" if dose.lot else ""
+                self._status(f"{'Booster' if booster else 'Dose'} {dose.mg:g} mg{lot} marked.")
 
         def dose_dialog() -> DoseDialog:
             return DoseDialog(booster=booster, planned_mg=s.planned_dose_mg)

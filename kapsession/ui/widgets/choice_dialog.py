@@ -80,6 +80,8 @@ class ChoiceDialog(Dialog[str | None]):
     """Returns the id of the chosen option, or ``None`` on escape."""
 
     CSS_PATH = "choice_dialog.tcss"
+    # Below 30 rows the dialog drops its blank rows and the list's border (-short).
+    VERTICAL_BREAKPOINTS = [(0, "-short"), (30, "-tall")]
     BINDINGS = [
         Binding("escape", "cancel", "Cancel", id="cancel_choice", priority=True),
         Binding("enter", "choose", show=False, priority=True),

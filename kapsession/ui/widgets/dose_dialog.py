@@ -1,6 +1,12 @@
-"""Mark the dose (T0) or a booster, with its mg."""
+"""Mark the dose (T0) or a booster, with its mg and, optionally, the package's lot number.
+
+The lot is asked here, when the package is in hand, and stored with the dose; the REMS form
+reads it from there (its own lot field starts with it).
+"""
 
 from __future__ import annotations
+
+from dataclasses import dataclass
 
 from rich.text import Text
 from textual import on
@@ -10,11 +16,35 @@ from textual.containers import Horizontal, Vertical
 from textual.widgets import Input, Label, Static
 
 from ...model import ValidationError, validate_dose
+from ...model.session import LOT_MAX, validate_lot
 from .dialog import Dialog
 
 
-class DoseDialog(Dialog[float | None]):
-    """Returns the mg, or ``None`` when cancelled. The first dose starts the T+ clock."""
+@dataclass(frozen=True)
+class Dose:
+    """What the dialog returns: checked values, ready for ``Archive.mark_dose``."""
+
+    mg: float
+    lot: str | None = None  # None: no lot typed
+
+
+def check_lot(raw: str) -> str | None:
+    """The lot as typed, or ``None`` when left empty. Refused, with a message that says why:
+    more than :data:`LOT_MAX` characters, or a character that does not print (a pasted
+    control code or tab is not part of a lot number)."""
+    lot = raw.strip()
+    if not lot:
+        return None
+    if not lot.isprintable():
+        raise ValidationError("lot", "has a character that does not print; type the lot "
+                                     "as printed on the package")
+    if len(lot) > LOT_MAX:
+        raise ValidationError("lot", f"is {len(lot)} characters; the limit is {LOT_MAX}")
+    return validate_lot("lot", lot)
+
+
+class DoseDialog(Dialog[Dose | None]):
+    """Returns the dose, or ``None`` when cancelled. The first dose starts the T+ clock."""
 
     BINDINGS = [Binding("escape", "cancel", "Cancel", id="cancel_dose")]
 
@@ -32,21 +62,36 @@ class DoseDialog(Dialog[float | None]):
                 yield Label("Dose", classes="field-label")
                 yield Input(initial, id="mg", restrict=r"[0-9.]{0,7}", classes="short")
                 yield Label("mg", classes="field-unit")
+            with Horizontal(classes="field-row"):
+                yield Label("Lot (optional)", classes="field-label")
+                # No max_length: a paste too long would be cut silently and the wrong lot
+                # stored; the limit is checked on enter and named instead.
+                yield Input(id="lot", classes="lot", placeholder="as on the package")
             yield Static(id="error", classes="error-message", markup=False)
-            yield Static(Text("enter confirm · escape cancel"), classes="dialog-hint")
+            yield Static(Text("enter confirm · tab lot number · escape cancel"),
+                         classes="dialog-hint")
 
     def on_mount(self) -> None:
         self.focus_first(self.query_one("#mg", Input))
 
-    @on(Input.Submitted, "#mg")
+    @on(Input.Submitted)
     def _submit(self) -> None:
+        error = self.query_one("#error", Static)
         try:
             mg = validate_dose("booster_mg" if self.booster else "dose_mg",
                                self.query_one("#mg", Input).value, required=True)
         except ValidationError as exc:
-            self.query_one("#error", Static).update(exc.problem)
+            error.update(exc.problem)
+            self.set_focus(self.query_one("#mg", Input))
             return
-        self.dismiss(mg)
+        lot_field = self.query_one("#lot", Input)
+        try:
+            lot = check_lot(lot_field.value)
+        except ValidationError as exc:
+            error.update(f"Lot number {exc.problem}.")
+            self.set_focus(lot_field)
+            return
+        self.dismiss(Dose(mg, lot))
 
     def action_cancel(self) -> None:
         self.dismiss(None)

@@ -8,6 +8,8 @@ fields themselves come from the one table, :data:`kapsession.model.rems.FIELDS`.
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
@@ -57,6 +59,7 @@ class RemsDialog(Dialog[None]):
         config = self.app.config  # type: ignore[attr-defined]
         self.session = self.archive.get(self.session_id)
         values = rems_values(self.session, config.rems_provider, config.thresholds)
+        self.values = values
         options = self.query_one("#fields", OptionList)
         keep = options.highlighted or 0
         options.clear_options()
@@ -83,16 +86,34 @@ class RemsDialog(Dialog[None]):
         error.update("")
         self._fill()
 
+    def _recorded_lot(self) -> str:
+        """The lot the form takes from the record (the dose's), as if no answer replaced
+        it: asked of the form's own table, so the dialog never words it differently."""
+        bare = replace(self.session, rems={k: v for k, v in self.session.rems.items()
+                                           if k != "lot"})
+        return rems_values(bare)["lot"].text
+
+    def _save_lot(self, text: str) -> None:
+        """The lot marked with the dose stays the one source: confirming it stores no copy
+        (and typing it again drops an answer that replaced it)."""
+        if text == self._recorded_lot():
+            if "lot" in self.session.rems:
+                self._save(lot=None)
+            return
+        self._save(lot=text)
+
     @on(OptionList.OptionSelected, "#fields")
     def _chosen(self, event: OptionList.OptionSelected) -> None:
         key = event.option.id or ""
         spec = FIELD_KEYS[key]
         if key == "lot":
+            # One source: the field starts with what the form shows, the lot marked with the
+            # dose unless an answer replaced it.
             self.app.push_screen(TextDialog(
-                "Lot number", "As printed on the package (it replaces the lot marked with "
-                "the dose on the form).", initial=self.session.rems.get("lot", ""),
-                max_length=LOT_FIELD_MAX),
-                callback=lambda text: text is not None and self._save(lot=text))
+                "Lot number", "As printed on the package. It starts with the lot marked with "
+                "the dose; another one typed here replaces it on the form.",
+                initial=self.values["lot"].text, max_length=LOT_FIELD_MAX),
+                callback=lambda text: text is not None and self._save_lot(text))
         elif spec.kind == "bp":
             choices = [*bp_choices(self.session), ("clear", "as chosen from the record")]
             self.app.push_screen(ChoiceDialog(spec.label, choices),

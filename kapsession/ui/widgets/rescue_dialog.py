@@ -1,9 +1,12 @@
 """Record a rescue medication: drug, mg, route and the time it was given.
 
 The dialog starts with what the clinic's list says for the drug (its dose and route) and the
-time now, so a rescue charted as it is given is one enter. A past time may be typed (charted
-afterwards) as long as it falls within the session; a bad value is marked beside its field
-and the dialog stays open with everything typed.
+time now, so a rescue charted as it is given is one enter. The time follows the clock while
+the dialog is open (it is filled in while the drug is given, which takes minutes) and the
+moment of saving is stored; a line under it says so. A past time may be typed (charted
+afterwards) as long as it falls within the session, and a typed time is kept as typed, even
+when it is the current minute. A bad value is marked beside its field and the dialog stays
+open with everything typed.
 """
 
 from __future__ import annotations
@@ -12,6 +15,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from rich.text import Text
+from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
@@ -32,6 +36,8 @@ from ...model.vocab import RESCUE_ROUTES
 from .dialog import Dialog
 
 FIELDS = ("drug", "mg", "route", "time")
+#: How often the time field catches up with the clock (it shows minutes).
+FOLLOW_EVERY_S = 1.0
 
 
 @dataclass(frozen=True)
@@ -60,7 +66,11 @@ class RescueDialog(Dialog[Rescue | None]):
         self.drug = drug or RescueDrug("")
         self.clock = clock
         self.started = started
-        self.opened_at = clock().astimezone().strftime("%H:%M")
+        self.shown_now = self._minute()  # what the time field shows while it follows
+        self.time_typed = False  # the therapist typed a time: kept as typed
+
+    def _minute(self) -> str:
+        return self.clock().astimezone().strftime("%H:%M")
 
     def compose(self) -> ComposeResult:
         d = self.drug
@@ -70,7 +80,7 @@ class RescueDialog(Dialog[Rescue | None]):
             ("mg", "Dose", f"{d.mg:g}" if d.mg is not None else "", "mg", 9, r"[0-9.,]*"),
             ("route", "Route", RESCUE_ROUTES[d.route] if d.route else "", routes, 3,
              r"[A-Za-z]*"),
-            ("time", "Given at", self.opened_at, "HH:MM, within the session", 5, r"[0-9:]*"),
+            ("time", "Given at", self.shown_now, "HH:MM, within the session", 5, r"[0-9:]*"),
         )
         with Vertical(classes="dialog", id="rescue-dialog"):
             yield Static(Text("Rescue medication", style="bold"), classes="dialog-title")
@@ -82,6 +92,7 @@ class RescueDialog(Dialog[Rescue | None]):
                     yield Label(unit, classes="field-unit")
                 yield Static(id=f"{key}-error", classes="error-message field-error",
                              markup=False)
+            yield Static(self._stored_text(), id="time-stored", markup=False)
             yield Static(Text("enter next field / save · ctrl+s save · escape cancel"),
                          classes="dialog-hint")
 
@@ -90,6 +101,46 @@ class RescueDialog(Dialog[Rescue | None]):
         # The list's dose is a suggestion: a number typed replaces it rather than joining it.
         first.selection = Selection(0, len(first.value))
         self.focus_first(first)
+        self.set_interval(FOLLOW_EVERY_S, self.follow_clock)
+
+    # ---- the time given: the clock's until one is typed ------------------------------------
+
+    def _typed(self) -> bool:
+        """Whether the time field holds a time the therapist typed. Its value is asked too: a
+        change may not have been announced yet when enter comes right after it."""
+        if not self.time_typed and self._field("time").value.strip() != self.shown_now:
+            self.time_typed = True
+        return self.time_typed
+
+    def _stored_text(self) -> Text:
+        if self.is_mounted and self._typed():
+            try:
+                at = time_of_day(self._field("time").value, self.clock())
+            except ValidationError:
+                return Text("Stored: the time typed, once it reads HH:MM")
+            return Text(f"Stored: {at:%H:%M}, as typed")
+        return Text(f"Stored: the moment you save (now {self.shown_now})")
+
+    def follow_clock(self) -> None:
+        """While no time was typed, the field shows the minute it is now."""
+        minute = self._minute()
+        if self._typed() or minute == self.shown_now:
+            return
+        self.shown_now = minute
+        field = self._field("time")
+        whole = field.selection == Selection(0, len(field.value))
+        field.value = minute
+        if whole:  # selected on focus: a time typed now still replaces it
+            field.selection = Selection(0, len(minute))
+        self.query_one("#time-stored", Static).update(self._stored_text())
+
+    @on(Input.Changed, "#time")
+    def _time_changed(self, event: Input.Changed) -> None:
+        # The clock's own updates show ``shown_now``; any other value was typed (clearing the
+        # field to type the same minute again passes through others, so it counts as typed).
+        if event.value != self.shown_now:
+            self.time_typed = True
+        self.query_one("#time-stored", Static).update(self._stored_text())
 
     def _field(self, key: str) -> Input:
         return self.query_one(f"#{key}", Input)
@@ -115,11 +166,11 @@ class RescueDialog(Dialog[Rescue | None]):
         drug = validate_drug(value["drug"])
         mg = validate_rescue_mg(value["mg"].replace(",", "."))
         route = validate_route(value["route"])
+        if not self._typed():
+            return Rescue(drug, mg, route, None)  # the clock's: the moment it is saved
         now = self.clock()
-        typed = value["time"].strip()
-        if typed == self.opened_at:
-            return Rescue(drug, mg, route, None)  # as it was when the dialog opened: now
-        at = validate_given(time_of_day(typed, now), now=now, started=self.started)
+        at = validate_given(time_of_day(value["time"].strip(), now), now=now,
+                            started=self.started)
         return Rescue(drug, mg, route, at)
 
     def action_save(self) -> None:
