@@ -594,6 +594,7 @@ def fast_clock(factor: int) -> Clock:
     def now() -> datetime:
         return start + timedelta(seconds=(time.monotonic() - origin) * factor)
 
+    now.rate = factor  # type: ignore[attr-defined]  # see model.times.clock_rate
     return now
 
 

@@ -1078,9 +1078,10 @@ class Session:
 
     # ---- undo -----------------------------------------------------------------------------
 
-    def last_change(self, now: datetime) -> Entry | None:
+    def last_change(self, now: datetime, window: timedelta = UNDO_WINDOW) -> Entry | None:
         """The entry whose record changed last, while that change can still be undone
-        (within :data:`UNDO_WINDOW`). The session's own "started"/"finished" lines are not
+        (within ``window`` of the session clock: :data:`UNDO_WINDOW`, longer when the clock
+        runs faster than real time). The session's own "started"/"finished" lines are not
         the therapist's changes and are never offered."""
         if self.status not in ("live", "ended"):
             return None
@@ -1091,15 +1092,16 @@ class Session:
         # infusion's start) adds the dose it stands for and then itself, and undo must offer
         # what the therapist did, not the dose behind it.
         last = max(reversed(entries), key=lambda e: e.changed)
-        if not timedelta(0) <= now - last.changed <= UNDO_WINDOW:
+        if not timedelta(0) <= now - last.changed <= window:
             return None
         return last
 
-    def undo_last(self, now: datetime, entry_id: str) -> Entry:
+    def undo_last(self, now: datetime, entry_id: str,
+                  window: timedelta = UNDO_WINDOW) -> Entry:
         """Undo the last change, which must be to ``entry_id`` (so the therapist undoes what
         they were shown). Undo is itself a new history event, never a deletion: a new entry
         is struck, a strike is restored, a restore struck again, an edit reverted."""
-        last = self.last_change(now)
+        last = self.last_change(now, window)
         if last is None or last.id != entry_id:
             raise SessionStateError("there is no recent change to this entry to undo")
         kind = self.undo_kind(last)

@@ -21,6 +21,12 @@ _AFTER_LATEST = datetime(LAST_YEAR + 1, 1, 1, tzinfo=UTC)
 MAX_OFFSET = timedelta(hours=18)
 
 
+def clock_rate(clock: Clock) -> float:
+    """Seconds of ``clock`` in one real second: 1, or N for a practice clock (``--fast-clock
+    N``). What a person needs real time for (the undo window) is scaled by it."""
+    return float(getattr(clock, "rate", 1))
+
+
 def system_clock() -> datetime:
     """The wall clock in local time with its UTC offset (what every timestamp stores)."""
     return datetime.now().astimezone()

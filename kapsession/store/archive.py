@@ -36,9 +36,9 @@ from ..model import (
     checklist_from_texts,
 )
 from ..model.protocols import Observation, Protocol
-from ..model.session import Addendum, LiveOn, Proceeded
+from ..model.session import UNDO_WINDOW, Addendum, LiveOn, Proceeded
 from ..model.text import printable_line
-from ..model.times import Clock, system_clock
+from ..model.times import Clock, clock_rate, system_clock
 from .conflicts import ConflictReport, index_copies, is_conflict_copy_name, load_copy
 from .conflicts import resolve as resolve_conflicts
 from .device_key import device_key
@@ -152,6 +152,8 @@ class Archive:
         #: How files are sealed on disk (``None``: plain JSON; see :mod:`.crypto`).
         self.codec = codec
         self.clock = clock
+        #: Undo stays two real minutes when a practice clock runs N times faster.
+        self.undo_window = UNDO_WINDOW * clock_rate(clock)
         self.thresholds = thresholds
         self.read_only = read_only
         #: Why a read-only archive is read-only, as a sentence (``None`` when writable or
@@ -790,11 +792,11 @@ class Archive:
 
     def last_change(self, ref: str) -> Entry | None:
         """The entry whose record changed last, while undo still offers it."""
-        return self.get(ref).last_change(self.clock())
+        return self.get(ref).last_change(self.clock(), self.undo_window)
 
     def undo_last(self, ref: str, entry_id: str) -> Entry:
         """Undo the last change (to ``entry_id``) with a new history event."""
-        return self._change(ref, lambda s, now: s.undo_last(now, entry_id))
+        return self._change(ref, lambda s, now: s.undo_last(now, entry_id, self.undo_window))
 
     def save_draft(self, ref: str, text: str) -> None:
         """Keep the unsent note; skipped when it has not changed."""

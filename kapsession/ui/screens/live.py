@@ -488,7 +488,9 @@ class LiveScreen(Screen[None]):
         entry = self.archive.last_change(self.session_id)
         if entry is None:
             self._status("Nothing to undo: a change can be undone for "
-                         f"{format_duration(UNDO_WINDOW, seconds=False)} after it.")
+                         f"{format_duration(UNDO_WINDOW, seconds=False)} after it"
+                         + (" (real time; the practice clock runs faster)."
+                            if self.archive.undo_window != UNDO_WINDOW else "."))
             return
         kind = self.session.undo_kind(entry)
         label = kind_label(entry)
