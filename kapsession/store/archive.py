@@ -386,7 +386,8 @@ class Archive:
         except OSError:
             return None
 
-    def check_for_conflicts(self) -> list[ConflictReport]:
+    def check_for_conflicts(self, before_merge: Callable[[], object] | None = None
+                            ) -> list[ConflictReport]:
         """Merge the sync conflict copies that arrived since the archive was read (a sync tool
         works while the app runs); what was done now, also added to :meth:`conflicts`.
 
@@ -394,7 +395,11 @@ class Archive:
         listing of it only when its time changed (a file was added, renamed or removed, this
         window's own saves included) or a minute has passed (a file system whose times tick
         coarsely can give a copy written just after a save the same time). A read-only window
-        reports a copy once and leaves it for the window that writes."""
+        reports a copy once and leaves it for the window that writes.
+
+        ``before_merge`` runs when there is something to merge, before anything is: the
+        screens write what is typed but not yet saved, so the merge has it, and nothing saved
+        afterwards from an older form writes over what the other device added."""
         if self._head is not None or self._closed:
             return []  # not read yet: finish_loading merges what is there
         mtime = self._sessions_folder_mtime()
@@ -412,6 +417,8 @@ class Archive:
                  if is_conflict_copy_name(n) and printable_line(n) not in reported]
         if not fresh and not index_copies(self.layout.root):
             return []
+        if before_merge is not None:
+            before_merge()
         reports = [r for r in self._resolve_conflicts() if r.copy_name not in reported]
         self._conflict_reports.extend(reports)
         self._sessions_mtime = self._sessions_folder_mtime()  # the moves changed it again

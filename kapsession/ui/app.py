@@ -159,7 +159,7 @@ class KapsessionApp(App[None]):
     def merge_arrived_copies(self) -> None:
         """Merge the sync conflict copies a sync tool brought while the app runs (issue 19),
         say so, and let every screen that shows a merged session show it again."""
-        reports = self.archive.check_for_conflicts()
+        reports = self.archive.check_for_conflicts(before_merge=self._save_typing)
         if not reports:
             return
         n = len(reports)
@@ -173,6 +173,12 @@ class KapsessionApp(App[None]):
             shown = getattr(screen, "archive_changed", None)
             if shown is not None:
                 shown(changed)
+
+    def _save_typing(self) -> None:
+        for screen in self.screen_stack:
+            save_draft = getattr(screen, "save_draft", None)
+            if save_draft is not None:
+                save_draft()
 
     # ---- screens ------------------------------------------------------------------------
 

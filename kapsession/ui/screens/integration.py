@@ -130,8 +130,13 @@ class IntegrationScreen(Screen[None]):
         yield KapFooter(compact=True)  # the monitoring keys must fit 80 columns
 
     def on_mount(self) -> None:
-        self._update_computed()
         self.set_interval(15, self._update_computed)  # the observation time keeps counting
+        self._arrange()
+
+    def _arrange(self) -> None:
+        """What the form shows and where the cursor starts (on mount, and once it is built
+        again from a merged record)."""
+        self._update_computed()
         if self.session.is_visit:  # a visit has no dose: nothing to be discharged from
             for widget in self.query("#monitoring-label, #monitoring, #next-check, #moments, "
                                      "#discharge-label, #observation, #vitals-compare, "
@@ -175,6 +180,24 @@ class IntegrationScreen(Screen[None]):
         self.query_one("#moments", Static).update(Text(
             moment("Ready to leave", s.ready, "ctrl+l") + " · "
             + moment("Discharged", s.discharged, "ctrl+d")))
+
+    def archive_changed(self, session_ids: set[str]) -> None:
+        """A sync tool's conflict copy of this session was merged (KapsessionApp): show the
+        merged record, fields included."""
+        if self.session_id in session_ids:
+            self.run_worker(self._show_merged(), exclusive=True, group="merged")
+
+    async def _show_merged(self) -> None:
+        # What was typed here was saved before the merge (KapsessionApp._save_typing); the
+        # form is built again from the merged record, so the next autosave keeps both sides.
+        if self._autosave is not None:
+            self._autosave.stop()
+        await self.recompose()
+        self._arrange()
+        self.refresh_bindings()
+        self.query_one("#save-status", Static).update(
+            "Merged in what another device recorded in this session (a sync conflict copy; "
+            "see kapsession conflicts).")
 
     def _update_computed(self) -> None:
         s = self.session

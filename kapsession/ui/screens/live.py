@@ -186,6 +186,14 @@ class LiveScreen(Screen[None]):
         status.update(Text(message))
         status.set_class(error, "error-message")
 
+    def archive_changed(self, session_ids: set[str]) -> None:
+        """A sync tool's conflict copy of this session was merged (KapsessionApp): show the
+        merged record, and say so."""
+        if self.session_id in session_ids:
+            self._refresh()
+            self._status("Merged in what another device recorded in this session (a sync "
+                         "conflict copy; see kapsession conflicts).")
+
     def _refresh(self) -> None:
         self.session = self.archive.get(self.session_id)
         self.query_one("#clock", ClockPanel).set_session(self.session)
