@@ -233,3 +233,26 @@ async def test_a_conflict_copy_arriving_while_the_app_runs_is_merged_and_shown(
             assert "Sync: 1 conflict copy from another device" in screen_text(app.screen)
     finally:
         archive.close()
+
+
+async def test_opening_a_session_whose_file_went_away_says_so_and_lists_again(
+        tmp_path, clock) -> None:  # noqa: ANN001
+    from kapsession import Archive
+
+    with Archive.open(tmp_path / "a", clock=clock) as before:  # written by an earlier run
+        s = before.new_session(client="C-0001", route="im", dose_mg=50, live=True)
+        before.mark_dose(s.id)
+        before.end_session(s.id)
+        other = before.new_session(client="C-0002", route="im", dose_mg=50)
+    archive = Archive.open(tmp_path / "a", clock=clock)
+    app = KapsessionApp(archive, config=Config(), clock=clock)
+    async with app.run_test(size=(120, 30)) as pilot:
+        table = app.screen.query_one("#sessions", DataTable)
+        table.move_cursor(row=table.get_row_index(s.id))
+        (archive.path / "sessions" / f"{s.id}.json").unlink()  # by hand, or a sync tool
+        await pilot.press("enter")
+        await pilot.pause()
+        assert app.crash is None and isinstance(app.screen, home.HomeScreen)
+        keys = [table.coordinate_to_cell_key((r, 0))[0].value for r in range(table.row_count)]
+        assert keys == [other.id]
+    archive.close()

@@ -17,6 +17,7 @@ from ...model import SessionSummary, ValidationError
 from ...model.filter import Filter, parse_filter, summary_haystack
 from ...model.times import format_minutes, format_t_plus
 from ...model.vocab import SESSION_KINDS, route_label
+from ...store import UnknownSession
 from ...store.conflicts import summary_line, to_decide
 from ...store.devices import live_elsewhere_text
 from ..widgets.choice_dialog import ChoiceDialog
@@ -427,7 +428,15 @@ class HomeScreen(Screen[None]):
         sid = self.selected_id()
         if sid is None:
             return
-        summary = self.archive.summary(sid)
+        try:
+            summary = self.archive.summary(sid)
+            self.archive.get(sid)  # readable still? (one small file; the screen reads it too)
+        except UnknownSession as exc:
+            # Its file went away or was damaged since the row was drawn (by hand, a sync
+            # tool): say which, and show the list as it is now.
+            self.notify(str(exc), severity="warning", markup=False, timeout=10)
+            self.refresh_list()
+            return
         if summary.status == "live" and not self.archive.read_only:
             self.action_resume(sid)
             return
