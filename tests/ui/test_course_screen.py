@@ -149,7 +149,7 @@ async def test_the_chart_marks_dosing_sessions_and_item_9(course_app) -> None:  
         assert sum(line.count("▲") for line in text[1:]) == 4  # four dosing sessions
         assert sum(line.count("!") for line in text[1:]) == 1  # item 9, once
         assert sum(line.count("●") for line in text[1:]) == 5  # five PHQ-9 scores
-        assert any(line.startswith("10 ┤┈") for line in text)  # a cut-off drawn
+        assert any(line.startswith("10 ▁▁") for line in text)  # a cut-off drawn
 
 
 async def test_d_lists_what_is_due(course_app) -> None:  # noqa: ANN001
@@ -213,7 +213,7 @@ async def test_the_detail_screen_draws_the_vitals_against_t_plus(course_app) -> 
         text = visible_text(chart)
         assert chart.display and "S systolic" in text and "T+0" in text
         assert text.count("S") >= 6  # five readings and the legend
-        assert "93" in text and "140┤┈" in text  # SpO₂ values; the systolic flag line
+        assert "93" in text and "140▁▁" in text  # SpO₂ values; the systolic flag line
         await app.push_screen(DetailScreen(app.ids["prep"]))  # a visit: no vitals, no chart
         await pilot.pause()
         assert not app.screen.query_one(VitalsChart).display
