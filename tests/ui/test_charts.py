@@ -14,8 +14,9 @@ from kapsession.model.vitals import Vitals, VitalsThresholds
 from kapsession.ui.widgets.chart_canvas import course_chart, vitals_chart
 
 START = datetime(2026, 11, 2, 10, tzinfo=UTC)
-# (width, height): the detail screen's and live screen's chart at 80×24 and 120×36, and more.
-VITALS_SIZES = [(30, 10), (74, 14), (114, 14), (60, 11), (100, 24)]
+# (width, height): the live screen's F3 chart at 80×24 (34×6) and 120×36, the detail
+# screen's at 80×24 and 120×36, and more.
+VITALS_SIZES = [(34, 6), (30, 10), (74, 14), (114, 14), (60, 11), (100, 24)]
 # The course chart at 80×24 (76×10) and 120×36 (116×13), the smallest and the largest.
 COURSE_SIZES = [(30, 10), (76, 10), (116, 13), (76, 15), (156, 30)]
 
@@ -24,9 +25,9 @@ def lines_of(text) -> list[str]:  # noqa: ANN001
     return text.plain.split("\n")
 
 
-def row_of(lines: list[str], char: str) -> int:
-    """The row of the one mark ``char`` in the plot (the legend, row 0, left out)."""
-    rows = [y for y, line in enumerate(lines) if y and char in line]
+def row_of(lines: list[str], char: str, first: int = 1) -> int:
+    """The row of the one mark ``char`` in the plot (from row ``first``: the legend left out)."""
+    rows = [y for y, line in enumerate(lines) if y >= first and char in line]
     assert len(rows) == 1, (char, lines)
     return rows[0]
 
@@ -41,15 +42,17 @@ def line_row(lines: list[str], label: str) -> int:
 @pytest.mark.parametrize("size", VITALS_SIZES)
 def test_a_reading_is_drawn_on_its_side_of_the_flag_lines(size) -> None:  # noqa: ANN001
     width, height = size
+    plot = slice(0, -3) if height < 10 else slice(0, -4)  # compact: no legend, no caption
+    first = 0 if height < 10 else 1
     for value in range(50, 201):
         point = VitalsPoint(20, Vitals(systolic=value, diastolic=min(value - 10, 80)))
         lines = lines_of(vitals_chart([point], width, height, VitalsThresholds()))
-        s, line = row_of(lines[:-4], "S"), line_row(lines, "140")  # the plot's rows only
+        s, line = row_of(lines[plot], "S", first), line_row(lines, "140")  # the plot only
         # Above the line (a smaller row number) exactly when it is flagged: above 140.
         assert (s <= line) == (value > 140), (value, "\n".join(lines))
         point = VitalsPoint(20, Vitals(systolic=max(value + 10, 120), diastolic=value))
         lines = lines_of(vitals_chart([point], width, height, VitalsThresholds()))
-        d, line = row_of(lines[:-4], "D"), line_row(lines, " 90")
+        d, line = row_of(lines[plot], "D", first), line_row(lines, " 90")
         assert (d <= line) == (value > 90), (value, "\n".join(lines))
 
 
@@ -118,3 +121,29 @@ def test_planned_sessions_are_marked_apart_from_those_held() -> None:
         assert under_axis.count("▲") == 2 and under_axis.count("△") == 2, "\n".join(lines)
         # Only sessions held get the dotted line up the plot.
         assert len({x for line in lines[1:-4] for x, c in enumerate(line) if c == "┊"}) == 2
+
+
+async def test_f3_at_80_by_24_draws_the_vitals_in_the_few_rows_beside_the_clock(
+        archive, clock) -> None:  # noqa: ANN001
+    # The live screen gives the chart 6 rows at 80×24: no legend, no caption, but the flag
+    # lines and the values still (it said "the chart needs 30×10 characters").
+    from kapsession.config import Config
+    from kapsession.ui.app import KapsessionApp
+    from kapsession.ui.widgets.chart import VitalsChart
+
+    s = archive.new_session(client="C-0042", route="im", dose_mg=50, live=True)
+    archive.mark_dose(s.id)
+    clock.advance(minutes=40)
+    archive.record_vitals(s.id, systolic=138, diastolic=86, heart_rate=80, spo2=97)
+    app = KapsessionApp(archive, config=Config(), clock=clock)
+    async with app.run_test(size=(80, 24)) as pilot:
+        app.open_live(s.id)
+        await pilot.pause()
+        await pilot.press("f3")
+        await pilot.pause()
+        chart = app.screen.query_one("#live-chart", VitalsChart)
+        lines = lines_of(chart.render())
+        assert chart.content_size.height < 10, "no longer the compact case"
+        assert "needs" not in "".join(lines)
+        sys_row = next(y for y, line in enumerate(lines) if "S138" in line or "138S" in line)
+        assert sys_row > line_row(lines, "140") and "97" in lines[-3]

@@ -258,14 +258,19 @@ def vitals_chart(points: Sequence[VitalsPoint], width: int, height: int,
     so a value above a line is drawn above it and one at or under it below; SpO₂ as its values
     on a row of its own (a few rows of plot cannot tell 96 from 94). Flagged values are red
     as well as placed."""
-    small = _too_small(width, height, 30, 10)
+    small = _too_small(width, height, 30, 6)
     if small is not None:
         return small
     limits = thresholds or VitalsThresholds()
     c = Canvas(width, height)
-    _legend(c, VITALS_LEGEND, {"S": SYS_STYLE, "D": DIA_STYLE, "H": HR_STYLE})
+    # Under 10 rows (the live screen's F3 at 80×24): no legend and no caption, so the three
+    # spans between the flag lines still get a row each.
+    compact = height < 10
+    if not compact:
+        _legend(c, VITALS_LEGEND, {"S": SYS_STYLE, "D": DIA_STYLE, "H": HR_STYLE})
     left, right = AXIS_W, width - 2
-    top, bottom = 1, height - 5  # BP and HR rows; then SpO₂, the axis, ticks, caption
+    # BP and HR rows; then SpO₂, the axis, ticks, caption
+    top, bottom = (0, height - 4) if compact else (1, height - 5)
     spo2_row, axis = bottom + 1, bottom + 2
     c.write(0, spo2_row, "SpO₂", GRID_STYLE)
     c.write(0, axis, "   └" + "─" * (right - left + 1), GRID_STYLE)
@@ -317,7 +322,8 @@ def vitals_chart(points: Sequence[VitalsPoint], width: int, height: int,
         if x > last_end:
             c.write(x, axis + 1, label, GRID_STYLE)
             last_end = x + len(label)
-    c.write(left, axis + 2, "minutes after the dose", GRID_STYLE)
+    if not compact:
+        c.write(left, axis + 2, "minutes after the dose", GRID_STYLE)
     return c.text()
 
 
