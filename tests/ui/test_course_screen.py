@@ -131,6 +131,12 @@ async def test_c_opens_the_course_in_order_with_the_intention_whole(course_app) 
         assert app.screen.session_id == app.ids["dosing3"]
         await pilot.press("escape")
         await pilot.pause()
+        # The list takes no focus; the screen's keys move its cursor.
+        assert app.focused is None
+        await pilot.press("home")
+        assert cards.index == 0 and "preparation visit" in visible_text(cards)
+        await pilot.press("end", "up")
+        assert cards.index == len(cards.items) - 2
         chart = screen.query_one(CourseChart)
         assert chart.display and "● PHQ-9" in visible_text(chart)
         await pilot.press("g")
