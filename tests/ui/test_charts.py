@@ -147,3 +147,11 @@ async def test_f3_at_80_by_24_draws_the_vitals_in_the_few_rows_beside_the_clock(
         assert "needs" not in "".join(lines)
         sys_row = next(y for y, line in enumerate(lines) if "S138" in line or "138S" in line)
         assert sys_row > line_row(lines, "140") and "97" in lines[-3]
+
+
+def test_flag_lines_configured_alike_or_off_the_scale_still_draw() -> None:
+    point = VitalsPoint(20, Vitals(systolic=150, diastolic=95, heart_rate=80))
+    for limits in (VitalsThresholds(systolic_high=120, diastolic_high=120),
+                   VitalsThresholds(systolic_high=400, diastolic_high=10)):
+        lines = lines_of(vitals_chart([point], 74, 14, limits))
+        assert "S150" in "".join(lines) and "D95" in "".join(lines)

@@ -111,7 +111,7 @@ class BinAxis:
 
     def __init__(self, low: float, high: float, cuts: Sequence[float], top: int,
                  bottom: int) -> None:
-        edges = [low, *sorted(c for c in cuts if low < c < high), high]
+        edges = [low, *sorted({c for c in cuts if low < c < high}), high]
         widths = [b - a for a, b in zip(edges, edges[1:], strict=False)]
         rows = bottom - top + 1
         if rows < len(widths):
