@@ -317,7 +317,7 @@ def cmd_show(args: argparse.Namespace, out: Console, err: Console) -> int:
 
 
 def cmd_client(args: argparse.Namespace, out: Console, err: Console) -> int:
-    from .course_view import course_renderable
+    from .course_view import Trimmed, course_renderable
     from .model.course import build_course
 
     config = config_for(args)
@@ -327,19 +327,19 @@ def cmd_client(args: argparse.Namespace, out: Console, err: Console) -> int:
         if not ids:
             raise UserError(f"no sessions for client {printable_line(args.code)[:40]}")
         course = build_course(args.code, archive.iter_sessions(ids))
-    _print_whole(out, course_renderable(course))
+    _print_whole(out, Trimmed(course_renderable(course)))
     return 0
 
 
 def cmd_due(args: argparse.Namespace, out: Console, err: Console) -> int:
-    from .course_view import due_renderable
+    from .course_view import Trimmed, due_renderable
     from .model.due import due_items
 
     config = config_for(args)
     with open_archive(args, config, read_only=True, must_exist=True) as archive:
         _report_problems(err, archive)
         items = due_items(archive.sessions(), archive.clock(), config.due_rules)
-    _print_whole(out, due_renderable(items))
+    _print_whole(out, Trimmed(due_renderable(items)))
     return 0
 
 

@@ -10,7 +10,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime
 
-from rich.console import Group, RenderableType
+from rich.console import Console, ConsoleOptions, Group, RenderableType, RenderResult
+from rich.segment import Segment
 from rich.table import Table
 from rich.text import Text
 
@@ -19,6 +20,31 @@ from .model.due import DueItem, checkin_label
 from .model.vocab import SESSION_KINDS, route_label
 
 ITEM9_MARK = "PHQ-9 item 9 above 0: follow up"
+
+
+class Trimmed:
+    """``renderable`` with its lines ending at their last character: Rich pads table cells
+    and lines to the width, which leaves trailing spaces in what ``client`` and ``due``
+    print (and in anything pasted or diffed from them)."""
+
+    def __init__(self, renderable: RenderableType) -> None:
+        self.renderable = renderable
+
+    def __rich_console__(self, console: Console, options: ConsoleOptions) -> RenderResult:
+        lines = console.render_lines(self.renderable, options, pad=False)
+        for line in lines:
+            yield from _rstrip(line)
+            yield Segment.line()
+
+
+def _rstrip(line: list[Segment]) -> list[Segment]:
+    out = list(line)
+    while out and not out[-1].control and not out[-1].text.rstrip():
+        out.pop()
+    if out and not out[-1].control:
+        last = out[-1]
+        out[-1] = Segment(last.text.rstrip(), last.style)
+    return out
 
 
 def _local(dt: datetime, fmt: str = "%Y-%m-%d %H:%M") -> str:

@@ -112,3 +112,16 @@ def test_list_names_a_visit_by_its_kind(course_archive: Path, capsys) -> None:  
     rows = [" ".join(line.split()) for line in out.splitlines() if "C-0042" in line]
     assert code == 0 and len(rows) == 3
     assert " preparation visit — " in rows[-1] and " IM 50 mg " in rows[1]
+
+
+@pytest.mark.parametrize("argv", [["client", "C-0042"], ["due"]])
+def test_client_and_due_lines_end_without_trailing_spaces(course_archive: Path, monkeypatch,
+                                                          capsys, argv) -> None:  # noqa: ANN001
+    # Rich pads table cells to the width; what is printed (and pasted, diffed) must not.
+    for columns in ("80", "160"):
+        monkeypatch.setenv("COLUMNS", columns)
+        code, out, _ = run(capsys, *argv, "--archive", str(course_archive))
+        lines = out.splitlines()
+        assert code == 0 and len(lines) > 3
+        assert [line for line in lines if line != line.rstrip()] == []
+        assert out.endswith("\n") and not out.endswith("\n\n")

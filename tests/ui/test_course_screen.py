@@ -131,6 +131,12 @@ async def test_c_opens_the_course_in_order_with_the_intention_whole(course_app) 
         assert app.screen.session_id == app.ids["dosing3"]
         await pilot.press("escape")
         await pilot.pause()
+        # The list takes no focus; the screen's keys move its cursor.
+        assert app.focused is None
+        await pilot.press("home")
+        assert cards.index == 0 and "preparation visit" in visible_text(cards)
+        await pilot.press("end", "up")
+        assert cards.index == len(cards.items) - 2
         chart = screen.query_one(CourseChart)
         assert chart.display and "● PHQ-9" in visible_text(chart)
         await pilot.press("g")
@@ -149,7 +155,7 @@ async def test_the_chart_marks_dosing_sessions_and_item_9(course_app) -> None:  
         assert sum(line.count("▲") for line in text[1:]) == 4  # four dosing sessions
         assert sum(line.count("!") for line in text[1:]) == 1  # item 9, once
         assert sum(line.count("●") for line in text[1:]) == 5  # five PHQ-9 scores
-        assert any(line.startswith("10 ┤┈") for line in text)  # a cut-off drawn
+        assert any(line.startswith("10 ▁▁") for line in text)  # a cut-off drawn
 
 
 async def test_d_lists_what_is_due(course_app) -> None:  # noqa: ANN001
@@ -213,7 +219,7 @@ async def test_the_detail_screen_draws_the_vitals_against_t_plus(course_app) -> 
         text = visible_text(chart)
         assert chart.display and "S systolic" in text and "T+0" in text
         assert text.count("S") >= 6  # five readings and the legend
-        assert "93" in text and "140┤┈" in text  # SpO₂ values; the systolic flag line
+        assert "93" in text and "140▁▁" in text  # SpO₂ values; the systolic flag line
         await app.push_screen(DetailScreen(app.ids["prep"]))  # a visit: no vitals, no chart
         await pilot.pause()
         assert not app.screen.query_one(VitalsChart).display

@@ -3,7 +3,7 @@ with its intention in full. Opened from home with `c`."""
 
 from __future__ import annotations
 
-from textual import on, work
+from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.screen import Screen
@@ -23,6 +23,11 @@ class CourseScreen(Screen[None]):
         Binding("escape", "app.pop_screen", "Back", id="back", tooltip="Back to the list"),
         Binding("enter", "open_session", "Open", id="open_session", show=False,
                 tooltip="Open the selected session or visit"),
+        # The list takes no focus (see CourseList): the screen moves its cursor.
+        Binding("up", "move(-1)", "Earlier", id="course_earlier", show=False),
+        Binding("down", "move(1)", "Later", id="course_later", show=False),
+        Binding("home", "move_to(0)", "First", id="course_first", show=False),
+        Binding("end", "move_to(-1)", "Last", id="course_last", show=False),
         Binding("g", "toggle_chart", "Chart", id="toggle_chart",
                 tooltip="Show or hide the chart of PHQ-9 and GAD-7"),
         Binding("e", "export_session", "Export", id="export_session",
@@ -44,7 +49,6 @@ class CourseScreen(Screen[None]):
     def on_mount(self) -> None:
         self.query_one("#course-title", Static).update(f"Reading the course of {self.client}…")
         self.query_one(CourseChart).display = False
-        self.query_one("#course-items").focus()
         self.reload()
 
     @work(thread=True, exclusive=True, group="course")
@@ -69,7 +73,12 @@ class CourseScreen(Screen[None]):
         item = self.query_one(CourseList).selected
         return item.id if item is not None else None
 
-    @on(CourseList.Selected)
+    def action_move(self, step: int) -> None:
+        self.query_one(CourseList).move(step)
+
+    def action_move_to(self, index: int) -> None:
+        self.query_one(CourseList).move_to(index)
+
     def action_open_session(self) -> None:
         sid = self._selected()
         if sid is not None:
