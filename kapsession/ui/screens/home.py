@@ -53,7 +53,7 @@ class HomeScreen(Screen[None]):
     """The archive, newest first."""
 
     HELP_TITLE = "archive"
-    CSS_PATH = "home.tcss"
+    # Its CSS (home.tcss) is loaded with the app's: see KapsessionApp.CSS_PATH.
     BINDINGS = [
         Binding("n", "new_session", "New session", id="new_session",
                 tooltip="Prepare a new session"),
