@@ -9,6 +9,9 @@ The rules (issue 19):
 
 * entries are a union by id; an entry changed on both sides keeps every text in its history,
   in time order, the latest as its text; strikes and restores of both sides are kept;
+* two different entries with one old counted id (``e4`` on both devices, before schema 5):
+  one gets a new id, and what names it by id on its own side (the REMS BP slots,
+  :data:`.rems.ENTRY_FIELDS`) follows it; the other side's references stay;
 * drafts (and the intention and integration notes) of both sides are kept;
 * the status is the furthest of planned → live → ended → signed;
 * a signed session never changes: what the other side wrote that the signed one lacks becomes
@@ -32,6 +35,7 @@ from datetime import datetime
 from typing import Any
 
 from . import vocab
+from .rems import with_entries_renamed
 from .session import (
     DRAFT_MAX,
     NOTE_MAX,
@@ -114,7 +118,12 @@ def merge(ours: Session, theirs: Session, *, source: str) -> MergeResult:
 
 def _open(ours: Session, a: Session, b: Session) -> MergeResult:
     primary, other = _ordered(a, b)
-    entries, added, both, renamed = _merge_entries(a.entries, b.entries)
+    entries, added, both, moved_a, moved_b = _merge_entries(a.entries, b.entries)
+    # What names an entry by id follows it when the merge renamed it: on the side whose
+    # entry it was, never on the other (there the old id is still that side's own entry).
+    rems_a = with_entries_renamed(a.rems, moved_a)
+    rems_b = with_entries_renamed(b.rems, moved_b)
+    rems_primary, rems_other = (rems_a, rems_b) if primary is a else (rems_b, rems_a)
     status = primary.status  # the further one
     merged = replace(
         primary,
@@ -146,7 +155,7 @@ def _open(ours: Session, a: Session, b: Session) -> MergeResult:
         protocol=primary.protocol or other.protocol,
         ready=_earliest(a.ready, b.ready),
         discharged=_earliest(a.discharged, b.discharged),
-        rems={**other.rems, **primary.rems},
+        rems={**rems_other, **rems_primary},
         signed_missing=list(primary.signed_missing),
         rems_submitted=_earliest(a.rems_submitted, b.rems_submitted),
         proceeded=primary.proceeded or other.proceeded,
@@ -158,7 +167,7 @@ def _open(ours: Session, a: Session, b: Session) -> MergeResult:
         changed=merged != ours,
         added_entries=tuple(eid for eid in added if eid not in own),
         both_changed=tuple(both),
-        renamed=tuple(renamed),
+        renamed=tuple(sorted((*moved_a.items(), *moved_b.items()))),
     )
 
 
@@ -275,13 +284,14 @@ def _derived_id(e: Entry, taken: dict[str, Entry]) -> str:
 
 def _merge_entries(
     xs: list[Entry], ys: list[Entry],
-) -> tuple[list[Entry], list[str], list[str], list[tuple[str, str]]]:
+) -> tuple[list[Entry], list[str], list[str], dict[str, str], dict[str, str]]:
     """(merged entries in timeline order, ids new to either side, ids changed on both sides,
-    renamed ids)."""
+    the x side's renamed ids (old → new), the y side's)."""
     by_x = {e.id: e for e in xs}
     by_y = {e.id: e for e in ys}
     taken = {**by_y, **by_x}
-    renamed: list[tuple[str, str]] = []
+    moved_x: dict[str, str] = {}
+    moved_y: dict[str, str] = {}
     # Two different entries with one id (both devices counted e7): the one that sorts later
     # by what it is gets a new id, on whichever side it is.
     for eid in sorted(set(by_x) & set(by_y)):
@@ -293,7 +303,7 @@ def _merge_entries(
         new_id = _derived_id(loser, taken)
         moved = replace(loser, id=new_id)
         taken.setdefault(new_id, moved)
-        renamed.append((eid, new_id))
+        (moved_y if loser_is_y else moved_x)[eid] = new_id
         if loser_is_y:
             ys = [moved if e is loser else e for e in ys]
         else:
@@ -312,7 +322,7 @@ def _merge_entries(
         merged.setdefault(eid, _copy_entry(e))
     added = [eid for eid in merged if (eid in by_x) != (eid in by_y)]
     order = _interleave(xs, ys, set(by_x), set(by_y))
-    return [merged[eid] for eid in order], added, sorted(both), renamed
+    return [merged[eid] for eid in order], added, sorted(both), moved_x, moved_y
 
 
 def _interleave(xs: list[Entry], ys: list[Entry], in_x: set[str], in_y: set[str]) -> list[str]:
