@@ -117,48 +117,67 @@ def merge(ours: Session, theirs: Session, *, source: str) -> MergeResult:
 
 
 def _open(ours: Session, a: Session, b: Session) -> MergeResult:
-    primary, other = _ordered(a, b)
+    primary, other, tied = _ordered(a, b)
     entries, added, both, moved_a, moved_b = _merge_entries(a.entries, b.entries)
     # What names an entry by id follows it when the merge renamed it: on the side whose
     # entry it was, never on the other (there the old id is still that side's own entry).
     rems_a = with_entries_renamed(a.rems, moved_a)
     rems_b = with_entries_renamed(b.rems, moved_b)
     rems_primary, rems_other = (rems_a, rems_b) if primary is a else (rems_b, rems_a)
+
+    # A field with one value: the primary side's (the further, then the later changed);
+    # when neither is (both changed only answers, checklists or preparation, which carry no
+    # time), the greater value, so that either order and any merge again pick the same.
+    def one(x: Any, y: Any) -> Any:
+        return x if not tied or x == y else max(x, y, key=_value_key)
+
+    def either(x: Any, y: Any) -> Any:  # one value, if only one side has it
+        return y if x is None or x == "" else x if y is None or y == "" else one(x, y)
+
+    def by_key(x: dict[str, Any], y: dict[str, Any]) -> dict[str, Any]:
+        return {**y, **x, **{k: one(x[k], y[k]) for k in x.keys() & y.keys()}}
+
+    def checklist(x: list[ChecklistItem], y: list[ChecklistItem]) -> list[ChecklistItem]:
+        if tied and [c.text for c in y] > [c.text for c in x]:
+            x, y = y, x  # a list only grows at its end: the greater first stays first
+        return _merge_checklist(x, y)
+
     status = primary.status  # the further one
     merged = replace(
         primary,
         created=min(a.created, b.created),
-        client=primary.client,
-        therapist=primary.therapist or other.therapist,
-        planned_dose_mg=(primary.planned_dose_mg if primary.planned_dose_mg is not None
-                         else other.planned_dose_mg),
+        client=one(primary.client, other.client),
+        route=either(primary.route, other.route),
+        medicine=one(primary.medicine, other.medicine),
+        therapist=either(primary.therapist, other.therapist),
+        planned_dose_mg=either(primary.planned_dose_mg, other.planned_dose_mg),
         intention=_merge_text(a.intention, b.intention, NOTE_MAX),
-        prep_checklist=_merge_checklist(primary.prep_checklist, other.prep_checklist),
-        baseline=primary.baseline or other.baseline,
+        prep_checklist=checklist(primary.prep_checklist, other.prep_checklist),
+        baseline=either(primary.baseline, other.baseline),
         status=status,
         started=_earliest(a.started, b.started),
         ended=_earliest(a.ended, b.ended) if _RANK[status] >= _RANK["ended"] else None,
         signed=None,
+        signed_by=None,
         entries=entries,
-        discharge_checklist=_merge_checklist(primary.discharge_checklist,
-                                             other.discharge_checklist),
-        integration_checklist=_merge_checklist(primary.integration_checklist,
-                                               other.integration_checklist),
-        integration_date=primary.integration_date or other.integration_date,
+        discharge_checklist=checklist(primary.discharge_checklist, other.discharge_checklist),
+        integration_checklist=checklist(primary.integration_checklist,
+                                        other.integration_checklist),
+        integration_date=either(primary.integration_date, other.integration_date),
         integration_notes=_merge_text(a.integration_notes, b.integration_notes, NOTE_MAX * 5),
-        outcomes={**other.outcomes, **primary.outcomes},
+        outcomes=by_key(primary.outcomes, other.outcomes),
         addenda=_merge_addenda(a.addenda, b.addenda),
         draft=_merge_text(a.draft, b.draft, DRAFT_MAX),
         live_on=_live_on(a, b, status),
         # Monitoring (issue 15): a moment recorded on either side stands, the earlier one if
-        # both; the REMS answers of both, ours winning a clash of one field.
-        protocol=primary.protocol or other.protocol,
+        # both; the REMS answers of both, the primary side's winning a clash of one field.
+        protocol=either(primary.protocol, other.protocol),
         ready=_earliest(a.ready, b.ready),
         discharged=_earliest(a.discharged, b.discharged),
-        rems={**rems_other, **rems_primary},
-        signed_missing=list(primary.signed_missing),
+        rems=by_key(rems_primary, rems_other),
+        signed_missing=[],
         rems_submitted=_earliest(a.rems_submitted, b.rems_submitted),
-        proceeded=primary.proceeded or other.proceeded,
+        proceeded=either(primary.proceeded, other.proceeded),
     )
     merged.dosed = _dosed(merged, a, b)
     own = {e.id for e in ours.entries}
@@ -171,15 +190,22 @@ def _open(ours: Session, a: Session, b: Session) -> MergeResult:
     )
 
 
-def _ordered(a: Session, b: Session) -> tuple[Session, Session]:
-    """(the side whose single-valued fields win, the other): the further status, then the
-    later change, then (identical so far) a fixed order of their stored forms, so that
-    ``merge(a, b)`` and ``merge(b, a)`` agree."""
+def _ordered(a: Session, b: Session) -> tuple[Session, Session, bool]:
+    """(the side whose single-valued fields win, the other, whether neither is further or
+    later changed): the further status, then the later change. On a tie the merge decides
+    field by field (:func:`_value_key`), so the first two are then only an order."""
     ka = (_RANK[a.status], _last_change(a))
     kb = (_RANK[b.status], _last_change(b))
-    if ka != kb:
-        return (a, b) if ka > kb else (b, a)
-    return (a, b) if _canonical(a) >= _canonical(b) else (b, a)
+    if ka == kb:
+        return a, b, True
+    return ((a, b) if ka > kb else (b, a)) + (False,)
+
+
+def _value_key(value: Any) -> str:
+    """A fixed order of two values of one field (a tie of two sides is decided by it)."""
+    if hasattr(value, "to_dict"):
+        value = value.to_dict()
+    return json.dumps(value, sort_keys=True, ensure_ascii=False, default=str)
 
 
 def _last_change(s: Session) -> datetime:
@@ -190,10 +216,6 @@ def _last_change(s: Session) -> datetime:
     if s.live_on is not None:
         times.append(s.live_on.since)
     return max(times)
-
-
-def _canonical(s: Session) -> str:
-    return json.dumps(s.to_dict(), sort_keys=True, ensure_ascii=False)
 
 
 def _earliest(x: datetime | None, y: datetime | None) -> datetime | None:

@@ -564,3 +564,48 @@ def test_a_reference_to_an_entry_both_sides_share_is_not_moved() -> None:
     assert result.session.rems == {"bp_pre": "e4", "bp_40": "e5", "bp_end": new}
     assert [bp(result.session, k) for k in ("bp_pre", "bp_40", "bp_end")] == [
         "120/70", "130/80", "150/95"]
+
+
+def with_last_id(s: Session, eid: str) -> Session:
+    data = s.to_dict()
+    data["entries"][-1]["id"] = eid
+    return Session.from_dict(data)
+
+
+@pytest.mark.parametrize("ids", [("eaaaaaaaa", "ebbbbbbbb"), ("ebbbbbbbb", "eaaaaaaaa")])
+def test_a_tie_of_two_devices_is_decided_alike_when_merged_again(ids: tuple[str, str]) -> None:
+    """Two devices that changed the record at the same instant (or changed only answers,
+    checklists or preparation, which carry no time) are a tie, decided field by field: a
+    result merged again with either side stays as it is. Found by
+    tests/model/test_merge_properties.py: the ~40 min BP flipped to the other device's."""
+    base = ended_copy()
+    a, b = copy(base), copy(base)
+    for side, eid, bp_value in ((a, ids[0], 130), (b, ids[1], 150)):
+        side.record_vitals(at(42), Vitals(systolic=bp_value, diastolic=80))
+    a, b = with_last_id(a, ids[0]), with_last_id(b, ids[1])
+    a.set_rems(bp_40=ids[0])
+    b.set_rems(bp_40=ids[1])
+    merged = merge(a, b, source="desk").session
+    assert merge(b, a, source="laptop").session == merged
+    for side in (a, b, merged):
+        again = merge(merged, side, source="desk")
+        assert again.session == merged and not again.changed
+
+
+def test_answers_checklists_and_preparation_of_two_devices_are_a_tie_decided_alike() -> None:
+    base = ended_copy()
+    a, b = copy(base), copy(base)
+    a.set_rems(enrolled=True, lot="A1")
+    b.set_rems(enrolled=False, maois=False)
+    a.update_integration(discharge_checklist=["walks steadily", "escort present"])
+    b.update_integration(discharge_checklist=["escort present", "no nausea"])
+    a.update_preparation(therapist="AB", dose_mg=40)
+    b.update_preparation(therapist="CD", dose_mg=56)
+    merged = merge(a, b, source="desk").session
+    assert merge(b, a, source="laptop").session == merged
+    for side in (a, b, merged):
+        again = merge(merged, side, source="desk")
+        assert again.session == merged and not again.changed
+    assert set(merged.rems) == {"enrolled", "lot", "maois"}
+    assert sorted(c.text for c in merged.discharge_checklist) == [
+        "escort present", "no nausea", "walks steadily"]
