@@ -580,8 +580,8 @@ def test_a_tie_of_two_devices_is_decided_alike_when_merged_again(ids: tuple[str,
     tests/model/test_merge_properties.py: the ~40 min BP flipped to the other device's."""
     base = ended_copy()
     a, b = copy(base), copy(base)
-    for side, eid, bp_value in ((a, ids[0], 130), (b, ids[1], 150)):
-        side.record_vitals(at(42), Vitals(systolic=bp_value, diastolic=80))
+    a.record_vitals(at(42), Vitals(systolic=130, diastolic=80))
+    b.record_vitals(at(42), Vitals(systolic=150, diastolic=80))
     a, b = with_last_id(a, ids[0]), with_last_id(b, ids[1])
     a.set_rems(bp_40=ids[0])
     b.set_rems(bp_40=ids[1])
