@@ -14,8 +14,9 @@ The rules (issue 19):
   :data:`.rems.ENTRY_FIELDS`) follows it; the other side's references stay;
 * drafts (and the intention and integration notes) of both sides are kept;
 * the status is the furthest of planned → live → ended → signed;
-* a signed session never changes: what the other side wrote that the signed one lacks becomes
-  one addendum that says where it came from;
+* a signed session never changes: what the other side wrote that the signed one lacks (notes,
+  texts, strikes, REMS answers, checklist ticks…) becomes one addendum that says where it came
+  from;
 * two different signed versions are not merged at all: the result says a person must decide.
 
 ``merge(a, b)`` and ``merge(b, a)`` hold the same record (only the addendum's first line, which
@@ -35,7 +36,7 @@ from datetime import datetime
 from typing import Any
 
 from . import vocab
-from .rems import with_entries_renamed
+from .rems import ENTRY_FIELDS, FIELD_KEYS, with_entries_renamed
 from .session import (
     DRAFT_MAX,
     NOTE_MAX,
@@ -541,9 +542,37 @@ def _written_after(signed: Session, other: Session) -> list[str]:
     for name, value in sorted(other.outcomes.items()):
         if signed.outcomes.get(name) != value:
             lines.append(f"Outcome {name}: {value}")
+    for title, theirs, mine in (
+            ("Preparation checklist", other.prep_checklist, signed.prep_checklist),
+            ("Discharge checklist", other.discharge_checklist, signed.discharge_checklist),
+            ("Integration checklist", other.integration_checklist,
+             signed.integration_checklist)):
+        ticked = {c.text for c in mine if c.done}
+        listed = {c.text for c in mine}
+        for c in theirs:
+            if c.text not in listed or (c.done and c.text not in ticked):
+                lines.append(f"{title}: {c.text}{' (ticked)' if c.done else ''}")
+    # REMS answers given on the other device (a BP slot by what it names, never an id).
+    for key, value in sorted(other.rems.items()):
+        if signed.rems.get(key) != value:
+            lines.append(f"REMS form, {_rems_answer(other, key, value)}")
     if other.draft and other.draft not in texts:
         lines.append(f"Unsent draft: {other.draft}")
     return lines
+
+
+def _rems_answer(s: Session, key: str, value: Any) -> str:
+    spec = FIELD_KEYS.get(key)
+    label = spec.label if spec is not None else key
+    if isinstance(value, bool):
+        return f"{label}: {'yes' if value else 'no'}"
+    if key in ENTRY_FIELDS:
+        if value == "baseline":
+            return f"{label}: the baseline"
+        e = next((e for e in s.entries if e.id == value), None)
+        if e is not None:
+            return f"{label}: {_describe(e)}, recorded at {local(e.at):%H:%M}"
+    return f"{label}: {value}"
 
 
 def _describe(e: Entry) -> str:

@@ -11,7 +11,7 @@ from hypothesis import strategies as st
 
 from kapsession.model import Session, SessionStateError, ValidationError
 from kapsession.model.merge import merge
-from kapsession.model.session import ENTRY_ID_RE, Edit, Entry, new_entry_id
+from kapsession.model.session import ENTRY_ID_RE, ChecklistItem, Edit, Entry, new_entry_id
 from kapsession.model.vitals import Vitals
 
 T0 = datetime(2026, 11, 3, 10, 0, tzinfo=timezone(timedelta(hours=1)))
@@ -609,3 +609,36 @@ def test_answers_checklists_and_preparation_of_two_devices_are_a_tie_decided_ali
     assert set(merged.rems) == {"enrolled", "lot", "maois"}
     assert sorted(c.text for c in merged.discharge_checklist) == [
         "escort present", "no nausea", "walks steadily"]
+
+
+def test_answers_and_ticks_given_after_signing_on_the_other_device_are_in_the_addendum() -> None:
+    """Found in review: the other device's REMS answers and checklist ticks were dropped."""
+    base = live()
+    base.record_vitals(at(42), Vitals(systolic=128, diastolic=84, heart_rate=70))
+    base.finish(at(60))
+    base.update_integration(discharge_checklist=["escort present", "walks steadily"])
+    signed, other = copy(base), copy(base)
+    signed.sign(at(70))
+    vitals = other.vitals_entries[0]
+    other.set_rems(enrolled=True, bp_40=vitals.id, lot="LX-9")
+    other.update_integration(discharge_checklist=[
+        ChecklistItem("escort present", True), ChecklistItem("walks steadily"),
+        ChecklistItem("no nausea", True)])
+    merged = merge(signed, other, source="desk").session
+    assert record_of(merged) == record_of(signed)
+    text = merged.addenda[0].text
+    assert "REMS form, Patient enrolled in the REMS: yes" in text
+    assert "REMS form, BP at about 40 minutes: systolic 128, diastolic 84, heart_rate 70, " \
+        "recorded at 10:42" in text
+    assert "REMS form, Lot number: LX-9" in text
+    assert "Discharge checklist: escort present (ticked)" in text
+    assert "Discharge checklist: no nausea (ticked)" in text
+    assert "walks steadily" not in text  # the same on both sides
+    assert vitals.id not in text  # an entry id means nothing to a reader
+    assert merge(merged, other, source="desk").session == merged
+
+
+def record_of(s: Session) -> dict[str, Any]:
+    data = s.to_dict()
+    data.pop("addenda")
+    return data

@@ -17,7 +17,7 @@ from hypothesis import strategies as st
 
 from kapsession.model import Session, SessionStateError, ValidationError
 from kapsession.model.merge import MergeResult, merge
-from kapsession.model.rems import ENTRY_FIELDS
+from kapsession.model.rems import ENTRY_FIELDS, FIELD_KEYS
 from kapsession.model.vitals import Vitals
 
 T0 = datetime(2026, 11, 3, 10, 0, tzinfo=timezone(timedelta(hours=1)))
@@ -170,6 +170,12 @@ def test_no_text_of_either_device_is_lost(shared, mine, yours, counted) -> None:
                     or side.draft in addenda
             if side.integration_notes:
                 assert side.integration_notes in merged.integration_notes + addenda
+            for name in ("prep_checklist", "discharge_checklist", "integration_checklist"):
+                listed = {c.text for c in getattr(merged, name)}
+                for c in getattr(side, name):
+                    assert c.text in listed or c.text in addenda, c.text
+            for key in side.rems:  # an answer stands, or is in the addendum
+                assert key in merged.rems or f"REMS form, {FIELD_KEYS[key].label}" in addenda
 
 
 @FAST
