@@ -159,7 +159,7 @@ def _open(ours: Session, a: Session, b: Session) -> MergeResult:
         started=_earliest(a.started, b.started),
         ended=_earliest(a.ended, b.ended) if _RANK[status] >= _RANK["ended"] else None,
         signed=None,
-        signed_by=None,
+        signed_by=one(primary.signed_by, other.signed_by),  # None: neither is signed
         entries=entries,
         discharge_checklist=checklist(primary.discharge_checklist, other.discharge_checklist),
         integration_checklist=checklist(primary.integration_checklist,
@@ -176,7 +176,7 @@ def _open(ours: Session, a: Session, b: Session) -> MergeResult:
         ready=_earliest(a.ready, b.ready),
         discharged=_earliest(a.discharged, b.discharged),
         rems=by_key(rems_primary, rems_other),
-        signed_missing=[],
+        signed_missing=list(one(primary.signed_missing, other.signed_missing)),
         rems_submitted=_earliest(a.rems_submitted, b.rems_submitted),
         proceeded=either(primary.proceeded, other.proceeded),
     )
