@@ -147,6 +147,7 @@ def _open(ours: Session, a: Session, b: Session) -> MergeResult:
     merged = replace(
         primary,
         created=min(a.created, b.created),
+        session_no=one(primary.session_no, other.session_no),
         client=one(primary.client, other.client),
         route=either(primary.route, other.route),
         medicine=one(primary.medicine, other.medicine),
