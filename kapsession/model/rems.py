@@ -73,6 +73,9 @@ FIELDS: tuple[RemsField, ...] = (
               "Events"),
 )
 FIELD_KEYS = {f.key: f for f in FIELDS}
+#: The fields whose answer names an entry of the session by its id (the BP slots): what must
+#: follow an entry that a sync merge gives a new id (:func:`with_entries_renamed`).
+ENTRY_FIELDS = frozenset(f.key for f in FIELDS if f.kind == "bp")
 #: The config keys (``rems.<key>``) that fill the provider and setting fields.
 CONFIG_FIELDS = tuple(f.key for f in FIELDS if f.source == "config")
 #: Fields the preparation form asks for on a REMS protocol (the medicines question).
@@ -114,6 +117,16 @@ def validate_answer(key: object, value: object, session: Session | None) -> Any:
     if not text:
         raise ValidationError(key, "is empty (clear it instead)")
     return text
+
+
+def with_entries_renamed(answers: dict[str, Any], renamed: dict[str, str]) -> dict[str, Any]:
+    """``answers`` with every entry id in ``renamed`` (old id → new id) replaced by the new
+    one. A sync merge renames one of two different entries that had one old ``e4``
+    (:mod:`.merge`); the answers of the side whose entry was renamed must follow it."""
+    if not renamed:
+        return dict(answers)
+    return {key: renamed.get(value, value) if key in ENTRY_FIELDS and isinstance(value, str)
+            else value for key, value in answers.items()}
 
 
 @dataclass(frozen=True)

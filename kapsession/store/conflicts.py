@@ -25,13 +25,17 @@ from __future__ import annotations
 import logging
 import os
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import orjson
 
 from ..model import Session
+from ..model.session import Entry
 from ..model.text import printable_line
 from .errors import ArchiveError
 from .fsutil import FILE_MODE, ensure_private_dir, fsync_dir, read_limited
@@ -176,13 +180,64 @@ def load_copy(path: Path, sid: str, codec: Codec | None) -> Session:
     try:
         doc = orjson.loads(raw)[_SESSION_TABLE]["1"]
         data, _ = migrate(dict(doc))
-        session = Session.from_dict(data)
+        session = _from_dict(data)
     except (orjson.JSONDecodeError, KeyError, TypeError, AttributeError):
         raise DamagedFile(path, "is not a session file") from None
     except ValueError as exc:
         raise DamagedFile(path, f"has a bad field: {exc}") from None
     if session.id != sid:
         raise DamagedFile(path, "holds another session than its name says")
+    return session
+
+
+#: While one conflict copy is merged: the entries read from the first of its two versions,
+#: by id, with their stored form. The other version is mostly the same entries; those are
+#: taken as read instead of being checked again (two sessions of 2,000 entries: 13 ms each).
+#: A context variable, so two archives opening in two threads never share it.
+_READ_ENTRIES: ContextVar[dict[str, tuple[dict[str, Any], Entry]] | None] = ContextVar(
+    "kapsession_read_entries", default=None)
+
+
+@contextmanager
+def _reading_a_pair() -> Iterator[None]:
+    token = _READ_ENTRIES.set({})
+    try:
+        yield
+    finally:
+        _READ_ENTRIES.reset(token)
+
+
+def _from_dict(data: dict[str, Any]) -> Session:
+    """``Session.from_dict``; within :func:`_reading_a_pair`, an entry stored exactly as in
+    the version read before is that entry (it passed the same checks): the two sessions share
+    it, which is safe only because a merge never changes what it merges."""
+    known = _READ_ENTRIES.get()
+    raw_entries = data.get("entries")
+    if known is None or not isinstance(raw_entries, list):
+        return Session.from_dict(data)
+    taken: list[Entry | None] = []
+    fresh = []
+    for raw in raw_entries:
+        eid = raw.get("id") if isinstance(raw, dict) else None
+        seen = known.get(eid) if isinstance(eid, str) else None
+        # A dose stays in what Session.from_dict sees: it checks that a visit has none.
+        if seen is not None and seen[0] == raw and raw.get("kind") not in ("dose", "booster"):
+            taken.append(seen[1])
+        else:
+            taken.append(None)
+            fresh.append(raw)
+    if len(fresh) == len(raw_entries):
+        session = Session.from_dict(data)
+    else:
+        try:
+            session = Session.from_dict({**data, "entries": fresh})
+        except ValueError:
+            session = Session.from_dict(data)  # raises again, naming the entry's own index
+        parsed = iter(session.entries)
+        session.entries = [e if e is not None else next(parsed) for e in taken]
+    if not known:
+        for raw, entry in zip(raw_entries, session.entries, strict=True):
+            known[entry.id] = (raw, entry)
     return session
 
 
@@ -228,18 +283,24 @@ def _resolve_one(root: Path, copy: ConflictCopy, load: Callable[[Path, str], Ses
     if write is None:
         return _report(copy, "not merged yet: this window only reads the archive; the window "
                        "that writes merges it", pending=True)
-    try:
-        theirs = load(copy.path, copy.session_id)
-    except DamagedFile as exc:
-        return _report(copy, f"the copy cannot be read ({exc.problem}); left in place",
-                       pending=True)
     session_path = root / SESSIONS_DIR / session_file_name(copy.session_id)
     if not session_path.exists():
+        try:
+            theirs = load(copy.path, copy.session_id)
+        except DamagedFile as exc:
+            return _report(copy, f"the copy cannot be read ({exc.problem}); left in place",
+                           pending=True)
         # The tool kept only the copy (the file itself was removed): the copy is the session.
         write(theirs)
         kept = _move(root, copy.path, to_decide=False)
         return _report(copy, "restored as the session (its file was missing)", kept)
-    ours = load(session_path, copy.session_id)
+    with _reading_a_pair():
+        try:
+            theirs = load(copy.path, copy.session_id)
+        except DamagedFile as exc:
+            return _report(copy, f"the copy cannot be read ({exc.problem}); left in place",
+                           pending=True)
+        ours = load(session_path, copy.session_id)
     from ..model.merge import merge  # only when there is a copy: not on every open
 
     result = merge(ours, theirs, source=copy.source)

@@ -11,7 +11,8 @@ from hypothesis import strategies as st
 
 from kapsession.model import Session, SessionStateError, ValidationError
 from kapsession.model.merge import merge
-from kapsession.model.session import ENTRY_ID_RE, Edit, Entry, new_entry_id
+from kapsession.model.session import ENTRY_ID_RE, ChecklistItem, Edit, Entry, new_entry_id
+from kapsession.model.vitals import Vitals
 
 T0 = datetime(2026, 11, 3, 10, 0, tzinfo=timezone(timedelta(hours=1)))
 
@@ -476,3 +477,168 @@ def test_a_rems_form_submitted_after_signing_is_not_a_different_signed_record() 
     assert not result.needs_decision
     assert result.session.rems_submitted == at(300)
     assert [a.text for a in result.session.addenda] == ["called next day"]
+
+
+# ---- references to a renamed entry ------------------------------------------------------
+
+
+def old_style(s: Session) -> Session:
+    """``s`` as a device before schema 5 wrote it: entries counted ``e1``, ``e2``… in
+    timeline order, and what referred to an entry (the REMS BP slots) by that count."""
+    data = s.to_dict()
+    new = {e["id"]: f"e{n}" for n, e in enumerate(data["entries"], 1)}
+    for e in data["entries"]:
+        e["id"] = new[e["id"]]
+    data["rems"] = {k: new.get(v, v) if isinstance(v, str) else v
+                    for k, v in data["rems"].items()}
+    return Session.from_dict(data)
+
+
+def bp(s: Session, slot: str) -> str:
+    """The BP the REMS form shows for ``slot``."""
+    from kapsession.model.rems import rems_values
+
+    return rems_values(s)[slot].text
+
+
+def two_old_style_devices(ours_bp: tuple[int, int, float],
+                          theirs_bp: tuple[int, int, float]) -> tuple[Session, Session]:
+    """One old session (ids counted) on two devices, each with vitals of its own that the
+    counter called ``e4`` on both; each device chose its vitals for the ~40 min BP."""
+    base = old_style(live())
+    sides = []
+    for sys_, dia, minute in (ours_bp, theirs_bp):
+        s = copy(base)
+        s.record_vitals(at(minute), Vitals(systolic=sys_, diastolic=dia))
+        s = old_style(s)
+        assert s.entries[-1].id == "e4"
+        s.set_rems(bp_40="e4")
+        sides.append(s)
+    return sides[0], sides[1]
+
+
+@pytest.mark.parametrize("renamed_side", ["ours", "theirs"])
+def test_a_rems_bp_slot_follows_its_entry_when_the_merge_renames_it(renamed_side: str) -> None:
+    """The REMS answers name vitals by entry id; a renamed entry takes its slot along (found
+    in review: the slot kept ``e4``, which was then the other device's vitals)."""
+    early, late = (130, 80, 41), (150, 95, 43)
+    # The entry that sorts later by what it is (here: the later one) gets the new id.
+    ours_bp, theirs_bp = (late, early) if renamed_side == "ours" else (early, late)
+    ours, theirs = two_old_style_devices(ours_bp, theirs_bp)
+    result = merge(ours, theirs, source="desk")
+    (old, new), = result.renamed
+    merged = result.session
+    assert old == "e4" and merged.entry(new).vitals.systolic == 150
+    # The later side wins a clash of one answer (it changed last): its own vitals, renamed.
+    assert merged.rems["bp_40"] == new and bp(merged, "bp_40") == "150/95"
+    back = merge(theirs, ours, source="laptop").session
+    assert back == merged
+    for side in (ours, theirs, merged):
+        assert merge(merged, side, source="desk").session == merged
+
+
+def test_only_the_renamed_sides_references_move() -> None:
+    ours, theirs = two_old_style_devices((130, 80, 41), (150, 95, 43))
+    ours.set_rems(bp_40=None, bp_end="e4")   # the laptop's e4 (kept: it sorts first)
+    theirs.set_rems(bp_40=None, bp_pre="e4")  # the desk's e4 (renamed)
+    for result in (merge(ours, theirs, source="desk"), merge(theirs, ours, source="laptop")):
+        (_, new), = result.renamed
+        merged = result.session
+        assert merged.rems == {"bp_end": "e4", "bp_pre": new}
+        assert (bp(merged, "bp_end"), bp(merged, "bp_pre")) == ("130/80", "150/95")
+
+
+def test_a_reference_to_an_entry_both_sides_share_is_not_moved() -> None:
+    base = live()
+    base.record_vitals(at(1), Vitals(systolic=120, diastolic=70))  # before the dose
+    base = old_style(base)  # the shared vitals are e4 on both devices
+    ours, theirs = copy(base), copy(base)
+    ours.record_vitals(at(41), Vitals(systolic=130, diastolic=80))
+    theirs.record_vitals(at(43), Vitals(systolic=150, diastolic=95))
+    ours, theirs = old_style(ours), old_style(theirs)  # each counted its own e5
+    ours.set_rems(bp_pre="e4", bp_40="e5")
+    theirs.set_rems(bp_pre="e4", bp_end="e5")
+    result = merge(ours, theirs, source="desk")
+    assert result.renamed == (("e5", result.session.entries[-1].id),)
+    new = result.renamed[0][1]
+    assert result.session.rems == {"bp_pre": "e4", "bp_40": "e5", "bp_end": new}
+    assert [bp(result.session, k) for k in ("bp_pre", "bp_40", "bp_end")] == [
+        "120/70", "130/80", "150/95"]
+
+
+def with_last_id(s: Session, eid: str) -> Session:
+    data = s.to_dict()
+    data["entries"][-1]["id"] = eid
+    return Session.from_dict(data)
+
+
+@pytest.mark.parametrize("ids", [("eaaaaaaaa", "ebbbbbbbb"), ("ebbbbbbbb", "eaaaaaaaa")])
+def test_a_tie_of_two_devices_is_decided_alike_when_merged_again(ids: tuple[str, str]) -> None:
+    """Two devices that changed the record at the same instant (or changed only answers,
+    checklists or preparation, which carry no time) are a tie, decided field by field: a
+    result merged again with either side stays as it is. Found by
+    tests/model/test_merge_properties.py: the ~40 min BP flipped to the other device's."""
+    base = ended_copy()
+    a, b = copy(base), copy(base)
+    a.record_vitals(at(42), Vitals(systolic=130, diastolic=80))
+    b.record_vitals(at(42), Vitals(systolic=150, diastolic=80))
+    a, b = with_last_id(a, ids[0]), with_last_id(b, ids[1])
+    a.set_rems(bp_40=ids[0])
+    b.set_rems(bp_40=ids[1])
+    merged = merge(a, b, source="desk").session
+    assert merge(b, a, source="laptop").session == merged
+    for side in (a, b, merged):
+        again = merge(merged, side, source="desk")
+        assert again.session == merged and not again.changed
+
+
+def test_answers_checklists_and_preparation_of_two_devices_are_a_tie_decided_alike() -> None:
+    base = ended_copy()
+    a, b = copy(base), copy(base)
+    a.set_rems(enrolled=True, lot="A1")
+    b.set_rems(enrolled=False, maois=False)
+    a.update_integration(discharge_checklist=["walks steadily", "escort present"])
+    b.update_integration(discharge_checklist=["escort present", "no nausea"])
+    a.update_preparation(therapist="AB", dose_mg=40)
+    b.update_preparation(therapist="CD", dose_mg=56)
+    merged = merge(a, b, source="desk").session
+    assert merge(b, a, source="laptop").session == merged
+    for side in (a, b, merged):
+        again = merge(merged, side, source="desk")
+        assert again.session == merged and not again.changed
+    assert set(merged.rems) == {"enrolled", "lot", "maois"}
+    assert sorted(c.text for c in merged.discharge_checklist) == [
+        "escort present", "no nausea", "walks steadily"]
+
+
+def test_answers_and_ticks_given_after_signing_on_the_other_device_are_in_the_addendum() -> None:
+    """Found in review: the other device's REMS answers and checklist ticks were dropped."""
+    base = live()
+    base.record_vitals(at(42), Vitals(systolic=128, diastolic=84, heart_rate=70))
+    base.finish(at(60))
+    base.update_integration(discharge_checklist=["escort present", "walks steadily"])
+    signed, other = copy(base), copy(base)
+    signed.sign(at(70))
+    vitals = other.vitals_entries[0]
+    other.set_rems(enrolled=True, bp_40=vitals.id, lot="LX-9")
+    other.update_integration(discharge_checklist=[
+        ChecklistItem("escort present", True), ChecklistItem("walks steadily"),
+        ChecklistItem("no nausea", True)])
+    merged = merge(signed, other, source="desk").session
+    assert record_of(merged) == record_of(signed)
+    text = merged.addenda[0].text
+    assert "REMS form, Patient enrolled in the REMS: yes" in text
+    assert "REMS form, BP at about 40 minutes: systolic 128, diastolic 84, heart_rate 70, " \
+        "recorded at 10:42" in text
+    assert "REMS form, Lot number: LX-9" in text
+    assert "Discharge checklist: escort present (ticked)" in text
+    assert "Discharge checklist: no nausea (ticked)" in text
+    assert "walks steadily" not in text  # the same on both sides
+    assert vitals.id not in text  # an entry id means nothing to a reader
+    assert merge(merged, other, source="desk").session == merged
+
+
+def record_of(s: Session) -> dict[str, Any]:
+    data = s.to_dict()
+    data.pop("addenda")
+    return data

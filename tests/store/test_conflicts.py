@@ -10,14 +10,19 @@ import orjson
 import pytest
 
 from kapsession import Archive
+from kapsession.model.merge import merge
+from kapsession.model.rems import rems_values
 from kapsession.store.conflicts import (
     CONFLICTS_DIR,
     TO_DECIDE_DIR,
+    _reading_a_pair,
     is_conflict_copy_name,
+    load_copy,
     parse_copy_name,
     to_decide,
 )
 from kapsession.store.crypto import init_encrypted
+from kapsession.store.storage import DamagedFile
 from tests.conftest import FrozenClock
 
 SID = "0d43e56e55b3a1646b144310bbe2b8f7"
@@ -301,3 +306,72 @@ def test_a_writer_tells_syncthing_which_files_each_computer_keeps(tmp_path: Path
     (tmp_path / "a" / ".stignore").write_text("// mine\n*.bak\n")
     Archive.open(tmp_path / "a").close()
     assert (tmp_path / "a" / ".stignore").read_text() == "// mine\n*.bak\n"  # theirs stays
+
+
+# ---- old counted ids, and reading the two versions --------------------------------------
+
+
+def counted(data: dict) -> dict:
+    """A stored session as a device before schema 5 wrote it: entry ids counted in order,
+    the REMS BP slots naming them so."""
+    new = {e["id"]: f"e{n}" for n, e in enumerate(data["entries"], 1)}
+    for e in data["entries"]:
+        e["id"] = new[e["id"]]
+    data["rems"] = {k: new.get(v, v) for k, v in data["rems"].items()}
+    return data
+
+
+def test_a_copy_of_an_old_session_keeps_each_devices_bp_on_the_rems_form(
+        tmp_path: Path, clock: FrozenClock) -> None:
+    """Both devices counted their own vitals ``e4``: the merge renames one, and the BP slot
+    the therapist chose on that device follows it into the file."""
+    laptop, desk = tmp_path / "laptop", tmp_path / "desk"
+    with Archive.open(laptop, clock=clock) as a:
+        sid = a.new_session(client="C-0042", route="im", dose_mg=50, live=True).id
+        a.mark_dose(sid)
+        a.add_note(sid, "arrived calm")
+    shutil.copytree(laptop, desk)
+    sides = {}
+    for root, minutes, systolic in ((laptop, 41, 130), (desk, 43, 150)):
+        at = clock.now
+        clock.advance(minutes=minutes)
+        with Archive.open(root, clock=clock) as a:
+            vitals = a.record_vitals(sid, systolic=systolic, diastolic=80, heart_rate=70,
+                                     spo2=98)
+            a.set_rems(sid, bp_40=vitals.id)
+        clock.now = at
+        path = root / "sessions" / f"{sid}.json"
+        doc = orjson.loads(path.read_bytes())
+        doc["session"]["1"] = counted(doc["session"]["1"])
+        path.write_bytes(orjson.dumps(doc))
+        sides[root] = load_copy(path, sid, None)
+    assert [s.rems for s in sides.values()] == [{"bp_40": "e4"}] * 2
+    copy = laptop / "sessions" / COPY_NAMES["Syncthing"].replace(SID, sid)
+    shutil.copyfile(desk / "sessions" / f"{sid}.json", copy)
+    expected = merge(sides[laptop], sides[desk], source="Syncthing device YI4DR3G").session
+    with Archive.open(laptop, clock=clock) as a:
+        assert [r.outcome for r in a.conflicts()] == ["1 entry added"]
+        merged = a.get(sid)
+    assert merged == expected  # reading the two versions together changes nothing
+    assert len({e.id for e in merged.entries}) == len(merged.entries) == 5
+    assert rems_values(merged)["bp_40"].text == "150/80"  # the desk's: it changed last
+    assert merged.rems["bp_40"] != "e4"  # the desk's e4 was renamed, and its slot with it
+
+
+def test_entries_alike_in_both_versions_are_read_once_and_a_bad_one_named_by_its_place(
+        tmp_path: Path, clock: FrozenClock) -> None:
+    root, sid, copy = two_devices(tmp_path, clock)
+    session_file = root / "sessions" / f"{sid}.json"
+    alone = load_copy(session_file, sid, None)
+    with _reading_a_pair():
+        theirs = load_copy(copy, sid, None)
+        ours = load_copy(session_file, sid, None)
+    assert ours == alone and theirs.entries[0] is ours.entries[0]
+    assert ours.entries[-1] is not theirs.entries[-1]
+    doc = orjson.loads(session_file.read_bytes())
+    doc["session"]["1"]["entries"][2]["at"] = "yesterday"
+    session_file.write_bytes(orjson.dumps(doc))
+    with _reading_a_pair():
+        load_copy(copy, sid, None)
+        with pytest.raises(DamagedFile, match=r"entries\[2\]\.at"):
+            load_copy(session_file, sid, None)
