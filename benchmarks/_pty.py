@@ -78,7 +78,9 @@ class _Terminal:
         with self._lock:
             return self._total
 
-    def wait_for(self, needle: bytes, timeout: float) -> bool:
+    def wait_for(self, needle: bytes, timeout: float, poll: float = 0.05) -> bool:
+        """Wait until ``needle`` was written (looked for every ``poll`` seconds; 1 ms when
+        the wait itself is what is timed), then forget what was written so far."""
         end = time.monotonic() + timeout
         while time.monotonic() < end:
             with self._lock:
@@ -87,8 +89,13 @@ class _Terminal:
                     return True
             if self.proc.poll() is not None:
                 return False
-            time.sleep(0.05)
+            time.sleep(poll)
         return False
+
+    def forget(self) -> None:
+        """Drop what was written so far (a needle is then looked for in what comes next)."""
+        with self._lock:
+            del self._buf[:]
 
     def send(self, data: bytes) -> None:
         os.write(self.master, data)

@@ -19,7 +19,6 @@ from ..store import Archive
 from .bindings import named_bindings
 from .screens.home import HomeScreen
 from .themes import THEMES
-from .widgets.dialog import Dialog
 
 IDLE_CHECK_S = 5.0
 #: How often the sessions folder is looked at for sync conflict copies that arrived while the
@@ -97,9 +96,11 @@ class KapsessionApp(App[None]):
         await self._release_keys()
 
     def _keys_wait(self) -> bool:
-        """Keys wait while a dialog opens, and from a dialog's choice until it is handled."""
+        """Keys wait while a dialog opens, from a dialog's choice until it is handled, and
+        while a screen that is typed into at once (``ready`` False: the preparation screen)
+        is not yet ready."""
         screen = self.screen
-        return self.dialogs_closing > 0 or (isinstance(screen, Dialog) and not screen.ready)
+        return self.dialogs_closing > 0 or getattr(screen, "ready", True) is False
 
     async def _release_keys(self) -> None:
         """Route the keys held while a dialog opened, in the order they were typed; a key

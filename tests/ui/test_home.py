@@ -256,3 +256,39 @@ async def test_opening_a_session_whose_file_went_away_says_so_and_lists_again(
         keys = [table.coordinate_to_cell_key((r, 0))[0].value for r in range(table.row_count)]
         assert keys == [other.id]
     archive.close()
+
+
+async def test_keys_typed_in_one_go_land_where_the_first_key_sends_them(
+        archive, clock) -> None:  # noqa: ANN001
+    """A terminal delivers "/C-0042" or "nC-0077" typed fast as one burst: every key is read
+    before the list has handled the first. The filter and the new session's client field
+    must get the rest, and letters typed into the filter are letters, not list keys."""
+    from kapsession.ui.screens.prepare import PrepareScreen
+
+    from .helpers import burst
+
+    archive.new_session(client="C-0042", route="im", dose_mg=50)
+    app = KapsessionApp(archive, config=Config(), clock=clock)
+    async with app.run_test(size=(120, 30)) as pilot:
+        await burst(pilot, "/C-0042 quiet need")  # q quits, n prepares, e exports… elsewhere
+        assert app.screen.query_one("#filter", Input).value == "C-0042 quiet need"
+        assert isinstance(app.screen, home.HomeScreen) and app.is_running
+        await burst(pilot, ["escape"], "nC-0077")  # escape: the list again, filter cleared
+        await pilot.pause()
+        assert isinstance(app.screen, PrepareScreen)
+        assert app.screen.query_one("#client", Input).value == "C-0077"
+
+
+async def test_enter_in_the_filter_goes_back_to_the_list_before_the_next_key(
+        archive, clock) -> None:  # noqa: ANN001
+    from kapsession.ui.screens.prepare import PrepareScreen
+
+    from .helpers import burst
+
+    archive.new_session(client="C-0042", route="im", dose_mg=50)
+    app = KapsessionApp(archive, config=Config(), clock=clock)
+    async with app.run_test(size=(120, 30)) as pilot:
+        await burst(pilot, "/C-00", ["enter"], "nC-0078")
+        await pilot.pause()
+        assert isinstance(app.screen, PrepareScreen)
+        assert app.screen.query_one("#client", Input).value == "C-0078"

@@ -49,32 +49,46 @@ def summary_row(s: SessionSummary) -> tuple[object, ...]:
     )
 
 
+#: Actions of the list's priority keys, off while the filter has focus (see BINDINGS).
+_LIST_KEYS = frozenset({"new_session", "focus_filter", "export_session",
+                        "client_history", "new_visit", "show_due", "resume", "toggle_sort",
+                        "quit_app"})
+
+
 class HomeScreen(Screen[None]):
     """The archive, newest first."""
 
     HELP_TITLE = "archive"
     # Its CSS (home.tcss) is loaded with the app's: see KapsessionApp.CSS_PATH.
+    # The list's keys are priority bindings: they act as the key is read, before the keys
+    # typed after it are handed to the list, so "nC-0042" or "/C-0042" typed in one go lands
+    # in the field the key opens. (A plain binding acts only once the key has come back up
+    # from the list, after the rest went to the list and were lost.) While the filter has
+    # focus they are off (check_action), and the letters are typed into it.
     BINDINGS = [
-        Binding("n", "new_session", "New session", id="new_session",
+        Binding("n", "new_session", "New session", id="new_session", priority=True,
                 tooltip="Prepare a new session"),
-        Binding("enter", "open_session", "Open", id="open_session", show=False,
+        Binding("enter", "open_session", "Open", id="open_session", show=False, priority=True,
                 tooltip="Open the selected session"),
-        Binding("slash", "focus_filter", "Filter", id="focus_filter",
+        Binding("slash", "focus_filter", "Filter", id="focus_filter", priority=True,
                 tooltip="Filter: client code, 2026-11, >=2026-10-01, words in notes"),
-        Binding("e", "export_session", "Export", id="export_session",
+        Binding("e", "export_session", "Export", id="export_session", priority=True,
                 tooltip="Export the selected session to markdown"),
-        Binding("c", "client_history", "Course", id="client_history",
+        Binding("c", "client_history", "Course", id="client_history", priority=True,
                 tooltip="This client's course: every session and visit, scores and chart"),
         # Off the footer (it is full at 80 columns); in the help, the palette and the due line.
-        Binding("v", "new_visit", "Visit", id="new_visit", show=False,
+        Binding("v", "new_visit", "Visit", id="new_visit", show=False, priority=True,
                 tooltip="A preparation or integration visit for the selected client"),
-        Binding("d", "show_due", "Due", id="show_due", show=False,
+        Binding("d", "show_due", "Due", id="show_due", show=False, priority=True,
                 tooltip="Integration visits to book, check-ins due, sessions to sign"),
-        Binding("r", "resume", "Resume", id="resume", tooltip="Resume the live session"),
-        Binding("s", "toggle_sort", "Sort", id="toggle_sort",
+        Binding("r", "resume", "Resume", id="resume", priority=True,
+                tooltip="Resume the live session"),
+        Binding("s", "toggle_sort", "Sort", id="toggle_sort", priority=True,
                 tooltip="Sort by date (newest first) or by client code"),
-        Binding("q", "app.quit", "Quit", id="home_quit", tooltip="Quit kapsession"),
-        Binding("escape", "clear_filter", "Clear filter", show=False, id="clear_filter"),
+        Binding("q", "quit_app", "Quit", id="home_quit", priority=True,
+                tooltip="Quit kapsession"),
+        Binding("escape", "clear_filter", "Clear filter", show=False, id="clear_filter",
+                priority=True),
     ]
 
     sort_by_client = False
@@ -387,7 +401,7 @@ class HomeScreen(Screen[None]):
 
     @on(Input.Submitted, "#filter")
     def _filter_submitted(self) -> None:
-        self.query_one("#sessions", DataTable).focus()
+        self.set_focus(self.query_one("#sessions", DataTable))  # at once: see action_focus_filter
 
     @on(DataTable.RowSelected, "#sessions")
     def _row_selected(self) -> None:
@@ -396,6 +410,8 @@ class HomeScreen(Screen[None]):
     # ---- actions ------------------------------------------------------------------------
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action in _LIST_KEYS and isinstance(self.focused, Input):
+            return False  # typed into the filter (enter there goes back to the list)
         if action == "resume":
             if not self.archive.loaded:
                 return False  # known once the archive is read, just after the first frame
@@ -405,6 +421,10 @@ class HomeScreen(Screen[None]):
             return not self.archive.read_only
         return True
 
+    async def action_quit_app(self) -> None:
+        # The screen's own action, so check_action keeps q for the filter while it has focus.
+        await self.app.action_quit()
+
     def action_toggle_sort(self) -> None:
         self.sort_by_client = not self.sort_by_client
         self.notify("Sorted by client code" if self.sort_by_client else "Sorted by date, "
@@ -412,12 +432,14 @@ class HomeScreen(Screen[None]):
         self.refresh_list()
 
     def action_focus_filter(self) -> None:
-        self.query_one("#filter", Input).focus()
+        # At once, not with focus() (which waits its turn behind the keys already typed):
+        # "/C-0042" typed in one go put nothing in the filter.
+        self.set_focus(self.query_one("#filter", Input))
 
     def action_clear_filter(self) -> None:
         flt = self.query_one("#filter", Input)
         flt.value = ""
-        self.query_one("#sessions", DataTable).focus()
+        self.set_focus(self.query_one("#sessions", DataTable))
 
     def action_new_session(self) -> None:
         from .prepare import PrepareScreen
@@ -425,6 +447,9 @@ class HomeScreen(Screen[None]):
         self.app.push_screen(PrepareScreen())
 
     def action_open_session(self) -> None:
+        if isinstance(self.focused, Input):  # enter in the filter: back to the list, at once
+            self._filter_submitted()
+            return
         sid = self.selected_id()
         if sid is None:
             return

@@ -23,6 +23,7 @@ from ...model.text import NOTE_MAX
 from ...model.vocab import MEDICINES, ROUTES
 from ...store import ArchiveError
 from ..widgets.checklist import Checklist
+from ..widgets.dialog import Dialog
 from ..widgets.footer import KapFooter
 from ..widgets.form import Form
 
@@ -141,8 +142,14 @@ class PrepareScreen(Screen[None]):
                 yield Label(unit, classes="field-unit")
         yield Static(id=f"{key}-error", classes="error-message field-error", markup=False)
 
+    #: False until the client code field has focus: the app holds the keys typed meanwhile
+    #: ("nC-0042" typed in one go from the list), as for a dialog.
+    ready = False
+
     def on_mount(self) -> None:
-        self.query_one("#client", Input).focus()
+        self.set_focus(self.query_one("#client", Input))  # at once, not a turn later
+        self.ready = True
+        self.app.post_message(Dialog.Ready())
         self._update_session_no()
         self._show_protocol()
 
