@@ -162,8 +162,8 @@ def pty_seconds(archive: Path, runs: int) -> dict[str, list[float]]:
     once the whole list is read, the client's rows are filtered (``/C-BENCH⏎``, not timed),
     then the clock runs from the ``c`` written to the terminal to the course's heading with
     its count of sessions drawn (read, built, laid out, written). Beside it, the same for
-    ``enter`` (the detail screen of the client's newest session) and ``?`` (the help screen),
-    for scale. A fresh process each run; medians are reported."""
+    ``enter`` (the client's newest session, a planned one: its preparation screen) and ``?``
+    (the help screen), for scale. A fresh process each run; medians are reported."""
     import tempfile
 
     sys.path.insert(0, str(HERE))
@@ -178,7 +178,8 @@ def pty_seconds(archive: Path, runs: int) -> dict[str, list[float]]:
         course = build_course(CLIENT, a.iter_sessions(mine))
     n = course.dosing_count
     heading = f" · {n} dosing session{'' if n == 1 else 's'}".encode()
-    steps = {"course": (b"c", heading), "detail": (b"\r", b"times are local"),
+    # enter opens the client's newest session: planned in this archive, so its preparation.
+    steps = {"course": (b"c", heading), "detail": (b"\r", b"Planned session"),
              "help": (b"?", "Keys · archive".encode())}
     out: dict[str, list[float]] = {name: [] for name in steps}
     with tempfile.TemporaryDirectory() as tmp:
@@ -229,7 +230,7 @@ def main() -> None:
     print(f"course built (60 sessions read)   {ms([m for m, _ in model])}")
     print("in a real terminal, key written to screen drawn (as a person meets it):")
     for label, name in (("c: the course screen", "course"),
-                        ("  enter: the detail screen, for scale", "detail"),
+                        ("  enter: a session's screen, for scale", "detail"),
                         ("  ?: the help screen, for scale", "help")):
         target = (f"   target ≤ 100 ms  {'PASS' if med(typed[name]) <= 0.1 else 'MISS'}"
                   if name == "course" else "")
