@@ -377,8 +377,32 @@ class Archive:
         self._sessions_mtime = self._sessions_folder_mtime()
 
     def _resolve_conflicts(self) -> list[ConflictReport]:
+        writable = not self.read_only
         return resolve_conflicts(self.path, load=lambda path, sid: load_copy(path, sid, self.codec),
-                                 write=None if self.read_only else self._write)
+                                 write=self._write if writable else None,
+                                 write_all=self._write_all if writable else None)
+
+    def _write_all(self, sessions: list[Session]) -> dict[str, str]:
+        """Write merged sessions, then make them durable together: each file's fsync, and
+        one of the folder for all (a durable write syncs the folder after every file). The
+        ids not written, with why: their copies stay to be merged again."""
+        failed: dict[str, str] = {}
+        self._files.durable = False
+        try:
+            for session in sessions:
+                try:
+                    self._write(session)
+                except StorageError as exc:
+                    failed[session.id] = str(exc)
+        finally:
+            self._files.durable = True
+        if len(failed) < len(sessions):
+            try:
+                self._files.sync_files(s.id for s in sessions if s.id not in failed)
+            except OSError as exc:
+                why = os.strerror(exc.errno) if exc.errno else "the disk did not confirm"
+                failed.update({s.id: why for s in sessions})
+        return failed
 
     def _sessions_folder_mtime(self) -> int | None:
         try:

@@ -246,29 +246,79 @@ def resolve(
     *,
     load: Callable[[Path, str], Session],
     write: Callable[[Session], None] | None,
+    write_all: Callable[[list[Session]], dict[str, str]] | None = None,
 ) -> list[ConflictReport]:
     """Merge every conflict copy in ``root/sessions`` into its session and move it to
     ``root/conflicts``; remove conflict copies of the index. ``write`` stores a merged session
-    (``None``: read-only, so only report). Never raises for one copy: its report says why."""
+    (``None``: read-only, so only report). ``write_all``, if given, stores them all at once
+    (one sync for all, not one per session) and returns the ids it could not write, with why.
+    Never raises for one copy: its report says why.
+
+    Every merge is planned first, then the merged sessions are written, then the copies
+    moved: a copy leaves ``sessions/`` only once what was merged from it is on the disk, so a
+    crash at any point merges it again next time (a merge of what is already there changes
+    nothing). Two copies of one session merge one after the other into one write."""
     sessions_dir = root / SESSIONS_DIR
     if write is not None:
         _drop_index_copies(root)
-    reports = []
+    plans: list[_Plan] = []
+    merged: dict[str, Session] = {}  # to be written, by id, in the order first merged
     for copy in find_copies(sessions_dir):
         try:
-            reports.append(_resolve_one(root, copy, load, write))
+            plans.append(_plan_one(root, copy, load, merged, read_only=write is None))
         except (ArchiveError, OSError) as exc:
-            why = getattr(exc, "strerror", None) or str(exc)
+            plans.append(_Plan(copy, _not_merged(copy, exc)))
+    failed: dict[str, str] = {}
+    if merged:
+        assert write is not None
+        if write_all is not None:
+            failed = write_all(list(merged.values()))
+        else:
+            for session in merged.values():
+                try:
+                    write(session)
+                except (ArchiveError, OSError) as exc:
+                    failed[session.id] = getattr(exc, "strerror", None) or str(exc)
+    reports = []
+    for plan in plans:
+        if plan.done is not None:
+            reports.append(plan.done)
+            continue
+        copy = plan.copy
+        why = failed.get(plan.writes) if plan.writes else None
+        if why is not None:
             reports.append(_report(copy, f"not merged ({why}); left in place", pending=True))
-            log.warning("could not merge a conflict copy of session %s: %s",
-                        copy.session_id[:8], type(exc).__name__)
-    # The moves are made durable once, together: each merged session was written durably
-    # before its copy moved, so a move lost in a crash only merges that copy again (a merge
-    # of what is already there changes nothing).
+            continue
+        try:
+            kept = _move(root, copy.path, to_decide=plan.to_decide)
+        except OSError as exc:
+            reports.append(_not_merged(copy, exc))
+            continue
+        reports.append(_report(copy, plan.outcome, kept, needs_decision=plan.to_decide))
+    # The moves are made durable once, together (each after what it merged was written).
     moved = {(root / r.kept_as).parent for r in reports if r.kept_as is not None}
     for folder in (sessions_dir, *sorted(moved)) if moved else ():
         _try_fsync_dir(folder)
     return reports
+
+
+@dataclass
+class _Plan:
+    """What to do with one copy: report ``done`` as it is, or move it (to the folder for a
+    person when ``to_decide``) once the session ``writes`` (if any) is written."""
+
+    copy: ConflictCopy
+    done: ConflictReport | None = None
+    outcome: str = ""
+    to_decide: bool = False
+    writes: str | None = None
+
+
+def _not_merged(copy: ConflictCopy, exc: BaseException) -> ConflictReport:
+    why = getattr(exc, "strerror", None) or str(exc)
+    log.warning("could not merge a conflict copy of session %s: %s", copy.session_id[:8],
+                type(exc).__name__)
+    return _report(copy, f"not merged ({why}); left in place", pending=True)
 
 
 def _try_fsync_dir(folder: Path) -> None:
@@ -278,39 +328,39 @@ def _try_fsync_dir(folder: Path) -> None:
         pass  # durability of a move only: the next open merges the copy again
 
 
-def _resolve_one(root: Path, copy: ConflictCopy, load: Callable[[Path, str], Session],
-                 write: Callable[[Session], None] | None) -> ConflictReport:
-    if write is None:
-        return _report(copy, "not merged yet: this window only reads the archive; the window "
-                       "that writes merges it", pending=True)
-    session_path = root / SESSIONS_DIR / session_file_name(copy.session_id)
-    if not session_path.exists():
+def _plan_one(root: Path, copy: ConflictCopy, load: Callable[[Path, str], Session],
+              merged: dict[str, Session], *, read_only: bool) -> _Plan:
+    if read_only:
+        return _Plan(copy, _report(copy, "not merged yet: this window only reads the archive; "
+                                   "the window that writes merges it", pending=True))
+    sid = copy.session_id
+    session_path = root / SESSIONS_DIR / session_file_name(sid)
+    if sid not in merged and not session_path.exists():
         try:
-            theirs = load(copy.path, copy.session_id)
+            theirs = load(copy.path, sid)
         except DamagedFile as exc:
-            return _report(copy, f"the copy cannot be read ({exc.problem}); left in place",
-                           pending=True)
+            return _Plan(copy, _report(copy, f"the copy cannot be read ({exc.problem}); left "
+                                       "in place", pending=True))
         # The tool kept only the copy (the file itself was removed): the copy is the session.
-        write(theirs)
-        kept = _move(root, copy.path, to_decide=False)
-        return _report(copy, "restored as the session (its file was missing)", kept)
+        merged[sid] = theirs
+        return _Plan(copy, outcome="restored as the session (its file was missing)",
+                     writes=sid)
     with _reading_a_pair():
         try:
-            theirs = load(copy.path, copy.session_id)
+            theirs = load(copy.path, sid)
         except DamagedFile as exc:
-            return _report(copy, f"the copy cannot be read ({exc.problem}); left in place",
-                           pending=True)
-        ours = load(session_path, copy.session_id)
+            return _Plan(copy, _report(copy, f"the copy cannot be read ({exc.problem}); left "
+                                       "in place", pending=True))
+        ours = merged[sid] if sid in merged else load(session_path, sid)
     from ..model.merge import merge  # only when there is a copy: not on every open
 
     result = merge(ours, theirs, source=copy.source)
     if result.needs_decision:
-        kept = _move(root, copy.path, to_decide=True)
-        return _report(copy, result.summary, kept, needs_decision=True)
+        return _Plan(copy, outcome=result.summary, to_decide=True,
+                     writes=sid if sid in merged else None)
     if result.changed:
-        write(result.session)
-    kept = _move(root, copy.path, to_decide=False)
-    return _report(copy, result.summary, kept)
+        merged[sid] = result.session
+    return _Plan(copy, outcome=result.summary, writes=sid if sid in merged else None)
 
 
 def _report(copy: ConflictCopy, outcome: str, kept_as: str | None = None, *,

@@ -10,7 +10,7 @@ import logging
 import os
 import secrets
 import time
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -165,6 +165,18 @@ class SessionFiles:
     def sync(self) -> None:
         """After a bulk load: everything written reaches the disk."""
         os.sync()
+        fsync_dir(self.layout.sessions)
+
+    def sync_files(self, sids: Iterable[str]) -> None:
+        """Make the files of ``sids``, written while not :attr:`durable`, durable: an fsync
+        of each and one of the folder (a durable write syncs the folder after every file).
+        Raises ``OSError``."""
+        for sid in sids:
+            fd = os.open(self.path(sid), os.O_RDONLY)
+            try:
+                os.fsync(fd)
+            finally:
+                os.close(fd)
         fsync_dir(self.layout.sessions)
 
     def close(self) -> None:

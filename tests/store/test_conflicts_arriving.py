@@ -62,3 +62,21 @@ def test_a_read_only_window_reports_an_arriving_copy_once_and_leaves_it(
         assert report.pending and copy.exists()
         (laptop / "sessions" / "unrelated.tmp").write_text("")  # the folder changes again
         assert a.check_for_conflicts() == []  # said once
+
+
+def test_two_copies_of_one_session_merge_into_one_record_and_both_move(
+        tmp_path: Path, clock: FrozenClock) -> None:
+    laptop = tmp_path / "laptop"
+    with Archive.open(laptop, clock=clock) as a:
+        sid = a.new_session(client="C-0042", route="im", dose_mg=50, live=True).id
+        a.add_note(sid, "arrived calm")
+    second = laptop / "sessions" / f"{sid} (Anna's conflicted copy 2026-12-01).json"
+    desk_copy(laptop, tmp_path / "office", sid, clock, "written in the office").rename(second)
+    first = desk_copy(laptop, tmp_path / "desk", sid, clock, "written on the desk")
+    assert first.exists() and second.exists()
+    with Archive.open(laptop, clock=clock) as a:
+        assert sorted(r.tool for r in a.conflicts()) == ["Dropbox", "Syncthing"]
+        assert sorted(notes(a, sid)) == ["arrived calm", "written in the office",
+                                         "written on the desk"]
+    assert not first.exists() and not second.exists()
+    assert len(list((laptop / CONFLICTS_DIR).glob("*.json"))) == 2
