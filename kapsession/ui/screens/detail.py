@@ -49,6 +49,13 @@ class DetailScreen(Screen[None]):
     def on_screen_resume(self) -> None:
         self.reload()
 
+    def archive_changed(self, session_ids: set[str]) -> None:
+        """A sync tool's conflict copy of this session was merged (KapsessionApp)."""
+        if self.session_id in session_ids:
+            self.reload()
+            self.notify("This session now holds what another device recorded (a sync "
+                        "conflict copy, merged).", markup=False)
+
     def reload(self) -> None:
         session = self.app.archive.get(self.session_id)  # type: ignore[attr-defined]
         self.status = session.status
