@@ -362,7 +362,7 @@ def bench_startup_copies(n: int, work: Path, runs: int) -> dict[str, Any]:
     from kapsession import Archive
 
     env = _archives.bench_env()
-    base = _archives.work_copy(n, work)
+    base = _archives.work_copy(n, work / "copies-base")  # not the measures' own work copy
     Archive.open(base).close()  # today's index (with its head), written once for all copies
     needles = home_dates(base)
     got: dict[str, list[_pty.DrawnResult]] = {"none": [], "copies": []}
@@ -384,7 +384,7 @@ def bench_startup_copies(n: int, work: Path, runs: int) -> dict[str, Any]:
         if run:
             log(f"    start-up run {run}: none {got['none'][-1].drawn_s * 1000:.0f} ms, ten "
                 f"copies {got['copies'][-1].drawn_s * 1000:.0f} ms")
-    shutil.rmtree(base, ignore_errors=True)
+    shutil.rmtree(work / "copies-base", ignore_errors=True)
     return {"none_s": median([r.drawn_s for r in got["none"]]),
             "copies_s": median([r.drawn_s for r in got["copies"]]),
             "none_cpu_s": median([r.cpu_s for r in got["none"]]),
