@@ -312,13 +312,16 @@ def bench_startup(archive_dir: Path, runs: int) -> dict[str, Any]:
                 f"{got['ref'][-1].drawn_s * 1000:.0f} ms")
     app, ref = got["app"], got["ref"]
     breakdown = startup_breakdown(archive_dir, sides, env, runs=3)
+    loaded_rss = peak_rss_once_read(sides["app"][0], env, sides["app"][1])
     return {"app_s": median([r.drawn_s for r in app]), "ref_s": median([r.drawn_s for r in ref]),
             "breakdown_s": breakdown,
             "app_first_output_s": median([r.first_output_s for r in app]),
             "ref_first_output_s": median([r.first_output_s for r in ref]),
             "app_cpu_s": median([r.cpu_s for r in app]),
             "ref_cpu_s": median([r.cpu_s for r in ref]),
-            "app_rss_mb": max(r.rss_mb for r in app), "ref_rss_mb": max(r.rss_mb for r in ref),
+            "app_rss_mb": max(max(r.rss_mb for r in app), loaded_rss),
+            "app_rss_drawn_mb": max(r.rss_mb for r in app),
+            "ref_rss_mb": max(r.rss_mb for r in ref),
             "app_runs_s": [r.drawn_s for r in app], "ref_runs_s": [r.drawn_s for r in ref],
             "waited_for": [d.decode() for d in sides["app"][1]], "terminal": TERM_SIZE}
 
@@ -390,6 +393,25 @@ def bench_startup_copies(n: int, work: Path, runs: int) -> dict[str, Any]:
             "none_cpu_s": median([r.cpu_s for r in got["none"]]),
             "copies_cpu_s": median([r.cpu_s for r in got["copies"]]),
             "merged": merged, "runs": runs}
+
+
+def peak_rss_once_read(argv: list[str], env: dict[str, str], needles: list[bytes],
+                       settle_s: float = 2.0) -> float:
+    """The peak resident set (VmHWM) once the whole archive is read: the start-up's rows are
+    drawn from the index's head and the rest is read just after, so the figure taken when
+    the rows are drawn leaves the summaries out. Waits for the rows, then ``settle_s``."""
+    term = _pty._Terminal(argv, env, *TERM_SIZE)
+    try:
+        if not term.wait_for(needles[0], 60):  # the first row's date: the rows are there
+            raise RuntimeError(f"never drew {needles[0]!r}")
+        time.sleep(settle_s)
+        with open(f"/proc/{term.proc.pid}/status") as status:
+            for line in status:
+                if line.startswith("VmHWM:"):
+                    return int(line.split()[1]) / 1024
+        raise RuntimeError("no VmHWM in /proc")
+    finally:
+        term.close()
 
 
 def startup_breakdown(archive_dir: Path, sides: dict[str, tuple[list[str], list[bytes]]],
@@ -748,7 +770,8 @@ def build_rows(results: dict[str, Any], sizes: tuple[int, ...]) -> list[dict[str
         if "error" in r:
             add("peak RSS", n, "n/a", "", "≤ 150 MB", None)
             continue
-        add("peak RSS", n, f"{r['app_rss_mb']:.0f} MB",
+        add("peak RSS", n, f"{r['app_rss_mb']:.0f} MB (once all is read; "
+            f"{r.get('app_rss_drawn_mb', r['app_rss_mb']):.0f} MB when the rows are drawn)",
             f"minimal app {r['ref_rss_mb']:.0f} MB", within(n, "≤ 150 MB"),
             judged(n, r["app_rss_mb"] <= 150))
     r = results.get("idle")
