@@ -301,32 +301,29 @@ class Archive:
             return list(self._head)
         return self._newest_first()[:HEAD_ROWS]
 
-    # What a lazy open leaves unread is read on first use of any of these.
+    # What a lazy open leaves unread is read on first use of any of these (finish_loading
+    # returns at once when all is read).
 
     @property
     def _summaries(self) -> dict[str, SessionSummary]:
-        if self._head is not None:
-            self.finish_loading()
+        self.finish_loading()
         return self._summaries_
 
     @property
     def _stats(self) -> dict[str, Stat]:
-        if self._head is not None:
-            self.finish_loading()
+        self.finish_loading()
         return self._stats_
 
     @property
     def problems(self) -> list[str]:
         """Messages about files that could not be read or written (each names the file)."""
-        if self._head is not None:
-            self.finish_loading()
+        self.finish_loading()
         return self._problems
 
     @property
     def unreadable(self) -> dict[str, str]:
         """Sessions whose file could not be read: id → message naming the file and why."""
-        if self._head is not None:
-            self.finish_loading()
+        self.finish_loading()
         return self._unreadable
 
     def _load(self, index_raw: bytes | None = None) -> None:
