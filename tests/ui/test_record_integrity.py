@@ -302,3 +302,33 @@ async def test_a_stray_enter_after_ctrl_f_or_ctrl_z_changes_nothing(archive, clo
     s = archive.get(sid)
     assert s.status == "live" and s.entries[-1].text == "the last one"
     assert not s.entries[-1].history
+
+
+async def test_a_note_typed_at_once_after_the_vitals_is_kept(archive, clock) -> None:  # noqa: ANN001
+    """ctrl+r, the five values with enter between them, enter to save, and the next note,
+    all typed at once: the vitals are saved and the note is in the note box, whole."""
+    sid = live_with_notes(archive, clock)
+    app = KapsessionApp(archive, config=Config(), clock=clock)
+    async with app.run_test() as pilot:
+        screen = await resume(app, pilot)
+        await burst(pilot, ["ctrl+r"], "135", ["enter"], "85", ["enter"], "85", ["enter"],
+                    "97", ["enter"], ["enter"], "Typed fast after")
+        await pilot.pause()
+        assert app.screen is screen
+        assert screen.query_one("#note", Input).value == "Typed fast after"
+    [vitals] = archive.get(sid).vitals_entries
+    assert (vitals.vitals.systolic, vitals.vitals.spo2) == (135, 97)
+
+
+async def test_ctrl_s_saves_the_vitals_typed_just_before_it(archive, clock) -> None:  # noqa: ANN001
+    sid = live_with_notes(archive, clock)
+    app = KapsessionApp(archive, config=Config(), clock=clock)
+    async with app.run_test() as pilot:
+        screen = await resume(app, pilot)
+        await burst(pilot, ["ctrl+r"], "133", ["enter"], "83", ["enter"], "83", ["enter"], "97",
+                    ["ctrl+s"], "then a note")
+        await pilot.pause()
+        assert app.screen is screen
+        assert screen.query_one("#note", Input).value == "then a note"
+    [vitals] = archive.get(sid).vitals_entries
+    assert (vitals.vitals.systolic, vitals.vitals.diastolic, vitals.vitals.spo2) == (133, 83, 97)

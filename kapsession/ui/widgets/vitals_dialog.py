@@ -6,7 +6,6 @@ A bad value is marked beside its field and the dialog stays open with everything
 from __future__ import annotations
 
 from rich.text import Text
-from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
@@ -31,8 +30,10 @@ class VitalsDialog(Dialog[Vitals | None]):
         Binding("escape", "cancel", "Cancel", id="cancel_vitals"),
         Binding("ctrl+s", "save", "Save", id="save_vitals", priority=True),
         # enter moves to the next field in the app's own order of keys, so "120⏎80⏎" typed
-        # fast puts 80 in the diastolic field; on the last field it falls through to the
-        # field itself (submit), which saves once its digits are in.
+        # fast puts 80 in the diastolic field; where there is no empty field next it saves,
+        # once the digits typed before it are in, and holds what is typed after it for the
+        # note box (a note typed at once after the last enter went to the last field, which
+        # takes only digits, and was lost).
         Binding("enter", "next_field", show=False, priority=True),
     ]
 
@@ -74,21 +75,21 @@ class VitalsDialog(Dialog[Vitals | None]):
         following = self.query_one(f"#{keys[index + 1]}", Input)
         return None if following.value else following
 
-    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
-        if action == "next_field":
-            return self._next_empty() is not None  # otherwise enter submits the field
-        return True
-
     def action_next_field(self) -> None:
         following = self._next_empty()
         if following is not None:
             self.set_focus(following)  # now: Widget.focus() would wait for a later turn
-
-    @on(Input.Submitted)
-    def _submitted(self) -> None:
-        self.action_save()
+        else:
+            self.action_save()
 
     def action_save(self) -> None:
+        # ctrl+s is a priority key: it is read before the digits typed ahead of it reach
+        # their field ("133⏎83⏎83⏎97 ctrl+s" said the systolic BP was missing).
+        self.after_typed_keys(self._save)
+
+    def _save(self) -> None:
+        if not self.is_attached:
+            return
         for key, _, _ in FIELDS:
             self.query_one(f"#{key}-error", Static).update("")
             self.query_one(f"#{key}-error", Static).remove_class("shown")
@@ -98,9 +99,14 @@ class VitalsDialog(Dialog[Vitals | None]):
             field = exc.field if exc.field in dict((k, 1) for k, _, _ in FIELDS) else "systolic"
             self.query_one(f"#{field}-error", Static).update(exc.problem)
             self.query_one(f"#{field}-error", Static).add_class("shown")
-            self.query_one(f"#{field}", Input).focus()
+            self.set_focus(self.query_one(f"#{field}", Input))
+            self.take_keys()  # the dialog stays: what was typed after goes to the field
             return
         self.dismiss(vitals)
 
     def action_cancel(self) -> None:
-        self.dismiss(None)
+        def cancel() -> None:
+            if self.is_attached:
+                self.dismiss(None)
+
+        self.after_typed_keys(cancel)
