@@ -93,7 +93,9 @@ class RescueDialog(Dialog[Rescue | None]):
                 yield Static(id=f"{key}-error", classes="error-message field-error",
                              markup=False)
             yield Static(self._stored_text(), id="time-stored", markup=False)
-            yield Static(Text("enter next field / save · ctrl+s save · escape cancel"),
+            # enter saves once no field after the cursor is empty: the time is filled in (the
+            # clock), so tab is how to change it (a walk-through typed it after enter saved).
+            yield Static(Text("enter next empty field, else save · tab to change the time"),
                          classes="dialog-hint")
 
     def on_mount(self) -> None:
