@@ -541,7 +541,7 @@ def cmd_config(args: argparse.Namespace, out: Console, err: Console) -> int:
 def cmd_conflicts(args: argparse.Namespace, out: Console, err: Console) -> int:
     """Opening the archive merges conflict copies (issue 19); this says what was done, and
     what waits for a person."""
-    from .store.conflicts import CONFLICTS_DIR, TO_DECIDE_DIR, to_decide
+    from .store.conflicts import CONFLICTS_DIR, TO_DECIDE_DIR, merged_earlier, to_decide
 
     with open_archive(args, config_for(args), must_exist=True) as archive:
         _report_problems(err, archive)
@@ -549,15 +549,32 @@ def cmd_conflicts(args: argparse.Namespace, out: Console, err: Console) -> int:
         root = archive.path
     for report in reports:
         style = "yellow" if report.needs_decision or report.pending else ""
-        out.print(line(report.line, style=style))
+        out.print(line(report.line, style=style), soft_wrap=True)  # a path is not cut
     waiting = to_decide(root)
     for name in waiting:
         out.print(line(f"to decide: {CONFLICTS_DIR}/{TO_DECIDE_DIR}/{name} is another signed "
                        "version of its session; compare it and keep one (docs/sync.md)",
-                       style="yellow"))
-    if not reports and not waiting:
-        out.print(line("No conflict copies to merge, and none waiting for a decision."))
+                       style="yellow"), soft_wrap=True)
+    # Merged before now (by the app, or an earlier command): what their names tell.
+    just_now = {r.kept_as for r in reports}
+    earlier = [(c, t) for c, t in merged_earlier(root)
+               if f"{CONFLICTS_DIR}/{c.path.name}" not in just_now]
+    if earlier:
+        out.print(line(f"Merged earlier, kept in {CONFLICTS_DIR}/ (newest first):"))
+    for copy, when in earlier[:CONFLICTS_LISTED]:
+        written = datetime.fromtimestamp(when).astimezone().strftime("%Y-%m-%d %H:%M")
+        out.print(line(f"  session {copy.session_id[:8]}: {copy.tool} conflict copy from "
+                       f"{copy.source}, written {written}; kept as "
+                       f"{CONFLICTS_DIR}/{copy.path.name}"), soft_wrap=True)
+    if len(earlier) > CONFLICTS_LISTED:
+        out.print(line(f"  … and {len(earlier) - CONFLICTS_LISTED:,} older ones"))
+    if not reports and not waiting and not earlier:
+        out.print(line("No conflict copies: none merged, none waiting for a decision."))
     return 0
+
+
+#: How many copies merged earlier ``kapsession conflicts`` lists (newest first).
+CONFLICTS_LISTED = 20
 
 
 def _remove_stale_demo_folders(max_age_h: float = 12) -> None:

@@ -416,6 +416,25 @@ def to_decide(root: Path) -> list[str]:
         return []
 
 
+def merged_earlier(root: Path) -> list[tuple[ConflictCopy, float]]:
+    """The copies merged before now and kept in ``conflicts/``, newest first, with when each
+    was put there (its file's time: the move keeps the sync tool's time, so it is when the
+    other device wrote it)."""
+    try:
+        entries = list(os.scandir(root / CONFLICTS_DIR))
+    except (FileNotFoundError, NotADirectoryError):
+        return []
+    kept = []
+    for entry in entries:
+        copy = parse_copy_name(Path(entry.path)) if entry.is_file() else None
+        if copy is not None:
+            try:
+                kept.append((copy, entry.stat().st_mtime))
+            except OSError:
+                continue
+    return sorted(kept, key=lambda pair: pair[1], reverse=True)
+
+
 def summary_line(reports: list[ConflictReport], waiting: list[str]) -> str | None:
     """One line about sync conflicts for the home screen's banner (``None``: nothing to say)."""
     merged = sum(1 for r in reports if not r.pending and not r.needs_decision)

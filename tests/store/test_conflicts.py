@@ -248,13 +248,24 @@ def test_kapsession_conflicts_says_what_was_merged_and_what_waits(
     assert f"session {sid[:8]}: Syncthing conflict copy from Syncthing device YI4DR3G: " \
            f"1 entry added; the copy is kept as conflicts/{copy.name}\n" in out
     assert "written on the desk" not in out  # names files, never note text
-    assert main(["conflicts", "--archive", str(root)]) == 0
-    assert "No conflict copies" in capsys.readouterr().out
+    monkeypatch.setenv("COLUMNS", "60")  # a narrow terminal: a path is never cut
+    assert main(["conflicts", "--archive", str(root)]) == 0  # merged before this run
+    out = capsys.readouterr().out
+    assert "Merged earlier, kept in conflicts/" in out
+    assert f"session {sid[:8]}: Syncthing conflict copy from Syncthing device YI4DR3G, " \
+           f"written " in out and f"kept as conflicts/{copy.name}\n" in out
+    assert all(line == line.rstrip() for line in out.splitlines())
+    assert "No conflict copies" not in out
     waiting = root / CONFLICTS_DIR / TO_DECIDE_DIR
     waiting.mkdir()
     (waiting / copy.name).write_bytes(b"{}")
     assert main(["conflicts", "--archive", str(root)]) == 0
     assert "to decide: conflicts/to-decide/" in capsys.readouterr().out
+    empty = tmp_path / "empty"
+    with Archive.open(empty, clock=clock):
+        pass
+    assert main(["conflicts", "--archive", str(empty)]) == 0
+    assert "No conflict copies" in capsys.readouterr().out
 
 
 async def test_the_home_banner_says_a_conflict_copy_was_merged(tmp_path: Path,
