@@ -290,7 +290,9 @@ def cmd_list(args: argparse.Namespace, out: Console, err: Console) -> int:
         # A pipe or a file has no width to fit: every value is printed whole.
         natural = Measurement.get(out, out.options.update_width(1_000_000), table).maximum
         out.width = max(out.width, natural)
-    out.print(table)
+    from .course_view import Trimmed  # lines end at their last character (no padding)
+
+    out.print(Trimmed(table))
     return EXIT_USER_ERROR if len(cells) < len(rows) else 0
 
 
@@ -300,6 +302,7 @@ def _cannot_show(sid: str, exc: Exception) -> str:
 
 
 def cmd_show(args: argparse.Namespace, out: Console, err: Console) -> int:
+    from .course_view import Trimmed  # lines end at their last character (no padding)
     from .terminal import render_session
 
     config = config_for(args)
@@ -309,7 +312,7 @@ def cmd_show(args: argparse.Namespace, out: Console, err: Console) -> int:
     try:
         # Rendered whole before printing, so a failure prints nothing half-way.
         with out.capture() as captured:
-            out.print(render_session(session, config))
+            out.print(Trimmed(render_session(session, config)))
     except Exception as exc:
         raise UserError(_cannot_show(session.id, exc)) from None
     out.file.write(captured.get())

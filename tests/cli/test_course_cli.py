@@ -114,10 +114,15 @@ def test_list_names_a_visit_by_its_kind(course_archive: Path, capsys) -> None:  
     assert " preparation visit — " in rows[-1] and " IM 50 mg " in rows[1]
 
 
-@pytest.mark.parametrize("argv", [["client", "C-0042"], ["due"]])
-def test_client_and_due_lines_end_without_trailing_spaces(course_archive: Path, monkeypatch,
-                                                          capsys, argv) -> None:  # noqa: ANN001
+@pytest.mark.parametrize("argv", [["client", "C-0042"], ["due"], ["list"], ["show", "FIRST"]])
+def test_printed_lines_end_without_trailing_spaces(course_archive: Path, monkeypatch,
+                                                   capsys, argv) -> None:  # noqa: ANN001
     # Rich pads table cells to the width; what is printed (and pasted, diffed) must not.
+    if argv[0] == "show":
+        from kapsession import Archive
+
+        with Archive.open(course_archive, read_only=True) as a:
+            argv = ["show", a.sessions()[-1].id]
     for columns in ("80", "160"):
         monkeypatch.setenv("COLUMNS", columns)
         code, out, _ = run(capsys, *argv, "--archive", str(course_archive))
