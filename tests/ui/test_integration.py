@@ -122,3 +122,24 @@ async def test_a_signed_session_offers_no_edit_paths(archive, clock) -> None:  #
         assert isinstance(app.screen, DetailScreen)
         assert app.screen.check_action("integration", ()) is False
         assert app.screen.check_action("add_addendum", ()) is True
+
+
+async def test_signing_without_a_signer_says_no_one_is_named(archive, clock) -> None:  # noqa: ANN001
+    sid = ended_session(archive, clock)  # no therapist on the session, no initials configured
+    app = KapsessionApp(archive, config=Config(), clock=clock)
+    async with app.run_test(size=(120, 50)) as pilot:
+        await open_integration(app, pilot, sid)
+        await pilot.press("ctrl+k")
+        await pilot.pause()
+        assert isinstance(app.screen, ConfirmDialog)
+        assert "No one is named as signing" in screen_text(app.screen)
+    named = archive.new_session(client="C-0043", route="im", dose_mg=50, therapist="AB",
+                                live=True)
+    archive.mark_dose(named.id)
+    archive.end_session(named.id)
+    app = KapsessionApp(archive, config=Config(), clock=clock)
+    async with app.run_test(size=(120, 50)) as pilot:
+        await open_integration(app, pilot, named.id)
+        await pilot.press("ctrl+k")
+        await pilot.pause()
+        assert "No one is named" not in screen_text(app.screen)

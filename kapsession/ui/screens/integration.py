@@ -484,6 +484,10 @@ class IntegrationScreen(Screen[None]):
                            + "\n\n")
         if s.outcomes.get("phq9_item9"):
             detail = f"{ITEM9_REMINDER}\n\n" + detail
+        if not (config["signer_initials"] or s.therapist):
+            # Said, not required: the record then says "signed" and when, by no one.
+            detail += ("No one is named as signing: neither signer_initials in the config nor "
+                       "a therapist on this session.\n\n")
         detail += ("After signing nothing in this session can change; corrections are added "
                    "as dated addenda.")
 
