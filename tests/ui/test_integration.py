@@ -143,3 +143,19 @@ async def test_signing_without_a_signer_says_no_one_is_named(archive, clock) -> 
         await pilot.press("ctrl+k")
         await pilot.pause()
         assert "No one is named" not in screen_text(app.screen)
+
+
+async def test_leaving_with_a_half_typed_date_says_why_it_stays(archive, clock) -> None:  # noqa: ANN001
+    sid = ended_session(archive, clock)
+    app = KapsessionApp(archive, config=Config(), clock=clock)
+    said: list[str] = []
+    notify = app.notify
+    app.notify = lambda message, **kw: (said.append(message), notify(message, **kw))[1]  # type: ignore[method-assign]
+    async with app.run_test(size=(120, 50)) as pilot:
+        screen = await open_integration(app, pilot, sid)
+        screen.query_one("#integration-date", Input).value = "2026-12-4"
+        await pilot.pause()
+        await pilot.press("escape")
+        await pilot.pause()
+        assert app.screen is screen and app.focused is screen.query_one("#integration-date")
+        assert any("'Integration on' is not a date yet" in m for m in said)

@@ -325,6 +325,18 @@ class IntegrationScreen(Screen[None]):
     def action_leave(self) -> None:
         if self.save():
             self.app.pop_screen()
+            return
+        # Everything else was saved; what keeps the screen open is a value not yet valid
+        # (a half-typed date): say which, and where, rather than stay silently.
+        date_field = self.query_one("#integration-date", Input)
+        if self.query_one("#integration-date-error", Static).has_class("shown"):
+            self.set_focus(date_field)
+            self.notify(f"'Integration on' is not a date yet ({date_field.value!r}): type it as "
+                        "YYYY-MM-DD, or clear it, to leave. Everything else is saved.",
+                        severity="warning", markup=False)
+        else:
+            self.notify("Not everything could be saved: see the marked fields.",
+                        severity="warning", markup=False)
 
     # ---- monitoring until discharge ------------------------------------------------------
 
