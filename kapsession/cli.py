@@ -132,8 +132,10 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("demo-data", parents=[common],
                        help="fill the archive with synthetic sessions")
-    p.add_argument("--sessions", type=_positive_int(100_000), required=True, metavar="N")
-    p.add_argument("--seed", type=int, default=0, metavar="S")
+    p.add_argument("--sessions", type=_positive_int(100_000), required=True, metavar="N",
+                   help="how many sample sessions to add (at most 100,000)")
+    p.add_argument("--seed", type=int, default=0, metavar="S",
+                   help="the same seed makes the same sessions (default 0)")
 
     p = sub.add_parser("init", parents=[common], help="create an empty archive")
     p.add_argument("--encrypt", action="store_true",

@@ -113,7 +113,7 @@ class PrepareScreen(Screen[None]):
             dose = existing.planned_dose_mg if existing else None
             yield from self._field("dose", "Planned dose",
                                    Input(f"{dose:g}" if dose else "", id="dose",
-                                         placeholder="mg", classes="short", max_length=8),
+                                         placeholder="e.g. 50", classes="short", max_length=8),
                                    unit="mg")
             yield Label("Intention", classes="section-label")
             yield TextArea(existing.intention if existing else "", id="intention",
