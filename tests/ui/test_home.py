@@ -292,3 +292,19 @@ async def test_enter_in_the_filter_goes_back_to_the_list_before_the_next_key(
         await pilot.pause()
         assert isinstance(app.screen, PrepareScreen)
         assert app.screen.query_one("#client", Input).value == "C-0078"
+
+
+async def test_an_empty_archive_opened_lazily_still_says_welcome(tmp_path, clock) -> None:  # noqa: ANN001
+    from kapsession import Archive
+
+    Archive.open(tmp_path / "a", clock=clock).close()  # an index of no rows, with its head
+    archive = Archive.open(tmp_path / "a", clock=clock, lazy=True)
+    assert not archive.loaded
+    app = KapsessionApp(archive, config=Config(), clock=clock)
+    try:
+        async with app.run_test(size=(120, 30)) as pilot:
+            await pilot.pause()
+            assert archive.loaded
+            assert "Welcome. No sessions yet" in screen_text(app.screen)
+    finally:
+        archive.close()

@@ -174,13 +174,13 @@ class HomeScreen(Screen[None]):
         # app: out of the cyclic collector's reach, as kapsession.launch does before the run.
         gc.freeze()
         rows = self.archive.sessions()
-        if rows[:len(first)] == first and not self.sort_by_client \
+        if rows and rows[:len(first)] == first and not self.sort_by_client \
                 and not self.query_one("#filter", Input).value:
             self._rows = rows  # the page drawn stands: the rest only makes more to page to
             self._show_count()
             self._update_banner()
-        else:
-            self.refresh_list()  # files changed since the index was written, or merges
+        else:  # files changed since the index was written, merges, or no sessions (welcome)
+            self.refresh_list()
         self.refresh_bindings()
         self._update_due_line()
 
