@@ -39,7 +39,13 @@ from ..model.protocols import Observation, Protocol
 from ..model.session import UNDO_WINDOW, Addendum, LiveOn, Proceeded
 from ..model.text import printable_line
 from ..model.times import Clock, clock_rate, system_clock
-from .conflicts import ConflictReport, index_copies, is_conflict_copy_name, load_copy
+from .conflicts import (
+    ConflictReport,
+    index_copies,
+    is_conflict_copy_name,
+    load_copy,
+    parse_copy_name,
+)
 from .conflicts import resolve as resolve_conflicts
 from .device_key import device_key
 from .devices import LiveElsewhere, this_device
@@ -290,8 +296,17 @@ class Archive:
         it first."""
         if self._head is None:
             return
-        raw, self._head, self._index_raw = self._index_raw, None, None
-        self._load(raw)
+        head, raw = self._head, self._index_raw
+        self._head = self._index_raw = None  # read from here on (the accessors come back)
+        try:
+            self._load(raw)
+        except BaseException:
+            # Not read after all: nothing half-read stands for the archive; asked again, it
+            # tries again (and says what went wrong again).
+            self._summaries_.clear()
+            self._stats_.clear()
+            self._head, self._index_raw = head, raw
+            raise
 
     def first_page(self) -> list[SessionSummary]:
         """The newest sessions, up to the index's head (:data:`.index.HEAD_ROWS`): the list's
@@ -380,11 +395,12 @@ class Archive:
                                  write_all=self._write_all if writable else None)
 
     def _write_all(self, sessions: list[Session]) -> dict[str, str]:
-        """Write merged sessions, then make them durable together: each file's fsync, and
-        one of the folder for all (a durable write syncs the folder after every file). The
-        ids not written, with why: their copies stay to be merged again."""
+        """Write merged sessions, each on disk before it replaces its file (a crash leaves
+        one whole version), and sync their folder once for all (a durable write syncs it
+        after every file). The ids not written, with why: their copies stay to be merged
+        again."""
         failed: dict[str, str] = {}
-        self._files.durable = False
+        self._files.sync_folder = False
         try:
             for session in sessions:
                 try:
@@ -392,10 +408,10 @@ class Archive:
                 except StorageError as exc:
                     failed[session.id] = str(exc)
         finally:
-            self._files.durable = True
+            self._files.sync_folder = True
         if len(failed) < len(sessions):
             try:
-                self._files.sync_files(s.id for s in sessions if s.id not in failed)
+                self._files.sync_folder_now()
             except OSError as exc:
                 why = os.strerror(exc.errno) if exc.errno else "the disk did not confirm"
                 failed.update({s.id: why for s in sessions})
@@ -407,7 +423,7 @@ class Archive:
         except OSError:
             return None
 
-    def check_for_conflicts(self, before_merge: Callable[[], object] | None = None
+    def check_for_conflicts(self, before_merge: Callable[[set[str]], object] | None = None
                             ) -> list[ConflictReport]:
         """Merge the sync conflict copies that arrived since the archive was read (a sync tool
         works while the app runs); what was done now, also added to :meth:`conflicts`.
@@ -418,9 +434,13 @@ class Archive:
         coarsely can give a copy written just after a save the same time). A read-only window
         reports a copy once and leaves it for the window that writes.
 
-        ``before_merge`` runs when there is something to merge, before anything is: the
-        screens write what is typed but not yet saved, so the merge has it, and nothing saved
-        afterwards from an older form writes over what the other device added."""
+        ``before_merge`` runs when there is something to merge, before anything is, with the
+        ids of the sessions the copies are of: the screens showing them write what is typed
+        but not yet saved, so the merge has it, and nothing saved afterwards from an older
+        form writes over what the other device added.
+
+        A copy left in place (it could not be read or written, or this window only reads)
+        is tried again at each listing, and said again only when something changes for it."""
         if self._head is not None or self._closed:
             return []  # not read yet: finish_loading merges what is there
         mtime = self._sessions_folder_mtime()
@@ -432,15 +452,23 @@ class Archive:
             names = os.listdir(self.layout.sessions)
         except OSError:
             return []
-        # A copy left in place (read-only, unreadable) was reported once: not again.
-        reported = {r.copy_name for r in self._conflict_reports if r.pending}
-        fresh = [n for n in names
-                 if is_conflict_copy_name(n) and printable_line(n) not in reported]
-        if not fresh and not index_copies(self.layout.root):
-            return []
+        copies = [n for n in names if is_conflict_copy_name(n)]
+        left = {r.copy_name: r for r in self._conflict_reports if r.pending}
+        fresh = [n for n in copies if printable_line(n) not in left]
+        if not (fresh or (copies and not self.read_only)) and not index_copies(self.layout.root):
+            return []  # nothing new, and a read-only window cannot do more for the rest
         if before_merge is not None:
-            before_merge()
-        reports = [r for r in self._resolve_conflicts() if r.copy_name not in reported]
+            ids = {c.session_id for n in copies
+                   if (c := parse_copy_name(self.layout.sessions / n)) is not None}
+            before_merge(ids)
+        reports = []
+        for report in self._resolve_conflicts():
+            before = left.get(report.copy_name)
+            if before is not None and report.pending and report.outcome == before.outcome:
+                continue  # left in place as before: said once already
+            if before is not None:
+                self._conflict_reports.remove(before)  # this report takes its place
+            reports.append(report)
         self._conflict_reports.extend(reports)
         self._sessions_mtime = self._sessions_folder_mtime()  # the moves changed it again
         return reports

@@ -105,6 +105,8 @@ class ConflictReport:
     needs_decision: bool = False
     #: Nothing was done (read-only, or the copy or the session could not be read).
     pending: bool = False
+    #: The session's record changed (the copy added something and it was written).
+    merged: bool = False
 
     @property
     def line(self) -> str:
@@ -294,7 +296,8 @@ def resolve(
         except OSError as exc:
             reports.append(_not_merged(copy, exc))
             continue
-        reports.append(_report(copy, plan.outcome, kept, needs_decision=plan.to_decide))
+        reports.append(_report(copy, plan.outcome, kept, needs_decision=plan.to_decide,
+                               merged=plan.writes is not None))
     # The moves are made durable once, together (each after what it merged was written).
     moved = {(root / r.kept_as).parent for r in reports if r.kept_as is not None}
     for folder in (sessions_dir, *sorted(moved)) if moved else ():
@@ -364,9 +367,10 @@ def _plan_one(root: Path, copy: ConflictCopy, load: Callable[[Path, str], Sessio
 
 
 def _report(copy: ConflictCopy, outcome: str, kept_as: str | None = None, *,
-            needs_decision: bool = False, pending: bool = False) -> ConflictReport:
+            needs_decision: bool = False, pending: bool = False,
+            merged: bool = False) -> ConflictReport:
     return ConflictReport(copy.session_id, printable_line(copy.path.name), copy.tool,
-                          copy.source, outcome, kept_as, needs_decision, pending)
+                          copy.source, outcome, kept_as, needs_decision, pending, merged)
 
 
 def _move(root: Path, path: Path, *, to_decide: bool) -> str:

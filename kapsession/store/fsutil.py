@@ -97,10 +97,14 @@ def fsync_dir(path: Path) -> None:
         os.close(fd)
 
 
-def atomic_write(path: Path, data: bytes, *, durable: bool = True) -> None:
+def atomic_write(path: Path, data: bytes, *, durable: bool = True,
+                 sync_folder: bool = True) -> None:
     """Replace ``path`` with ``data`` atomically; with ``durable``, on disk when this returns.
 
-    On any error the temp file is removed and the old file is untouched.
+    ``sync_folder=False`` (with ``durable``): the new data is on disk before it replaces the
+    old, so a crash leaves one whole version, but the replacement itself is made durable by
+    the caller's one fsync of the folder for many files. On any error the temp file is
+    removed and the old file is untouched.
     """
     tmp = path.with_name(f".{path.name}.{secrets.token_hex(4)}.tmp")
     fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, FILE_MODE)
@@ -122,7 +126,7 @@ def atomic_write(path: Path, data: bytes, *, durable: bool = True) -> None:
         except FileNotFoundError:
             pass
         raise
-    if durable:
+    if durable and sync_folder:
         fsync_dir(path.parent)
 
 

@@ -10,7 +10,7 @@ import logging
 import os
 import secrets
 import time
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -75,6 +75,8 @@ class SessionFiles:
         self.read_only = read_only
         #: ``False`` for bulk loads: no fsync per file (the caller syncs once at the end).
         self.durable = True
+        #: Off while several files are written, each durably, and the folder synced once.
+        self.sync_folder = True
         self._open: dict[str, TinyDB] = {}
 
     def path(self, sid: str) -> Path:
@@ -121,6 +123,7 @@ class SessionFiles:
                         codec=self.codec)
             self._open[sid] = db
         db.storage.durable = self.durable  # type: ignore[attr-defined]
+        db.storage.sync_folder = self.sync_folder  # type: ignore[attr-defined]
         db.table(SESSION_TABLE).upsert(Document(session_data, doc_id=SESSION_DOC_ID))
         st = os.stat(self.path(sid))
         return st.st_mtime_ns, st.st_size
@@ -167,16 +170,9 @@ class SessionFiles:
         os.sync()
         fsync_dir(self.layout.sessions)
 
-    def sync_files(self, sids: Iterable[str]) -> None:
-        """Make the files of ``sids``, written while not :attr:`durable`, durable: an fsync
-        of each and one of the folder (a durable write syncs the folder after every file).
-        Raises ``OSError``."""
-        for sid in sids:
-            fd = os.open(self.path(sid), os.O_RDONLY)
-            try:
-                os.fsync(fd)
-            finally:
-                os.close(fd)
+    def sync_folder_now(self) -> None:
+        """After files written with :attr:`sync_folder` off: their replacements reach the
+        disk. Raises ``OSError``."""
         fsync_dir(self.layout.sessions)
 
     def close(self) -> None:

@@ -81,6 +81,8 @@ class AtomicJSONStorage(Storage):
         self.path = Path(path)
         self.read_only = read_only
         self.durable = durable
+        #: Off while many files are written and their folder synced once (merges).
+        self.sync_folder = True
         self.codec = codec
         self._cache: dict[str, dict[str, Any]] | None = None
 
@@ -101,7 +103,7 @@ class AtomicJSONStorage(Storage):
             raw = orjson.dumps(data)
             if self.codec is not None:
                 raw = self.codec.encode(raw, self.path)
-            atomic_write(self.path, raw, durable=self.durable)
+            atomic_write(self.path, raw, durable=self.durable, sync_folder=self.sync_folder)
         except BaseException:
             # TinyDB may have changed the cached dict in place before calling write: forget it,
             # so the next read comes from what is really on disk.

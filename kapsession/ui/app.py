@@ -171,16 +171,19 @@ class KapsessionApp(App[None]):
                     title=f"{n} sync conflict cop{'y' if n == 1 else 'ies'} from another device",
                     severity="warning" if any(r.needs_decision for r in reports)
                     else "information")
-        changed = {r.session_id for r in reports if not r.pending}
+        changed = {r.session_id for r in reports if r.merged}
+        if not changed:
+            return
         for screen in self.screen_stack:
             shown = getattr(screen, "archive_changed", None)
             if shown is not None:
                 shown(changed)
 
-    def _save_typing(self) -> None:
+    def _save_typing(self, session_ids: set[str]) -> None:
+        """What is typed on a screen of one of ``session_ids``, saved before a merge."""
         for screen in self.screen_stack:
             save_draft = getattr(screen, "save_draft", None)
-            if save_draft is not None:
+            if save_draft is not None and getattr(screen, "session_id", None) in session_ids:
                 save_draft()
 
     # ---- screens ------------------------------------------------------------------------

@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import os
 import shutil
 from pathlib import Path
 
@@ -80,3 +81,24 @@ def test_two_copies_of_one_session_merge_into_one_record_and_both_move(
                                          "written on the desk"]
     assert not first.exists() and not second.exists()
     assert len(list((laptop / CONFLICTS_DIR).glob("*.json"))) == 2
+
+
+def test_a_copy_left_in_place_is_tried_again_and_its_report_replaced(
+        tmp_path: Path, clock: FrozenClock) -> None:
+    laptop = tmp_path / "laptop"
+    with Archive.open(laptop, clock=clock) as a:
+        sid = a.new_session(client="C-0042", route="im", dose_mg=50, live=True).id
+    good = desk_copy(laptop, tmp_path / "desk", sid, clock, "written on the desk")
+    staged = tmp_path / "staged.json"
+    good.rename(staged)
+    with Archive.open(laptop, clock=clock) as a:
+        copy = laptop / "sessions" / good.name
+        copy.write_bytes(b'{"session": {"1": {"id": "half of it')  # the sync tool mid-way
+        [report] = a.check_for_conflicts()
+        assert report.pending and not report.merged and copy.exists()
+        assert a.check_for_conflicts() == []  # said once
+        os.replace(staged, copy)  # the whole copy arrives
+        [report] = a.check_for_conflicts()
+        assert report.merged and not report.pending and not copy.exists()
+        assert [r.pending for r in a.conflicts()] == [False]  # the old report replaced
+        assert notes(a, sid) == ["written on the desk"]

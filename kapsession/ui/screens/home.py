@@ -13,7 +13,7 @@ from textual.timer import Timer
 from textual.widgets import DataTable, Input, Static
 from textual.worker import get_current_worker
 
-from ...model import SessionSummary, ValidationError
+from ...model import KapsessionError, SessionSummary, ValidationError
 from ...model.filter import Filter, parse_filter, summary_haystack
 from ...model.times import format_minutes, format_t_plus
 from ...model.vocab import SESSION_KINDS, route_label
@@ -169,7 +169,15 @@ class HomeScreen(Screen[None]):
         about 80 ms: the whole index, a stat of every file, sync conflict copies), then show
         what the first page could not: changes found, the banner, what is due, the keys."""
         first = self._rows
-        self.archive.finish_loading()
+        try:
+            self.archive.finish_loading()
+        except (KapsessionError, OSError) as exc:
+            # What opening the archive would have said: the first page stays, read-only in
+            # effect (every other way in asks again and is refused the same way).
+            why = str(exc) if isinstance(exc, KapsessionError) else (exc.strerror or "I/O")
+            self.notify(f"The rest of the archive could not be read: {why}",
+                        severity="error", timeout=30, markup=False)
+            return
         # What exists now (above all the summaries, one per session) lives as long as the
         # app: out of the cyclic collector's reach, as kapsession.launch does before the run.
         gc.freeze()
@@ -414,7 +422,7 @@ class HomeScreen(Screen[None]):
             return False  # typed into the filter (enter there goes back to the list)
         if action == "resume":
             if not self.archive.loaded:
-                return False  # known once the archive is read, just after the first frame
+                return True  # r typed at start-up: action_resume reads the rest and decides
             # A read-only window can look at a live session (enter) but not write to it.
             return bool(self.archive.live_sessions()) and not self.archive.read_only
         if action in ("new_session", "new_visit"):

@@ -185,13 +185,14 @@ class IntegrationScreen(Screen[None]):
         """A sync tool's conflict copy of this session was merged (KapsessionApp): show the
         merged record, fields included."""
         if self.session_id in session_ids:
+            if self._autosave is not None:  # at once: the form on screen is the old record
+                self._autosave.stop()
+                self._autosave = None
             self.run_worker(self._show_merged(), exclusive=True, group="merged")
 
     async def _show_merged(self) -> None:
         # What was typed here was saved before the merge (KapsessionApp._save_typing); the
         # form is built again from the merged record, so the next autosave keeps both sides.
-        if self._autosave is not None:
-            self._autosave.stop()
         await self.recompose()
         self._arrange()
         self.refresh_bindings()

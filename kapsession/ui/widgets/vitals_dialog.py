@@ -52,8 +52,10 @@ class VitalsDialog(Dialog[Vitals | None]):
                 yield Static(id=f"{key}-error", classes="error-message field-error",
                              markup=False)
             yield Static(id="flags", classes="flagged", markup=False)
-            yield Static(Text("enter next field (on the last: save) · ctrl+s save · escape cancel"),
-                          classes="dialog-hint")
+            # The rescue dialog's words for the same rule: enter saves once no empty field
+            # follows the cursor.
+            yield Static(Text("enter next empty field, else save · ctrl+s save · esc cancel"),
+                         classes="dialog-hint")
 
     def on_mount(self) -> None:
         self.focus_first(self.query_one("#systolic", Input))
