@@ -20,7 +20,7 @@ from datetime import timedelta
 from typing import TYPE_CHECKING, Any
 
 from .errors import ValidationError
-from .text import SHORT_MAX, optional_text
+from .text import SHORT_MAX, optional_text, validate_lot
 from .times import local
 
 if TYPE_CHECKING:
@@ -81,8 +81,6 @@ CONFIG_FIELDS = tuple(f.key for f in FIELDS if f.source == "config")
 #: Fields the preparation form asks for on a REMS protocol (the medicines question).
 MEDICINE_FIELDS = ("benzodiazepines", "non_benzo_hypnotics", "psychostimulants", "maois")
 ANSWER_MAX = 120
-#: A lot number as the form takes it (the same limit as a lot marked with the dose).
-LOT_FIELD_MAX = 40
 #: The window to submit the form, days after the treatment.
 SUBMIT_WITHIN_DAYS = 7
 #: The ~40 minute BP: the vitals closest to 40 min after the dose, between these minutes.
@@ -112,8 +110,11 @@ def validate_answer(key: object, value: object, session: Session | None) -> Any:
             if entry is None or entry.vitals is None or entry.vitals.systolic is None:
                 raise ValidationError(key, "must name recorded vitals with a BP")
         return value
-    limit = LOT_FIELD_MAX if key == "lot" else min(ANSWER_MAX, SHORT_MAX)
-    text = optional_text(key, value, max_len=limit, multiline=False)
+    if key == "lot" and isinstance(value, str) and value.strip():
+        # As a lot marked with the dose: the same rule (read back as it was written: a
+        # session is None only when a stored record is read).
+        return validate_lot(key, value, stored=session is None)
+    text = optional_text(key, value, max_len=min(ANSWER_MAX, SHORT_MAX), multiline=False)
     if not text:
         raise ValidationError(key, "is empty (clear it instead)")
     return text

@@ -27,7 +27,7 @@ from .rescue import (
     validate_severity,
 )
 from .tags import CATEGORIES
-from .text import NOTE_MAX, SHORT_MAX, clean_text, optional_text, require_text
+from .text import NOTE_MAX, SHORT_MAX, clean_text, optional_text, require_text, validate_lot
 from .times import date_from_iso, date_in_range, from_iso, local, to_iso
 from .vitals import Vitals
 
@@ -49,7 +49,6 @@ REASON_MAX = 500
 UNDO_WINDOW = timedelta(minutes=2)
 UNDO_REASON = "undo"
 DRAFT_MAX = NOTE_MAX
-LOT_MAX = 40
 # Limits that keep every save fast (a save rewrites the whole session: at 100,000 notes it
 # took 0.9 s) and far above any real session (a note every 4 seconds for 6 hours is 5,000).
 # Files over them still open: the limits apply to what is added.
@@ -146,12 +145,6 @@ def validate_dose(field_name: str, value: object, *, required: bool = True) -> f
     return value
 
 
-def validate_lot(field_name: str, value: object) -> str:
-    """A lot (batch) number as printed on the package: one line, 1–40 characters."""
-    lot = require_text(field_name, value, max_len=LOT_MAX, multiline=False)
-    return lot
-
-
 RATE_MAX = 40
 
 
@@ -221,7 +214,8 @@ def _check_values(kind: str, values: dict[str, Any]) -> dict[str, Any]:
             mg = validate_dose("entry.values.mg", values.get("mg"), required=kind == "booster")
             if "lot" not in values:
                 return {"mg": mg}
-            return {"mg": mg, "lot": validate_lot("entry.values.lot", values["lot"])}
+            return {"mg": mg, "lot": validate_lot("entry.values.lot", values["lot"],
+                                                  stored=True)}
         if kind == "vitals":
             v = Vitals.from_dict(values)
             if v.empty:

@@ -109,3 +109,24 @@ def visible(text: str) -> str:
         else:
             out.append(ch)
     return "".join(out)
+
+
+#: A lot (batch) number: as marked with a dose and as the REMS form takes it.
+LOT_MAX = 40
+
+
+def validate_lot(field_name: str, value: object, *, stored: bool = False) -> str:
+    """A lot number as printed on the package: one line, 1–:data:`LOT_MAX` characters, every
+    one printable. Refused rather than cleaned: a lot with a character taken out, or cut to
+    the limit, is another lot number.
+
+    ``stored``: a lot read back from a record, checked as it was when written (one line,
+    the length), so a session stored before the printable rule still opens."""
+    if isinstance(value, str) and not stored:
+        lot = value.strip()
+        if lot and not lot.isprintable():
+            raise ValidationError(field_name, "has a character that does not print; type the "
+                                              "lot as printed on the package")
+        if len(lot) > LOT_MAX:
+            raise ValidationError(field_name, f"is {len(lot)} characters; the limit is {LOT_MAX}")
+    return require_text(field_name, value, max_len=LOT_MAX, multiline=False)

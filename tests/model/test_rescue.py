@@ -171,3 +171,14 @@ def test_a_typed_time_is_the_latest_such_moment_not_after_now(typed: str,
 def test_a_time_that_is_not_hh_mm_is_refused(typed: str) -> None:
     with pytest.raises(ValidationError, match="HH:MM"):
         time_of_day(typed, at(50))
+
+
+def test_a_lot_is_refused_when_it_does_not_print_but_a_stored_one_still_opens() -> None:
+    from kapsession.model import ValidationError
+    from kapsession.model.text import validate_lot
+
+    assert validate_lot("lot", " XK42 ") == "XK42"
+    for bad in ("XK\u202e42", "XK\t42", "X" * 41):
+        with pytest.raises(ValidationError):
+            validate_lot("lot", bad)
+    assert validate_lot("lot", "XK\u202e42", stored=True)  # written before the rule: opens

@@ -16,7 +16,7 @@ from textual.containers import Horizontal, Vertical
 from textual.widgets import Input, Label, Static
 
 from ...model import ValidationError, validate_dose
-from ...model.session import LOT_MAX, validate_lot
+from ...model.text import validate_lot
 from .dialog import Dialog
 
 
@@ -29,18 +29,11 @@ class Dose:
 
 
 def check_lot(raw: str) -> str | None:
-    """The lot as typed, or ``None`` when left empty. Refused, with a message that says why:
-    more than :data:`LOT_MAX` characters, or a character that does not print (a pasted
-    control code or tab is not part of a lot number)."""
+    """The lot as typed, or ``None`` when left empty; refused as the model refuses it
+    (:func:`~kapsession.model.text.validate_lot`: too long, or a character that does not
+    print), with a message that says why."""
     lot = raw.strip()
-    if not lot:
-        return None
-    if not lot.isprintable():
-        raise ValidationError("lot", "has a character that does not print; type the lot "
-                                     "as printed on the package")
-    if len(lot) > LOT_MAX:
-        raise ValidationError("lot", f"is {len(lot)} characters; the limit is {LOT_MAX}")
-    return validate_lot("lot", lot)
+    return validate_lot("lot", lot) if lot else None
 
 
 class DoseDialog(Dialog[Dose | None]):

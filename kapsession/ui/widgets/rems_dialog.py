@@ -19,7 +19,8 @@ from textual.widgets import OptionList, Static
 from textual.widgets.option_list import Option
 
 from ...model.errors import SessionStateError, ValidationError
-from ...model.rems import FIELD_KEYS, LOT_FIELD_MAX, bp_choices, rems_values
+from ...model.rems import FIELD_KEYS, bp_choices, rems_values
+from ...model.text import LOT_MAX
 from ...store import ArchiveError
 from .choice_dialog import ChoiceDialog
 from .dialog import Dialog
@@ -112,7 +113,7 @@ class RemsDialog(Dialog[None]):
             self.app.push_screen(TextDialog(
                 "Lot number", "As printed on the package. It starts with the lot marked with "
                 "the dose; another one typed here replaces it on the form.",
-                initial=self.values["lot"].text, max_length=LOT_FIELD_MAX),
+                initial=self.values["lot"].text, max_length=LOT_MAX),
                 callback=lambda text: text is not None and self._save_lot(text))
         elif spec.kind == "bp":
             choices = [*bp_choices(self.session), ("clear", "as chosen from the record")]
