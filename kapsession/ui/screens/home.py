@@ -20,11 +20,13 @@ from ...model.vocab import SESSION_KINDS, route_label
 from ...store import UnknownSession
 from ...store.conflicts import summary_line, to_decide
 from ...store.devices import live_elsewhere_text
+from ...store.index import HEAD_ROWS
 from ..widgets.choice_dialog import ChoiceDialog
 from ..widgets.footer import KapFooter
 
-# Rows are added to the table a page at a time (more when the cursor reaches the end).
-PAGE = 100
+# Rows are added to the table a page at a time (more when the cursor reaches the end). The
+# first page is the index's head, drawn before the rest of the archive is read: one number.
+PAGE = HEAD_ROWS
 # A read-only window re-reads the archive this often (seconds).
 READ_ONLY_REFRESH_S = 30.0
 # The live sessions' T+ in the banner is redrawn this often (seconds), while any is live.
