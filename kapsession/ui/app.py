@@ -119,10 +119,7 @@ class KapsessionApp(App[None]):
     def lock(self) -> None:
         from .screens.lock import LockScreen
 
-        for screen in self.screen_stack:
-            save_draft = getattr(screen, "save_draft", None)
-            if save_draft is not None:
-                save_draft()
+        self.save_typing()
         from .screens.live import LiveScreen
 
         live = next((s.session_id for s in self.screen_stack if isinstance(s, LiveScreen)),
@@ -162,7 +159,7 @@ class KapsessionApp(App[None]):
     def merge_arrived_copies(self) -> None:
         """Merge the sync conflict copies a sync tool brought while the app runs (issue 19),
         say so, and let every screen that shows a merged session show it again."""
-        reports = self.archive.check_for_conflicts(before_merge=self._save_typing)
+        reports = self.archive.check_for_conflicts(before_merge=self.save_typing)
         if not reports:
             return
         n = len(reports)
@@ -179,12 +176,18 @@ class KapsessionApp(App[None]):
             if shown is not None:
                 shown(changed)
 
-    def _save_typing(self, session_ids: set[str]) -> None:
-        """What is typed on a screen of one of ``session_ids``, saved before a merge."""
+    def save_typing(self, session_ids: set[str] | None = None) -> bool:
+        """Save what is typed but not yet saved on every screen (on lock and quit), or on
+        the screens of ``session_ids`` only (before a merge). False when a save failed."""
+        saved = True
         for screen in self.screen_stack:
             save_draft = getattr(screen, "save_draft", None)
-            if save_draft is not None and getattr(screen, "session_id", None) in session_ids:
-                save_draft()
+            if save_draft is None or (session_ids is not None
+                                      and getattr(screen, "session_id", None) not in session_ids):
+                continue
+            if save_draft() is False:
+                saved = False
+        return saved
 
     # ---- screens ------------------------------------------------------------------------
 
@@ -234,11 +237,7 @@ class KapsessionApp(App[None]):
                 self.notify(f"Theme not remembered: {exc}", severity="warning", markup=False)
 
     async def action_quit(self) -> None:
-        unsaved = False
-        for screen in self.screen_stack:
-            save_draft = getattr(screen, "save_draft", None)
-            if save_draft is not None and save_draft() is False:
-                unsaved = True  # the unsent note could not be written (disk full …)
+        unsaved = not self.save_typing()  # the unsent note could not be written (disk full …)
         if unsaved and not self._quit_armed:
             self._quit_armed = True
             self.notify("What you typed could not be saved to disk. Free some space and "

@@ -191,7 +191,7 @@ class IntegrationScreen(Screen[None]):
             self.run_worker(self._show_merged(), exclusive=True, group="merged")
 
     async def _show_merged(self) -> None:
-        # What was typed here was saved before the merge (KapsessionApp._save_typing); the
+        # What was typed here was saved before the merge (KapsessionApp.save_typing); the
         # form is built again from the merged record, so the next autosave keeps both sides.
         await self.recompose()
         self._arrange()
