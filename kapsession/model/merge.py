@@ -506,7 +506,7 @@ def _body(text: str) -> str:
 def _written_after(signed: Session, other: Session) -> list[str]:
     """What ``other`` holds that the signed record lacks, one line (or paragraph) each."""
     have = {e.id: e for e in signed.entries}
-    known = {(e.at, e.kind, _original_text(e)) for e in signed.entries}
+    known = {(e.at, e.kind, _original_text(e)): e for e in signed.entries}
     texts = {t for e in signed.entries for _, t in _versions(e)}
     lines: list[str] = []
     for e in other.entries:
@@ -516,17 +516,21 @@ def _written_after(signed: Session, other: Session) -> list[str]:
         when = f"{local(e.at):%H:%M}"
         label = vocab.ENTRY_KINDS.get(e.kind, e.kind)
         if mine is None or _identity(mine) != _identity(e):
-            if (e.at, e.kind, _original_text(e)) in known:
+            twin = known.get((e.at, e.kind, _original_text(e)))
+            if twin is None:
+                lines.append(f"{when} {label}: {_describe(e)}")
+                for c in e.history:  # its own history too: earlier texts, strikes
+                    if isinstance(c, Edit):
+                        lines.append(f"{when} {label}, before {local(c.at):%H:%M}: {c.text}")
+                    else:
+                        verb = "struck" if isinstance(c, Strike) else "restored"
+                        why = f" ({c.reason})" if c.reason else ""
+                        lines.append(f"{when} {label} {verb} at {local(c.at):%H:%M}{why}")
                 continue
-            lines.append(f"{when} {label}: {_describe(e)}")
-            for c in e.history:  # its own history too: earlier texts, strikes
-                if isinstance(c, Edit):
-                    lines.append(f"{when} {label}, before {local(c.at):%H:%M}: {c.text}")
-                else:
-                    verb = "struck" if isinstance(c, Strike) else "restored"
-                    why = f" ({c.reason})" if c.reason else ""
-                    lines.append(f"{when} {label} {verb} at {local(c.at):%H:%M}{why}")
-            continue
+            # The same entry written alike on both devices (one minute, one text, ids of
+            # their own): what the other did to it after is still said. It was skipped whole,
+            # and an edit made there after the signature was lost.
+            mine = twin
         for at, text in _versions(e):
             if text not in texts:
                 lines.append(f"{when} {label}, changed at {local(at):%H:%M} to: {text}")
