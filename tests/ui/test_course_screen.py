@@ -7,7 +7,6 @@ from datetime import timedelta
 from pathlib import Path
 
 import pytest
-from textual.widgets import DataTable
 
 from kapsession import Archive
 from kapsession.config import Config
@@ -18,6 +17,7 @@ from kapsession.ui.screens.due import DueScreen
 from kapsession.ui.screens.integration import IntegrationScreen
 from kapsession.ui.widgets.chart import CourseChart, VitalsChart
 from kapsession.ui.widgets.course_list import CourseList
+from kapsession.ui.widgets.session_table import SessionTable
 
 from .helpers import screen_text, visible_text
 
@@ -88,10 +88,10 @@ async def settle(pilot) -> None:  # noqa: ANN001
 
 
 async def select_client(pilot, app: KapsessionApp, client: str) -> None:  # noqa: ANN001
-    table = app.screen.query_one("#sessions", DataTable)
-    row = next(i for i, key in enumerate(table.rows) if
-               app.archive.summary(key.value).client == client)
-    table.move_cursor(row=row)
+    table = app.screen.query_one("#sessions", SessionTable)
+    row = next(r for r in range(table.row_count)
+               if app.archive.summary(table.row_key(r)).client == client)
+    table.move_cursor(row)
     await pilot.pause()
 
 

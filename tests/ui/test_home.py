@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from textual.widgets import DataTable, Input
+from textual.widgets import Input
 
 from kapsession.config import Config
 from kapsession.ui.app import KapsessionApp
@@ -12,6 +12,7 @@ from kapsession.ui.screens.course import CourseScreen
 from kapsession.ui.screens.detail import DetailScreen
 from kapsession.ui.screens.help import HelpScreen
 from kapsession.ui.widgets.course_list import CourseList
+from kapsession.ui.widgets.session_table import SessionTable
 
 from .helpers import screen_text
 
@@ -42,8 +43,8 @@ async def filtered(pilot, app, text: str) -> list[str]:  # noqa: ANN001
     await pilot.pause()
     await app.workers.wait_for_complete()
     await pilot.pause()
-    table = app.screen.query_one("#sessions", DataTable)
-    return [table.coordinate_to_cell_key((r, 0))[0].value for r in range(table.row_count)]
+    table = app.screen.query_one("#sessions", SessionTable)
+    return [table.row_key(r) for r in range(table.row_count)]
 
 
 async def test_filter_by_client_date_and_words(archive, clock) -> None:  # noqa: ANN001
@@ -119,7 +120,7 @@ async def test_rows_come_a_page_at_a_time(archive, clock) -> None:  # noqa: ANN0
             archive.add_existing(s)
     app = KapsessionApp(archive, config=Config(), clock=clock)
     async with app.run_test(size=(120, 30)) as pilot:
-        table = app.screen.query_one("#sessions", DataTable)
+        table = app.screen.query_one("#sessions", SessionTable)
         assert table.row_count == home.PAGE
         assert "100 of 450" in str(app.screen.query_one("#empty").render())
         await pilot.press("ctrl+end")
@@ -129,7 +130,7 @@ async def test_rows_come_a_page_at_a_time(archive, clock) -> None:  # noqa: ANN0
             await pilot.press("ctrl+end")
             await pilot.pause()
         assert table.row_count == 450
-        keys = [table.coordinate_to_cell_key((r, 0))[0].value for r in range(450)]
+        keys = [table.row_key(r) for r in range(450)]
         assert keys == [s.id for s in archive.sessions()]
 
 
@@ -179,7 +180,7 @@ async def test_a_lazily_opened_archive_draws_its_first_page_then_reads_the_rest(
     finish = archive.finish_loading
 
     def finish_loading() -> None:
-        table = app.screen.query_one("#sessions", DataTable)
+        table = app.screen.query_one("#sessions", SessionTable)
         seen.append((table.row_count, app.screen.is_current))
         finish()
 
@@ -190,8 +191,8 @@ async def test_a_lazily_opened_archive_draws_its_first_page_then_reads_the_rest(
             await pilot.pause()
             assert seen[0] == (HEAD_ROWS, True)  # the first page was shown before the rest
             assert archive.loaded
-            table = app.screen.query_one("#sessions", DataTable)
-            assert table.coordinate_to_cell_key((0, 0))[0].value == live.id
+            table = app.screen.query_one("#sessions", SessionTable)
+            assert table.row_key(0) == live.id
             text = screen_text(app.screen)
             assert "Live: C-0999 session 1" in text and "press r to return" in text
             assert f"{HEAD_ROWS} of {HEAD_ROWS + 6} sessions shown" in text
@@ -199,8 +200,7 @@ async def test_a_lazily_opened_archive_draws_its_first_page_then_reads_the_rest(
             await pilot.press("ctrl+end")
             await pilot.pause()
             assert table.row_count == HEAD_ROWS + 6  # paging reaches the rows beyond the head
-            assert s.id in [table.coordinate_to_cell_key((r, 0))[0].value
-                            for r in range(table.row_count)]
+            assert s.id in [table.row_key(r) for r in range(table.row_count)]
     finally:
         archive.close()
 
@@ -228,8 +228,8 @@ async def test_a_conflict_copy_arriving_while_the_app_runs_is_merged_and_shown(
             shutil.copyfile(desk / "sessions" / f"{sid}.json", laptop / "sessions" / copy)
             app.merge_arrived_copies()  # what the interval calls
             await pilot.pause()
-            table = app.screen.query_one("#sessions", DataTable)
-            assert table.get_row_at(0)[-1].plain == "2"  # the entries column counts the desk's
+            table = app.screen.query_one("#sessions", SessionTable)
+            assert table.row_cells(0)[-1] == "2"  # the entries column counts the desk's
             assert "Sync: 1 conflict copy from another device" in screen_text(app.screen)
     finally:
         archive.close()
@@ -247,13 +247,13 @@ async def test_opening_a_session_whose_file_went_away_says_so_and_lists_again(
     archive = Archive.open(tmp_path / "a", clock=clock)
     app = KapsessionApp(archive, config=Config(), clock=clock)
     async with app.run_test(size=(120, 30)) as pilot:
-        table = app.screen.query_one("#sessions", DataTable)
-        table.move_cursor(row=table.get_row_index(s.id))
+        table = app.screen.query_one("#sessions", SessionTable)
+        table.move_cursor(table.row_index(s.id))
         (archive.path / "sessions" / f"{s.id}.json").unlink()  # by hand, or a sync tool
         await pilot.press("enter")
         await pilot.pause()
         assert app.crash is None and isinstance(app.screen, home.HomeScreen)
-        keys = [table.coordinate_to_cell_key((r, 0))[0].value for r in range(table.row_count)]
+        keys = [table.row_key(r) for r in range(table.row_count)]
         assert keys == [other.id]
     archive.close()
 

@@ -10,7 +10,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.screen import Screen
 from textual.timer import Timer
-from textual.widgets import DataTable, Input, Static
+from textual.widgets import Input, Static
 from textual.worker import get_current_worker
 
 from ...model import KapsessionError, SessionSummary, ValidationError
@@ -23,6 +23,7 @@ from ...store.devices import live_elsewhere_text
 from ...store.index import HEAD_ROWS
 from ..widgets.choice_dialog import ChoiceDialog
 from ..widgets.footer import KapFooter
+from ..widgets.session_table import Cell, Column, SessionTable
 
 # Rows are added to the table a page at a time (more when the cursor reaches the end). The
 # first page is the index's head, drawn before the rest of the archive is read: one number.
@@ -33,21 +34,21 @@ READ_ONLY_REFRESH_S = 30.0
 BANNER_REFRESH_S = 15.0
 # Notes are searched once typing pauses this long (seconds).
 SEARCH_PAUSE_S = 0.3
-COLUMNS = ("date", "client", "#", "route and dose", "duration", "status", "entries")
+COLUMNS = (Column("date"), Column("client"), Column("#", right=True), Column("route and dose"),
+           Column("duration", right=True), Column("status"), Column("entries", right=True))
 
 
-def summary_row(s: SessionSummary) -> tuple[object, ...]:
-    # Every cell is a Text: plain strings would be parsed as markup (and cost time).
+def summary_row(s: SessionSummary) -> tuple[Cell, ...]:
+    """The cells of a session's row (shown as they are: no markup)."""
     dose = f" {s.dose_mg:g} mg" if s.dose_mg else ""
-    duration = format_minutes(s.duration_min)
     return (
-        Text(s.date.astimezone().strftime("%Y-%m-%d %H:%M")),
-        Text(s.client),
-        Text(str(s.session_no), justify="right"),
-        Text(route_label(s.route) + dose if s.kind == "dosing" else SESSION_KINDS[s.kind]),
-        Text(duration, justify="right"),
-        Text(s.status, style="bold" if s.status == "live" else ""),
-        Text(str(s.entries), justify="right"),
+        s.date.astimezone().strftime("%Y-%m-%d %H:%M"),
+        s.client,
+        str(s.session_no),
+        route_label(s.route) + dose if s.kind == "dosing" else SESSION_KINDS[s.kind],
+        format_minutes(s.duration_min),
+        (s.status, "bold") if s.status == "live" else s.status,
+        str(s.entries),
     )
 
 
@@ -109,19 +110,15 @@ class HomeScreen(Screen[None]):
                     id="filter", max_length=500)
         yield Static(id="filter-error", markup=False)
         yield Static(id="progress", markup=False)
-        table: DataTable[object] = DataTable(id="sessions", cursor_type="row", zebra_stripes=True)
-        yield table
+        yield SessionTable(COLUMNS, id="sessions")
         yield Static(id="empty", markup=False)
         yield KapFooter()
 
     def on_mount(self) -> None:
-        table = self.query_one("#sessions", DataTable)
-        for col in COLUMNS:
-            table.add_column(col, key=col)
         if self.archive.loaded:
             self.refresh_list()
         # else opened lazily (kapsession.launch): see after_first_frame.
-        table.focus()
+        self.query_one("#sessions", SessionTable).focus()
         if self.archive.read_only:
             # The other window keeps writing: show its changes every so often.
             self.set_interval(READ_ONLY_REFRESH_S, self._reread)
@@ -160,10 +157,9 @@ class HomeScreen(Screen[None]):
         put in at mount were drawn twice, about 30 ms of start-up."""
         if self.archive.loaded:
             return
-        table = self.query_one("#sessions", DataTable)
         self._rows = self.archive.first_page()
-        for s in self._rows:
-            table.add_row(*summary_row(s), key=s.id)
+        self.query_one("#sessions", SessionTable).add_rows(
+            [(s.id, summary_row(s)) for s in self._rows])
         self.call_after_refresh(self._finish_loading)
 
     def _finish_loading(self) -> None:
@@ -287,7 +283,7 @@ class HomeScreen(Screen[None]):
     def _show_rows(self, *, total_known: bool = True, more: bool = False) -> None:
         """Fill the table with the first page of ``self._rows`` (or, with ``more``, add the
         next page): rows are added a page at a time, so typing stays quick at any size."""
-        table = self.query_one("#sessions", DataTable)
+        table = self.query_one("#sessions", SessionTable)
         rows = self._rows
         if more:
             start = table.row_count
@@ -295,18 +291,16 @@ class HomeScreen(Screen[None]):
             selected = self.selected_id()
             table.clear()
             start = 0
-        for s in rows[start:start + PAGE]:
-            table.add_row(*summary_row(s), key=s.id)
+        table.add_rows([(s.id, summary_row(s)) for s in rows[start:start + PAGE]])
         if not more and selected is not None:
-            try:
-                table.move_cursor(row=table.get_row_index(selected))
-            except Exception:  # noqa: BLE001 - the selected session is not on this page
-                pass
+            row = table.row_index(selected)
+            if row is not None:  # else not on this page: the cursor stays on the first row
+                table.move_cursor(row)
         self._show_count(total_known)
 
     def _show_count(self, total_known: bool = True) -> None:
         """How many rows are shown of how many, or why none is."""
-        table = self.query_one("#sessions", DataTable)
+        table = self.query_one("#sessions", SessionTable)
         rows = self._rows
         empty = self.query_one("#empty", Static)
         if len(rows) > table.row_count:
@@ -320,10 +314,10 @@ class HomeScreen(Screen[None]):
         else:
             empty.display = not len(self.archive)
 
-    @on(DataTable.RowHighlighted, "#sessions")
-    def _maybe_more(self, event: DataTable.RowHighlighted) -> None:
-        table = event.data_table
-        if event.cursor_row >= table.row_count - 1 and table.row_count < len(self._rows):
+    @on(SessionTable.Highlighted, "#sessions")
+    def _maybe_more(self, event: SessionTable.Highlighted) -> None:
+        table = event.table
+        if event.row >= table.row_count - 1 and table.row_count < len(self._rows):
             self._show_rows(more=True)
 
     @work(thread=True, exclusive=True, group="note-search")
@@ -396,14 +390,7 @@ class HomeScreen(Screen[None]):
         banner.display = bool(lines)
 
     def selected_id(self) -> str | None:
-        table = self.query_one("#sessions", DataTable)
-        if table.row_count == 0:
-            return None
-        try:
-            key, _ = table.coordinate_to_cell_key(table.cursor_coordinate)
-        except Exception:  # noqa: BLE001 - an empty or moving table has no selection
-            return None
-        return key.value
+        return self.query_one("#sessions", SessionTable).cursor_key
 
     @on(Input.Changed, "#filter")
     def _filter_changed(self) -> None:
@@ -411,9 +398,10 @@ class HomeScreen(Screen[None]):
 
     @on(Input.Submitted, "#filter")
     def _filter_submitted(self) -> None:
-        self.set_focus(self.query_one("#sessions", DataTable))  # at once: see action_focus_filter
+        # At once: see action_focus_filter.
+        self.set_focus(self.query_one("#sessions", SessionTable))
 
-    @on(DataTable.RowSelected, "#sessions")
+    @on(SessionTable.Selected, "#sessions")
     def _row_selected(self) -> None:
         self.action_open_session()
 
@@ -449,7 +437,7 @@ class HomeScreen(Screen[None]):
     def action_clear_filter(self) -> None:
         flt = self.query_one("#filter", Input)
         flt.value = ""
-        self.set_focus(self.query_one("#sessions", DataTable))
+        self.set_focus(self.query_one("#sessions", SessionTable))
 
     def action_new_session(self) -> None:
         from .prepare import PrepareScreen
