@@ -18,9 +18,10 @@ def visible_text(widget: Widget) -> str:
 
 
 def screen_text(screen: Widget) -> str:
-    """The text of every displayed leaf widget on ``screen`` (hidden ones left out)."""
+    """The text of every displayed leaf widget on ``screen`` (hidden ones left out), or of
+    ``screen`` itself when it is a leaf."""
     parts = []
-    for widget in screen.walk_children(with_self=False):
+    for widget in screen.walk_children(with_self=True):
         if widget.children:
             continue
         chain = [n for n in widget.ancestors_with_self if isinstance(n, Widget)]

@@ -117,7 +117,8 @@ class HomeScreen(Screen[None]):
     def on_mount(self) -> None:
         if self.archive.loaded:
             self.refresh_list()
-        # else opened lazily (kapsession.launch): see after_first_frame.
+        else:  # opened lazily (kapsession.launch)
+            self._show_first_page()
         self.query_one("#sessions", SessionTable).focus()
         if self.archive.read_only:
             # The other window keeps writing: show its changes every so often.
@@ -147,20 +148,19 @@ class HomeScreen(Screen[None]):
             # After the list is drawn: at 10,000 sessions the due list takes a few tens of ms.
             self.call_after_refresh(self._update_due_line)
 
-    def after_first_frame(self) -> None:
-        """The app is running (Textual's Ready event). For a lazily opened archive, the
-        newest rows, from the index's head, go into the table now, and the rest of the archive
-        is read once the frame that shows them has gone to the terminal.
-
-        Not in on_mount: as the app's first screen this one is laid out once before the
-        terminal's driver runs (a frame never written) and again at the terminal's size; rows
-        put in at mount were drawn twice, about 30 ms of start-up."""
-        if self.archive.loaded:
-            return
+    def _show_first_page(self) -> None:
+        """The newest rows, from the index's head of a lazily opened archive (see
+        :meth:`after_first_frame`)."""
         self._rows = self.archive.first_page()
         self.query_one("#sessions", SessionTable).add_rows(
             [(s.id, summary_row(s)) for s in self._rows])
-        self.call_after_refresh(self._finish_loading)
+
+    def after_first_frame(self) -> None:
+        """The app is running (Textual's Ready event) and the first frame, with the newest
+        rows, is on its way to the terminal: for a lazily opened archive, the rest of the
+        archive is read once it has gone."""
+        if not self.archive.loaded:
+            self.call_after_refresh(self._finish_loading)
 
     def _finish_loading(self) -> None:
         """The first page is on the screen: read the rest of the archive (at 10,000 sessions

@@ -1,69 +1,195 @@
-"""The footer of every screen, clean at 80 columns.
+"""The footer of every screen: the keys that act here, on one line, clean at 80 columns.
 
-Textual's footer draws its key list and the docked "^p palette" over each other when the
-keys do not fit, which left stray letters at 80×24 ("^p palettey"). On a narrow screen the
-palette hint gives way (ctrl+p still works; help lists it).
+One line drawn as text, not Textual's footer (a widget for every key, composed again every
+time the focus or the screen's keys changed: about 10 ms of processor time at start-up, and
+again on every screen). It reads the same: a bold key, its label, the command palette's key at
+the right; a click on a key presses it; a disabled key is dim; hovering shows its tooltip.
 
-A screen with more keys than 80 columns hold (the live screen) names the few to keep, with
-their labels, as ``narrow``: when the whole list does not fit, only those are shown, so no
-key is cut in half ("^z Und"). The help screen (``?``/F1) lists every key anyway.
+The palette hint gives way on a narrow screen (ctrl+p still works; help lists it). A screen
+with more keys than 80 columns hold (the live screen) names the few to keep, with their
+labels, as ``narrow``: when the whole list does not fit, only those are shown, so no key is
+cut in half ("^z Und"). The help screen (``?``/F1) lists every key anyway.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping
+from typing import NamedTuple
 
 from rich.cells import cell_len
+from rich.style import Style
+from rich.text import Text
 from textual import events
-from textual.app import ComposeResult
+from textual.screen import Screen
 from textual.widget import Widget
-from textual.widgets import Footer
-from textual.widgets._footer import FooterKey
 
 # Below this width the keys need the room the palette hint takes.
 PALETTE_HINT_MIN_WIDTH = 100
-# What the palette hint takes when shown: "^p palette", its border and padding.
-PALETTE_HINT_WIDTH = 12
+PALETTE_EDGE = "▏"  # the thin line between the keys and the palette hint
 
 
-class KapFooter(Footer):
-    def __init__(self, *children: Widget, narrow: Mapping[str, str] | None = None,
-                 compact: bool = False, **kwargs: object) -> None:
-        """``narrow``: action → label of the keys kept when not every key fits."""
-        super().__init__(*children, compact=compact, **kwargs)  # type: ignore[arg-type]
+class FooterItem(NamedTuple):
+    action: str
+    key: str  # what pressing it sends (simulate_key)
+    shown: str  # how the key is written: "^p", "n", "F3"
+    label: str
+    enabled: bool
+    tooltip: str
+
+
+class KapFooter(Widget, can_focus=False):
+    ALLOW_SELECT = False
+    COMPONENT_CLASSES = {
+        "kap-footer--key",
+        "kap-footer--label",
+        "kap-footer--hover",
+        "kap-footer--edge",
+    }
+    DEFAULT_CSS = """
+    KapFooter {
+        dock: bottom;
+        height: 1;
+        color: $footer-foreground;
+        background: $footer-background;
+        & > .kap-footer--key {
+            color: $footer-key-foreground;
+            background: $footer-key-background;
+            text-style: bold;
+        }
+        & > .kap-footer--label {
+            color: $footer-description-foreground;
+            background: $footer-description-background;
+        }
+        & > .kap-footer--hover { background: $block-hover-background; }
+        & > .kap-footer--edge { color: $foreground 20%; }
+    }
+    """
+
+    def __init__(self, *, narrow: Mapping[str, str] | None = None, compact: bool = False,
+                 id: str | None = None) -> None:  # noqa: A002
+        """``narrow``: action → label of the keys kept when not every key fits. ``compact``:
+        less space around each key."""
+        super().__init__(id=id)
         self.narrow = dict(narrow) if narrow else None
-        self._narrowed = False
+        self.compact = compact
+        self._items: list[FooterItem] | None = None  # the screen's keys, until they change
+        self._spans: list[tuple[int, int, FooterItem]] = []  # x range of each key drawn
+        self._hover: FooterItem | None = None
 
-    def _shown_bindings(self) -> Iterable[tuple[str, str]]:
-        """(key display, description) of each key the full footer would show, once per
-        action, as :class:`Footer` lays them out."""
-        seen: set[str] = set()
-        for _, binding, _, _ in self.screen.active_bindings.values():
-            if binding.show and binding.action not in seen:
-                seen.add(binding.action)
-                yield self.app.get_key_display(binding), binding.description
+    def on_mount(self) -> None:
+        self.screen.bindings_updated_signal.subscribe(self, self._bindings_changed)
 
-    def _needs_narrow(self, width: int) -> bool:
-        if self.narrow is None or width <= 0:
-            return False
-        gap = 1 if self.compact else 3  # the margin and the paddings around each key
-        wanted = sum(cell_len(key) + 1 + cell_len(label) + gap
-                     for key, label in self._shown_bindings())
-        if self.show_command_palette:
-            wanted += PALETTE_HINT_WIDTH
-        return wanted > width
+    def on_unmount(self) -> None:
+        self.screen.bindings_updated_signal.unsubscribe(self)
 
-    def compose(self) -> ComposeResult:
-        self._narrowed = self._bindings_ready and self._needs_narrow(self.size.width)
-        for widget in super().compose():
-            if (self._narrowed and self.narrow is not None and isinstance(widget, FooterKey)
-                    and not widget.has_class("-command-palette")):
-                if widget.action not in self.narrow:
-                    continue
-                widget.description = self.narrow[widget.action]
-            yield widget
+    def _bindings_changed(self, screen: Screen[object]) -> None:
+        self._items = None
+        self.refresh()
 
-    def on_resize(self, event: events.Resize) -> None:
-        self.show_command_palette = event.size.width >= PALETTE_HINT_MIN_WIDTH
-        if self._bindings_ready and self._needs_narrow(event.size.width) != self._narrowed:
-            self.refresh(recompose=True)
+    # ---- what is shown ------------------------------------------------------------------
+
+    def items(self) -> list[FooterItem]:
+        """Each key the screen shows in its footer, once per action, in binding order."""
+        if self._items is None:
+            seen: set[str] = set()
+            items = []
+            for _node, binding, enabled, tooltip in self.screen.active_bindings.values():
+                if binding.show and binding.action not in seen:
+                    seen.add(binding.action)
+                    items.append(FooterItem(binding.action, binding.key,
+                                            self.app.get_key_display(binding),
+                                            binding.description, enabled,
+                                            tooltip or binding.description))
+            self._items = items
+        return self._items
+
+    def _palette(self) -> FooterItem | None:
+        if self.size.width < PALETTE_HINT_MIN_WIDTH or not self.app.ENABLE_COMMAND_PALETTE:
+            return None
+        found = self.screen.active_bindings.get(self.app.COMMAND_PALETTE_BINDING)
+        if found is None:
+            return None
+        _node, binding, enabled, tooltip = found
+        return FooterItem(binding.action, binding.key, self.app.get_key_display(binding),
+                          binding.description, enabled, binding.tooltip or binding.description)
+
+    def _text(self, item: FooterItem) -> tuple[str, str]:
+        """The key's part and the label's part, spaced as Textual's footer spaces them."""
+        if self.compact:
+            return item.shown, f" {item.label} "  # the space after: between two keys
+        return f" {item.shown} ", f"{item.label} "
+
+    def shown(self) -> list[FooterItem]:
+        """The keys drawn at the current width: all of them, or the ``narrow`` ones."""
+        items = self.items()
+        if self.narrow is None:
+            return items
+        wanted = sum(cell_len(k) + cell_len(lab) for k, lab in map(self._text, items))
+        palette = self._palette()
+        if palette is not None:
+            wanted += 1 + sum(map(cell_len, self._text(palette)))
+        if wanted <= self.size.width:
+            return items
+        return [item._replace(label=self.narrow[item.action])
+                for item in items if item.action in self.narrow]
+
+    # ---- drawing ------------------------------------------------------------------------
+
+    def render(self) -> Text:
+        key_style = self.get_component_rich_style("kap-footer--key")
+        label_style = self.get_component_rich_style("kap-footer--label")
+        hover = self.get_component_rich_style("kap-footer--hover")
+        dim = Style(dim=True)
+        line = Text(no_wrap=True, overflow="crop", end="")
+        spans = []
+        for item in self.shown():
+            key, label = self._text(item)
+            start = line.cell_len
+            extra = (Style() if item.enabled else dim) + (
+                hover if item == self._hover else Style())
+            line.append(key, key_style + extra)
+            line.append(label, label_style + extra)
+            spans.append((start, line.cell_len, item))
+        palette = self._palette()
+        if palette is not None:
+            # Docked right, as compact as Textual drew it: "▏^p palette ".
+            hint = Text.assemble((PALETTE_EDGE, self.get_component_rich_style("kap-footer--edge")),
+                                 (palette.shown, key_style), (f" {palette.label} ", label_style))
+            gap = self.size.width - line.cell_len - hint.cell_len
+            if gap >= 0:
+                line.append(" " * gap)
+                start = line.cell_len + 1
+                line.append_text(hint)
+                spans.append((start, line.cell_len, palette))
+        self._spans = spans
+        return line
+
+    # ---- the mouse ----------------------------------------------------------------------
+
+    def _item_at(self, x: int) -> FooterItem | None:
+        for start, end, item in self._spans:
+            if start <= x < end:
+                return item
+        return None
+
+    def on_mouse_down(self, event: events.MouseDown) -> None:
+        item = self._item_at(event.x)
+        if item is None:
+            return
+        if item.enabled:
+            self.app.simulate_key(item.key)
+        else:
+            self.app.bell()
+
+    def on_mouse_move(self, event: events.MouseMove) -> None:
+        item = self._item_at(event.x)
+        if item != self._hover:
+            self._hover = item
+            self.tooltip = item.tooltip if item else None
+            self.refresh()
+
+    def on_leave(self) -> None:
+        if self._hover is not None:
+            self._hover = None
+            self.tooltip = None
+            self.refresh()
