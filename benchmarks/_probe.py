@@ -122,11 +122,12 @@ async def _wait_for(cond, timeout: float = 60.0, step: float = 0.001) -> bool:  
 
 
 def _table_rows(app) -> int:  # noqa: ANN001
+    """Rows in the list: the minimal app's DataTable or kapsession's SessionTable (both have
+    ``row_count``)."""
     from textual.css.query import NoMatches
-    from textual.widgets import DataTable
 
     try:
-        return app.screen.query_one("#sessions", DataTable).row_count
+        return app.screen.query_one("#sessions").row_count
     except NoMatches:
         return 0
 
