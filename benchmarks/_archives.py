@@ -11,8 +11,8 @@ Layout under ``benchmarks/.cache/`` (git-ignored)::
 
 A cache entry is built in a temp folder and renamed into place, so an interrupted build
 never leaves a half archive behind; it is rebuilt when missing or when it was built by a
-different kapsession version or schema. Nothing measured ever writes to the cache: every
-benchmark that opens an archive for writing (and so takes its lock and may rewrite its
+different kapsession version, schema or index layout. Nothing measured ever writes to the
+cache: every benchmark that opens an archive for writing (and so takes its lock and may rewrite its
 index) works on a copy made by :func:`work_copy`.
 """
 
@@ -63,8 +63,10 @@ def compile_bytecode() -> int:
 def _stamp() -> dict[str, object]:
     import kapsession
     from kapsession.model.session import SCHEMA_VERSION
+    from kapsession.store.index import INDEX_LAYOUT
 
-    return {"kapsession": kapsession.__version__, "schema": SCHEMA_VERSION, "seed": SEED}
+    return {"kapsession": kapsession.__version__, "schema": SCHEMA_VERSION,
+            "index": INDEX_LAYOUT, "seed": SEED}
 
 
 def kapsession_cmd() -> list[str]:

@@ -82,12 +82,37 @@ def test_without_a_head_it_vouches_for_everything_is_read_at_once(
     root = tmp_path / "a"
     build(root, clock, n=3)
     raw = (root / "index.json").read_bytes()
-    (root / "index.json").write_bytes(raw.replace(b'"client"', b'"Client"', 1))  # MAC fails
+    head_end = raw.index(b',"sessions":')
+    # A row of the head edited by hand (the same length, so the head still parses): its MAC
+    # fails, and nothing of the index is believed.
+    forged = raw[:head_end].replace(b'"C-0001"', b'"C-0666"', 1) + raw[head_end:]
+    assert len(forged) == len(raw) and forged != raw
+    (root / "index.json").write_bytes(forged)
     with Archive.open(root, clock=clock, lazy=True) as a:
         assert a.loaded and len(a.first_page()) == 3
     (root / "index.json").unlink()
     with Archive.open(root, clock=clock, lazy=True) as a:
         assert a.loaded and len(a) == 3
+
+
+def test_the_head_is_checked_on_its_own_and_the_rest_when_it_is_read(
+        tmp_path: Path, clock: FrozenClock) -> None:
+    """The first page comes from the head alone (its own MAC), without reading the whole
+    file; the rest of the index is checked when it is read, and an edit there makes the
+    session files be read instead (the index is then written anew)."""
+    root = tmp_path / "a"
+    ids = build(root, clock, n=3)
+    raw = (root / "index.json").read_bytes()
+    head_end = raw.index(b',"sessions":')
+    # Past the head: the whole file's MAC fails, the head's holds.
+    (root / "index.json").write_bytes(raw[:head_end] + raw[head_end:].replace(
+        b'"client"', b'"Client"', 1))
+    with Archive.open(root, clock=clock, lazy=True) as a:
+        assert not a.loaded and [s.id for s in a.first_page()] == ids[::-1]
+        a.finish_loading()
+        assert len(a) == 3 and a.summary(ids[0]).client == "C-0000"
+    rewritten = (root / "index.json").read_bytes()
+    assert b'"Client"' not in rewritten and b'"head_mac"' in rewritten
 
 
 def test_an_empty_archive_opens_lazily(tmp_path: Path, clock: FrozenClock) -> None:
