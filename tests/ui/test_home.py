@@ -205,6 +205,36 @@ async def test_a_lazily_opened_archive_draws_its_first_page_then_reads_the_rest(
         archive.close()
 
 
+async def test_when_the_rest_cannot_be_read_the_first_page_stays_and_says_why(
+        tmp_path, clock) -> None:  # noqa: ANN001
+    """The sessions folder went away after the head was read (a sync tool, a disk unplugged):
+    the first page stays, the screen says the rest could not be read, and nothing of the
+    archive is taken from the head alone (asked again, it tries again)."""
+    from kapsession import Archive
+
+    root = tmp_path / "lazy"
+    with Archive.open(root, clock=clock) as a:
+        sid = a.new_session(client="C-0001", route="im", dose_mg=50).id
+    archive = Archive.open(root, clock=clock, lazy=True)
+    sessions = root / "sessions"
+    sessions.rename(root / "elsewhere")
+    sessions.write_bytes(b"")  # a file where the folder was: listing it fails
+    app = KapsessionApp(archive, config=Config(), clock=clock)
+    try:
+        async with app.run_test(size=(120, 30)) as pilot:
+            await pilot.pause()
+            assert app.crash is None and not archive.loaded
+            table = app.screen.query_one("#sessions", SessionTable)
+            assert table.row_key(0) == sid  # the first page stays on the screen
+            said = [n.message for n in app._notifications]  # noqa: SLF001
+            assert any("The rest of the archive could not be read" in m for m in said)
+            sessions.unlink()
+            (root / "elsewhere").rename(sessions)
+            assert archive.summary(sid).client == "C-0001" and archive.loaded  # tried again
+    finally:
+        archive.close()
+
+
 async def test_a_conflict_copy_arriving_while_the_app_runs_is_merged_and_shown(
         tmp_path, clock) -> None:  # noqa: ANN001
     import shutil
