@@ -370,7 +370,8 @@ def change_from_dict(data: Any) -> Change:
     raise ValueError("change.event: unknown event")
 
 
-_SCALAR = (str, int, float, bool, type(None))
+_SCALARS = frozenset((str, int, float, bool, type(None)))
+_TEXT = frozenset((str,))
 
 
 class EntryValues(dict):  # type: ignore[type-arg]
@@ -383,11 +384,11 @@ class EntryValues(dict):  # type: ignore[type-arg]
     __slots__ = ()
 
     def __new__(cls, items: Mapping[str, Any] | Iterable[tuple[str, Any]] = ()) -> EntryValues:
-        self = super().__new__(cls)
+        self = dict.__new__(cls)
         dict.update(self, items)
-        for key, value in dict.items(self):
-            if not isinstance(key, str) or not isinstance(value, _SCALAR):
-                raise TypeError("an entry's values are text, numbers, true/false or null")
+        if not (_SCALARS.issuperset(map(type, dict.values(self)))
+                and _TEXT.issuperset(map(type, self))):
+            raise TypeError("an entry's values are text, numbers, true/false or null, by name")
         return self
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
@@ -410,12 +411,14 @@ _NO_VALUES = EntryValues()  # a note's: shared, as nothing can change it
 
 
 def _entry_values(values: Mapping[str, Any] | None) -> EntryValues:
-    if type(values) is EntryValues:
-        return values
-    return EntryValues(values) if values else _NO_VALUES
+    if not values:
+        return _NO_VALUES
+    return values if type(values) is EntryValues else EntryValues(values)
 
 
 def _entry_history(history: Iterable[Change]) -> tuple[Change, ...]:
+    if not history:  # most entries: a session of 2,000 makes 2,000 of these when read
+        return ()
     events = tuple(history)
     for change in events:
         if not isinstance(change, (Edit, Strike, Restore)):
@@ -424,10 +427,6 @@ def _entry_history(history: Iterable[Change]) -> tuple[Change, ...]:
 
 
 _T = TypeVar("_T")
-# Where an entry keeps its remembered stored forms (not fields: not compared, not copied):
-# the store's encoding, and the dict to_dict returns.
-_FORM = "_stored_form"
-_DICT = "_stored_dict"
 
 
 @dataclass(init=False)
@@ -452,12 +451,17 @@ class Entry:
     values: EntryValues = field(default_factory=EntryValues)
     history: tuple[Change, ...] = ()
 
+    # The remembered forms: class attributes, unannotated so that they are not fields (not
+    # compared, copied or shown); an entry's own shadow them until a change resets them.
+    _stored_form = None  # (the store's encoder, the entry encoded with it)
+    _stored_dict = None  # what to_dict returns
+
     def __init__(self, id: str, at: datetime, kind: str, text: str = "",
                  category: str | None = None, flagged: bool = False,
                  values: Mapping[str, Any] | None = None,
                  history: Iterable[Change] = ()) -> None:
-        # Straight into __dict__: a session of 2,000 entries builds 2,000 of these when it
-        # is read, and __setattr__ (below) would cost eight calls each.
+        # Not through __setattr__ (below): a session of 2,000 entries builds 2,000 of these
+        # when it is read. The common cases of _entry_values and _entry_history inline.
         fields = self.__dict__
         fields["id"] = id
         fields["at"] = at
@@ -465,8 +469,9 @@ class Entry:
         fields["text"] = text
         fields["category"] = category
         fields["flagged"] = flagged
-        fields["values"] = _entry_values(values)
-        fields["history"] = _entry_history(history)
+        fields["values"] = _NO_VALUES if not values else \
+            values if type(values) is EntryValues else EntryValues(values)
+        fields["history"] = _entry_history(history) if history else ()
 
     def __setattr__(self, name: str, value: Any) -> None:
         if name == "values":
@@ -474,32 +479,33 @@ class Entry:
         elif name == "history":
             value = _entry_history(value)
         fields = self.__dict__
-        fields.pop(_FORM, None)
-        fields.pop(_DICT, None)
+        fields.pop("_stored_form", None)
+        fields.pop("_stored_dict", None)
         fields[name] = value
 
     def __delattr__(self, name: str) -> None:
-        self.__dict__.pop(_FORM, None)
-        self.__dict__.pop(_DICT, None)
+        self._forget_forms()
         object.__delattr__(self, name)
+
+    def _forget_forms(self) -> None:
+        self.__dict__.pop("_stored_form", None)
+        self.__dict__.pop("_stored_dict", None)
 
     def __getstate__(self) -> dict[str, Any]:
         # Copies and pickles (worker processes) carry the fields, not the remembered forms.
         state = dict(self.__dict__)
-        state.pop(_FORM, None)
-        state.pop(_DICT, None)
+        state.pop("_stored_form", None)
+        state.pop("_stored_dict", None)
         return state
 
     def copy(self, id: str | None = None) -> Entry:
         """The same entry (under ``id`` if given). Its fields cannot change in place, so the
-        copy shares them; the stored form is shared too when nothing differs."""
+        copy shares them; the stored forms are shared too when nothing differs."""
         new = object.__new__(Entry)
-        fields = new.__dict__
-        fields.update(self.__dict__)
+        new.__dict__.update(self.__dict__)
         if id is not None and id != self.id:
-            fields["id"] = id
-            fields.pop(_FORM, None)
-            fields.pop(_DICT, None)
+            new.__dict__["id"] = id
+            new._forget_forms()
         return new
 
     @property
@@ -530,10 +536,10 @@ class Entry:
         """The stored shape. Remembered until the entry changes (the live screen compares
         every entry after each save, and copies the session): the dict is shared, so callers
         read it and never change it. What a save writes never comes from it."""
-        data = self.__dict__.get(_DICT)
+        data = self._stored_dict
         if data is None:
-            data = self.__dict__[_DICT] = self._fresh_dict()
-        return data  # type: ignore[no-any-return]
+            data = self.__dict__["_stored_dict"] = self._fresh_dict()
+        return data
 
     def _fresh_dict(self) -> dict[str, Any]:
         return {
@@ -552,13 +558,13 @@ class Entry:
         forgets it). A save writes the whole session, and a session of 2,000 entries made
         2,000 dicts at every save; the store encodes each entry once instead (the model
         knows no file format: ``encode`` is the store's)."""
-        form = self.__dict__.get(_FORM)
+        form = self._stored_form
         if form is not None and form[0] is encode:
             return form[1]  # type: ignore[no-any-return]
         # From the fields themselves, never from to_dict's shared dict: a caller that changed
         # that dict by mistake must not change what is written.
         value = encode(self._fresh_dict())
-        self.__dict__[_FORM] = (encode, value)
+        self.__dict__["_stored_form"] = (encode, value)
         return value
 
     @classmethod
