@@ -159,6 +159,7 @@ def bench_save_growth(n: int, work: Path, saves: int, runs: int) -> dict[str, An
     (the order swapped every other save), each short session taking ten of them, so the
     short figure is for sessions of 10–20 entries and the long one for 2,000–2,000+saves."""
     from kapsession import Archive
+    from kapsession.store.session_files import load_session_file
 
     per_run: dict[str, list[dict[str, float]]] = {"short": [], "long": []}
     for run in range(runs):
@@ -187,6 +188,11 @@ def bench_save_growth(n: int, work: Path, saves: int, runs: int) -> dict[str, An
                         cpu[name].append((time.thread_time() - c0) * 1000)
                 entries = {"long": archive.summary(long_id).entries,
                            "short": max(archive.summary(x).entries for x in shorts)}
+                # A save writes each entry's remembered form: the file must still be the
+                # session as held (not timed).
+                on_disk, _ = load_session_file(archive.session_path(long_id))
+                if on_disk.to_dict() != archive.get(long_id).to_dict():
+                    raise RuntimeError("the long session's file differs from the session")
         finally:
             shutil.rmtree(folder, ignore_errors=True)
         for name, ts in times.items():

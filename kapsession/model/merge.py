@@ -396,18 +396,10 @@ def _interleave(xs: list[Entry], ys: list[Entry], in_x: set[str], in_y: set[str]
 
 
 def _copy_entry(e: Entry, new_id: str | None = None) -> Entry:
-    """A copy with its own values and history (events are never changed in place), under
-    ``new_id`` if given. Made by hand, every field taken: dataclasses.replace took half the
-    merge of two sessions of 2,000 entries."""
-    new = object.__new__(Entry)
-    fields = new.__dict__
-    fields.update(e.__dict__)
-    fields.pop("_stored", None)  # Entry.to_dict's remembered form belongs to ``e``
-    fields["values"] = dict(e.values)
-    fields["history"] = list(e.history)
-    if new_id is not None:
-        fields["id"] = new_id
-    return new
+    """A copy, under ``new_id`` if given. An entry's values and history cannot change in
+    place, so the copy shares them (dataclasses.replace took half the merge of two sessions
+    of 2,000 entries)."""
+    return e.copy(new_id)
 
 
 def _merge_entry(x: Entry, y: Entry) -> tuple[Entry, bool]:

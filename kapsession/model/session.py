@@ -11,9 +11,10 @@ import base64
 import re
 import secrets
 import unicodedata
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
-from typing import Any
+from typing import Any, TypeVar
 
 from . import vocab
 from .errors import SessionStateError, SignedSessionError, ValidationError
@@ -317,7 +318,7 @@ def _baseline(value: object) -> Vitals | None:
     return value if value is not None and not value.empty else None
 
 
-@dataclass
+@dataclass(frozen=True)
 class Edit:
     """A history event: the entry's text was changed. ``text`` is the text before the change."""
 
@@ -329,7 +330,7 @@ class Edit:
         return {"event": self.event, "at": to_iso(self.at), "text": self.text}
 
 
-@dataclass
+@dataclass(frozen=True)
 class _ReasonedChange:
     at: datetime
     reason: str
@@ -339,14 +340,14 @@ class _ReasonedChange:
         return {"event": self.event, "at": to_iso(self.at), "reason": self.reason}
 
 
-@dataclass
+@dataclass(frozen=True)
 class Strike(_ReasonedChange):
     """A history event: the entry was struck through. It stays in the record with the reason."""
 
     event = "strike"
 
 
-@dataclass
+@dataclass(frozen=True)
 class Restore(_ReasonedChange):
     """A history event: a struck entry stands again. The strike stays in the history."""
 
@@ -369,12 +370,76 @@ def change_from_dict(data: Any) -> Change:
     raise ValueError("change.event: unknown event")
 
 
-@dataclass
+_SCALARS = frozenset((str, int, float, bool, type(None)))
+
+
+class EntryValues(dict):  # type: ignore[type-arg]
+    """An entry's ``values``: read like a dict (and written by ``json`` and orjson like one),
+    never changed in place. An entry's stored form is remembered until the entry changes
+    (see :meth:`Entry.stored_as`), and every change is an assignment that forgets it: values
+    that could change in place would let a save write what the entry no longer holds. Made
+    with the values (scalars only: nothing inside may change either); a change is a new one."""
+
+    __slots__ = ()
+
+    def __new__(cls, items: Mapping[str, Any] | Iterable[tuple[str, Any]] = ()) -> EntryValues:
+        self = dict.__new__(cls)
+        dict.update(self, items)
+        for key, value in dict.items(self):  # (a loop is faster than set tests here)
+            if type(key) is not str or type(value) not in _SCALARS:
+                raise TypeError("an entry's values are text, numbers, true/false or null, "
+                                "by name")
+        return self
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        pass  # filled by __new__: calling __init__ again must not change it
+
+    def _refuse(self, *args: Any, **kwargs: Any) -> Any:
+        raise TypeError("an entry's values cannot be changed in place; assign new ones")
+
+    __setitem__ = __delitem__ = __ior__ = _refuse
+    clear = pop = popitem = setdefault = update = _refuse
+
+    def copy(self) -> dict[str, Any]:  # type: ignore[override]
+        return dict(self)
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return (EntryValues, (dict(self),))
+
+
+_NO_VALUES = EntryValues()  # a note's: shared, as nothing can change it
+
+
+def _entry_values(values: Mapping[str, Any] | None) -> EntryValues:
+    if not values:
+        return _NO_VALUES
+    return values if type(values) is EntryValues else EntryValues(values)
+
+
+def _entry_history(history: Iterable[Change]) -> tuple[Change, ...]:
+    if not history:  # most entries: a session of 2,000 makes 2,000 of these when read
+        return ()
+    events = tuple(history)
+    for change in events:
+        if not isinstance(change, (Edit, Strike, Restore)):
+            raise TypeError("an entry's history holds edits, strikes and restores")
+    return events
+
+
+_T = TypeVar("_T")
+
+
+@dataclass(init=False)
 class Entry:
     """One timeline entry. ``values`` holds what the kind needs (mg, vitals, scale and score).
 
     ``history`` is the entry's record of changes, oldest first: edits keep the earlier text,
     a strike keeps its reason, a restore undoes a strike; nothing in it is ever removed.
+
+    Every field holds a value that cannot change in place (text, times, an
+    :class:`EntryValues`, a tuple of frozen events), so an entry changes only by assignment,
+    and an assignment forgets the stored form :meth:`stored_as` remembers: a save can never
+    write an entry as it was before a change.
     """
 
     id: str
@@ -383,8 +448,65 @@ class Entry:
     text: str = ""
     category: str | None = None
     flagged: bool = False
-    values: dict[str, Any] = field(default_factory=dict)
-    history: list[Change] = field(default_factory=list)
+    values: EntryValues = field(default_factory=EntryValues)
+    history: tuple[Change, ...] = ()
+
+    # The remembered forms: class attributes, unannotated so that they are not fields (not
+    # compared, copied or shown); an entry's own shadow them until a change resets them.
+    _stored_form = None  # (the store's encoder, the entry encoded with it)
+    _stored_dict = None  # what to_dict returns
+
+    def __init__(self, id: str, at: datetime, kind: str, text: str = "",
+                 category: str | None = None, flagged: bool = False,
+                 values: Mapping[str, Any] | None = None,
+                 history: Iterable[Change] = ()) -> None:
+        # Not through __setattr__ (below): a session of 2,000 entries builds 2,000 of these
+        # when it is read. The common cases of _entry_values and _entry_history inline.
+        fields = self.__dict__
+        fields["id"] = id
+        fields["at"] = at
+        fields["kind"] = kind
+        fields["text"] = text
+        fields["category"] = category
+        fields["flagged"] = flagged
+        fields["values"] = _NO_VALUES if not values else \
+            values if type(values) is EntryValues else EntryValues(values)
+        fields["history"] = _entry_history(history) if history else ()
+
+    def __setattr__(self, name: str, value: Any) -> None:
+        if name == "values":
+            value = _entry_values(value)
+        elif name == "history":
+            value = _entry_history(value)
+        fields = self.__dict__
+        fields.pop("_stored_form", None)
+        fields.pop("_stored_dict", None)
+        fields[name] = value
+
+    def __delattr__(self, name: str) -> None:
+        self._forget_forms()
+        object.__delattr__(self, name)
+
+    def _forget_forms(self) -> None:
+        self.__dict__.pop("_stored_form", None)
+        self.__dict__.pop("_stored_dict", None)
+
+    def __getstate__(self) -> dict[str, Any]:
+        # Copies and pickles (worker processes) carry the fields, not the remembered forms.
+        state = dict(self.__dict__)
+        state.pop("_stored_form", None)
+        state.pop("_stored_dict", None)
+        return state
+
+    def copy(self, id: str | None = None) -> Entry:
+        """The same entry (under ``id`` if given). Its fields cannot change in place, so the
+        copy shares them; the stored forms are shared too when nothing differs."""
+        new = object.__new__(Entry)
+        new.__dict__.update(self.__dict__)
+        if id is not None and id != self.id:
+            new.__dict__["id"] = id
+            new._forget_forms()
+        return new
 
     @property
     def vitals(self) -> Vitals | None:
@@ -411,28 +533,39 @@ class Entry:
         return self.history[-1].at if self.history else self.at
 
     def to_dict(self) -> dict[str, Any]:
-        # A save writes the whole session, so a session of 2,000 entries made 2,000 of these
-        # each time. The stored form is remembered with what it was made from: every field
-        # by identity or value, and the history's length (a change only ever appends an
-        # event). The dict is shared: callers read it, never change it.
-        key = (self.id, self.at, self.kind, self.text, self.category, self.flagged,
-               id(self.values), id(self.history), len(self.history))
-        stored = self.__dict__.get("_stored")
-        if stored is not None and stored[0] == key:
-            return stored[1]
-        data = {
+        """The stored shape. Remembered until the entry changes (the live screen compares
+        every entry after each save, and copies the session): the dict is shared, so callers
+        read it and never change it. What a save writes never comes from it."""
+        data = self._stored_dict
+        if data is None:
+            data = self.__dict__["_stored_dict"] = self._fresh_dict()
+        return data
+
+    def _fresh_dict(self) -> dict[str, Any]:
+        return {
             "id": self.id,
             "at": to_iso(self.at),
             "kind": self.kind,
             "text": self.text,
             "category": self.category,
             "flagged": self.flagged,
-            "values": self.values,
+            "values": dict(self.values),
             "history": [h.to_dict() for h in self.history],
         }
-        # The history list itself is kept too, so its id cannot be reused by another list.
-        self.__dict__["_stored"] = (key, data, self.history)
-        return data
+
+    def stored_as(self, encode: Callable[[dict[str, Any]], _T]) -> _T:
+        """``encode(self.to_dict())``, remembered until the entry changes (any assignment
+        forgets it). A save writes the whole session, and a session of 2,000 entries made
+        2,000 dicts at every save; the store encodes each entry once instead (the model
+        knows no file format: ``encode`` is the store's)."""
+        form = self._stored_form
+        if form is not None and form[0] is encode:
+            return form[1]  # type: ignore[no-any-return]
+        # From the fields themselves, never from to_dict's shared dict: a caller that changed
+        # that dict by mistake must not change what is written.
+        value = encode(self._fresh_dict())
+        self.__dict__["_stored_form"] = (encode, value)
+        return value
 
     @classmethod
     def from_dict(cls, data: Any) -> Entry:
@@ -1019,7 +1152,7 @@ class Session:
         if body == entry.text:
             return entry
         _require_room_for_a_change(entry)
-        entry.history.append(Edit(at=now, text=entry.text))
+        entry.history = (*entry.history, Edit(at=now, text=entry.text))
         entry.text = body
         return entry
 
@@ -1031,7 +1164,7 @@ class Session:
             raise SessionStateError("this entry is already struck")
         why = require_text("reason", reason, max_len=REASON_MAX, multiline=False)
         _require_room_for_a_change(entry)
-        entry.history.append(Strike(at=now, reason=why))
+        entry.history = (*entry.history, Strike(at=now, reason=why))
         self._dose_changed(entry)
         return entry
 
@@ -1043,7 +1176,7 @@ class Session:
             raise SessionStateError("this entry is not struck")
         why = optional_text("reason", reason, max_len=REASON_MAX, multiline=False)
         _require_room_for_a_change(entry)
-        entry.history.append(Restore(at=now, reason=why))
+        entry.history = (*entry.history, Restore(at=now, reason=why))
         self._dose_changed(entry)
         return entry
 
@@ -1159,7 +1292,10 @@ class Session:
 
     # ---- stored shape ---------------------------------------------------------------------
 
-    def to_dict(self) -> dict[str, Any]:
+    def to_dict(self, entry_form: Callable[[dict[str, Any]], Any] | None = None
+                ) -> dict[str, Any]:
+        """The stored shape. ``entry_form``: the entries as the store encodes them, each
+        encoded once and remembered until it changes (:meth:`Entry.stored_as`)."""
         return {
             "id": self.id,
             "schema": self.schema,
@@ -1179,7 +1315,8 @@ class Session:
             "dosed": to_iso(self.dosed),
             "ended": to_iso(self.ended),
             "signed": to_iso(self.signed),
-            "entries": [e.to_dict() for e in self.entries],
+            "entries": ([e.to_dict() for e in self.entries] if entry_form is None
+                        else [e.stored_as(entry_form) for e in self.entries]),
             "discharge_checklist": [c.to_dict() for c in self.discharge_checklist],
             "integration_checklist": [c.to_dict() for c in self.integration_checklist],
             "integration_date": (self.integration_date.isoformat() if self.integration_date

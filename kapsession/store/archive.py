@@ -268,7 +268,6 @@ class Archive:
             if not self.read_only and self._index_dirty:
                 self._try_flush_index()
         finally:
-            self._files.close()
             if self._lock is not None:
                 self._lock.release()
 
@@ -647,7 +646,6 @@ class Archive:
         self.unreadable.clear()
         self._live.clear()
         self._persisted.clear()
-        self._files.close()
         self._sorted = None
         self._load()
 
@@ -669,7 +667,9 @@ class Archive:
                 raise StorageError("the encryption header", exc) from exc
 
     def _write(self, session: Session) -> None:
-        data = session.to_dict()
+        # Each entry encoded once, when it is new or changed: a long session's save
+        # serialises what changed, not its whole timeline again (issue 18).
+        data = self._files.stored(session)
         self._before_write()
         try:
             stat = self._files.write(data, session.id)
@@ -694,7 +694,6 @@ class Archive:
         if (st.st_mtime_ns, st.st_size) != self._stats.get(sid):
             self._live.pop(sid, None)
             self._persisted.pop(sid, None)
-            self._files.forget(sid)
 
     def _for_write(self, sid: str) -> Session:
         self._drop_if_replaced(sid)
@@ -705,7 +704,7 @@ class Archive:
                 raise SessionUnreadable(sid, self.unreadable.get(
                     sid, f"{session_file_name(sid)}: cannot be read"))
             self._live[sid] = session
-            self._persisted[sid] = session.to_dict()
+            self._persisted[sid] = self._files.stored(session)
         return session
 
     def _change(self, ref: str, change: Callable[[Session, datetime], T], *,
@@ -721,7 +720,7 @@ class Archive:
             result = change(session, self.clock())
             self._write(session)
         except BaseException:
-            self._live[sid] = Session.from_dict(self._persisted[sid])
+            self._live[sid] = self._files.session_of(self._persisted[sid])
             raise
         return result
 
@@ -923,7 +922,6 @@ class Archive:
         self._write(session)
         self._live.pop(session.id, None)  # not being worked on: do not keep it in memory
         self._persisted.pop(session.id, None)
-        self._files.forget(session.id)
         return True
 
     @contextmanager

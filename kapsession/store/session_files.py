@@ -1,7 +1,9 @@
 """The ``sessions/`` folder: one session per file, a TinyDB document, written atomically.
 
 This module is the only one that knows a session file is TinyDB document 1 of table
-``session``; the archive hands it sessions and gets sessions back.
+``session``; the archive hands it sessions and gets sessions back. TinyDB reads the files;
+a write replaces the whole file with that one document, through the same
+:class:`~.storage.AtomicJSONStorage` TinyDB would use, without reading the old file first.
 """
 
 from __future__ import annotations
@@ -15,7 +17,6 @@ from pathlib import Path
 from typing import Any
 
 from tinydb import TinyDB
-from tinydb.table import Document
 
 from ..model import Session
 from .conflicts import is_conflict_copy_name, is_session_file_name
@@ -35,7 +36,14 @@ from .layout import (
     session_id_of,
 )
 from .migrations import migrate
-from .storage import AtomicJSONStorage, Codec, DamagedFile, read_json_file
+from .storage import (
+    AtomicJSONStorage,
+    Codec,
+    DamagedFile,
+    json_fragment,
+    plain_json,
+    read_json_file,
+)
 
 log = logging.getLogger(__name__)
 
@@ -77,7 +85,6 @@ class SessionFiles:
         self.durable = True
         #: Off while several files are written, each durably, and the folder synced once.
         self.sync_folder = True
-        self._open: dict[str, TinyDB] = {}
 
     def path(self, sid: str) -> Path:
         return self.layout.session(sid)
@@ -114,25 +121,29 @@ class SessionFiles:
         """See :func:`load_session_file`."""
         return load_session_file(self.path(sid), self.codec)
 
-    def write(self, session_data: dict[str, Any], sid: str) -> Stat:
-        """Replace the session's file (atomically; durably unless :attr:`durable` is off).
-        Raises ``OSError``; what was stored before is then untouched."""
-        db = self._open.get(sid)
-        if db is None:
-            db = TinyDB(self.path(sid), storage=AtomicJSONStorage, read_only=self.read_only,
-                        codec=self.codec)
-            self._open[sid] = db
-        db.storage.durable = self.durable  # type: ignore[attr-defined]
-        db.storage.sync_folder = self.sync_folder  # type: ignore[attr-defined]
-        db.table(SESSION_TABLE).upsert(Document(session_data, doc_id=SESSION_DOC_ID))
-        st = os.stat(self.path(sid))
-        return st.st_mtime_ns, st.st_size
+    @staticmethod
+    def stored(session: Session) -> dict[str, Any]:
+        """What :meth:`write` writes for ``session``: its stored shape, with each entry
+        encoded once and remembered until it changes (a save of a session of 2,000 entries
+        encodes the one that is new). Hand it to :meth:`write`, :meth:`session_of`."""
+        return session.to_dict(entry_form=json_fragment)
 
-    def forget(self, sid: str) -> None:
-        """Drop what is kept in memory of a session not being worked on."""
-        db = self._open.pop(sid, None)
-        if db is not None:
-            db.close()
+    @staticmethod
+    def session_of(stored: dict[str, Any]) -> Session:
+        """The session :meth:`stored` was made from, as it was then (a new object)."""
+        return Session.from_dict(plain_json(stored))
+
+    def write(self, session_data: dict[str, Any], sid: str) -> Stat:
+        """Replace the session's file (atomically; durably unless :attr:`durable` is off)
+        with ``session_data`` (:meth:`stored`, or plain JSON values), and nothing else.
+        Raises ``OSError``; what was stored before is then untouched."""
+        path = self.path(sid)
+        storage = AtomicJSONStorage(path, read_only=self.read_only, durable=self.durable,
+                                    codec=self.codec)
+        storage.sync_folder = self.sync_folder
+        storage.write({SESSION_TABLE: {str(SESSION_DOC_ID): session_data}})
+        st = os.stat(path)
+        return st.st_mtime_ns, st.st_size
 
     def raw(self, sid: str) -> dict[str, Any] | None:
         """The stored session as plain JSON values, read directly (no cache touched, so it
@@ -174,8 +185,3 @@ class SessionFiles:
         """After files written with :attr:`sync_folder` off: their replacements reach the
         disk. Raises ``OSError``."""
         fsync_dir(self.layout.sessions)
-
-    def close(self) -> None:
-        for db in self._open.values():
-            db.close()
-        self._open.clear()

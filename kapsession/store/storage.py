@@ -70,6 +70,18 @@ def read_json_file(path: Path, codec: Codec | None = None) -> Any:
         raise DamagedFile(path, "is not valid JSON (truncated or damaged)") from None
 
 
+def json_fragment(data: Any) -> orjson.Fragment:
+    """``data`` as JSON, ready to be written inside a larger document unchanged: what a
+    session's entries are encoded to once each (``Session.to_dict(entry_form=...)``), so a
+    save serialises only what changed."""
+    return orjson.Fragment(orjson.dumps(data))
+
+
+def plain_json(data: Any) -> Any:
+    """``data`` as plain JSON values, fragments read back: exactly what writing it stores."""
+    return orjson.loads(orjson.dumps(data))
+
+
 class AtomicJSONStorage(Storage):
     """TinyDB storage: one JSON file, replaced atomically on every write.
 

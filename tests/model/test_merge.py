@@ -401,7 +401,7 @@ def test_merge_is_commutative_idempotent_and_loses_no_text(shared, mine, yours) 
     # Neither side is changed, by merging or by later changes to a result.
     for result in (ab.session, ba.session):
         for e in result.entries:
-            e.history.append(Edit(at(999), "later"))
+            e.history = (*e.history, Edit(at(999), "later"))
         result.entries.append(Entry(id="e999", at=at(999), kind="note", text="later"))
         result.addenda.clear()
     assert (ours.to_dict(), theirs.to_dict()) == before
