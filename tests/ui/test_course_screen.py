@@ -70,9 +70,14 @@ def build_course(a: Archive, clock) -> dict[str, str]:  # noqa: ANN001
 @pytest.fixture
 def course_app(tmp_path: Path, clock, monkeypatch):  # noqa: ANN001, ANN201
     # Session ids are random; the detail screen shows them, so snapshots need fixed ones.
+    # Only the session ids (16 bytes): the secrets module is shared, and temp file names
+    # drawn from it too made the ids depend on how many files the store wrote before.
+    import secrets
+
     made = iter(range(1, 1000))
-    monkeypatch.setattr("kapsession.store.archive.secrets.token_hex",
-                        lambda n: f"{next(made):0{2 * n}x}")
+    token_hex = secrets.token_hex
+    monkeypatch.setattr(secrets, "token_hex",
+                        lambda n: f"{next(made):0{2 * n}x}" if n == 16 else token_hex(n))
     archive = Archive.open(tmp_path / "course", clock=clock)
     ids = build_course(archive, clock)
     app = KapsessionApp(archive, config=Config(), clock=clock)
