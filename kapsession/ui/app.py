@@ -34,10 +34,6 @@ class KapsessionApp(App[None]):
     # parse every stylesheet a second time at start-up (about 10 ms).
     CSS_PATH = ["app.tcss", "screens/home.tcss"]
     ENABLE_COMMAND_PALETTE = True
-    # The archive list is the app's first screen, not pushed over Textual's blank default one:
-    # that drew an empty frame first and the list a frame later (~25 ms more at start-up).
-    MODES = {"archive": HomeScreen}
-    DEFAULT_MODE = "archive"
     BINDINGS = [
         Binding("ctrl+q", "quit", "Quit", id="quit", priority=True, show=False,
                 tooltip="Quit kapsession (a live session stays live and can be resumed)"),
@@ -149,6 +145,13 @@ class KapsessionApp(App[None]):
         if self.prompts_problem:
             self.notify(self.prompts_problem, title="Your prompts file was not loaded",
                         severity="warning", timeout=15, markup=False)
+
+    def get_default_screen(self) -> Screen[object]:
+        # The archive list is the app's first screen: pushed over Textual's blank default
+        # screen it drew an empty frame first and the list a frame later; as a mode's screen
+        # it was laid out while the app was still mounting, and that frame was never written
+        # (the next one held only what changed: the rows came ~25 ms later).
+        return HomeScreen()
 
     def on_ready(self) -> None:
         if isinstance(self.screen, HomeScreen):
