@@ -89,27 +89,20 @@ class SessionTable(ScrollView, can_focus=True):
         Binding("end,ctrl+end", "last_row", "Last row", show=False),
     ]
 
-    class Highlighted(Message):
+    class _RowMessage(Message):
+        def __init__(self, table: SessionTable, row: int, key: str) -> None:
+            super().__init__()
+            self.table, self.row, self.key = table, row, key
+
+        @property
+        def control(self) -> SessionTable:
+            return self.table
+
+    class Highlighted(_RowMessage):
         """The cursor moved to ``row`` (``key``)."""
 
-        def __init__(self, table: SessionTable, row: int, key: str) -> None:
-            super().__init__()
-            self.table, self.row, self.key = table, row, key
-
-        @property
-        def control(self) -> SessionTable:
-            return self.table
-
-    class Selected(Message):
+    class Selected(_RowMessage):
         """Enter on a row, or a click on the row under the cursor."""
-
-        def __init__(self, table: SessionTable, row: int, key: str) -> None:
-            super().__init__()
-            self.table, self.row, self.key = table, row, key
-
-        @property
-        def control(self) -> SessionTable:
-            return self.table
 
     def __init__(self, columns: Sequence[Column], *, id: str | None = None) -> None:  # noqa: A002
         super().__init__(id=id)
