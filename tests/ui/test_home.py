@@ -14,7 +14,7 @@ from kapsession.ui.screens.help import HelpScreen
 from kapsession.ui.widgets.course_list import CourseList
 from kapsession.ui.widgets.session_table import SessionTable
 
-from .helpers import screen_text
+from .helpers import burst, screen_text
 
 
 def fill(archive, clock) -> dict[str, str]:  # noqa: ANN001
@@ -338,3 +338,63 @@ async def test_an_empty_archive_opened_lazily_still_says_welcome(tmp_path, clock
             assert "Welcome. No sessions yet" in screen_text(app.screen)
     finally:
         archive.close()
+
+
+def _newest_first(archive, clock, n: int) -> list[str]:  # noqa: ANN001
+    ids = []
+    for i in range(n):
+        ids.append(archive.new_session(client=f"C-{i:04d}", route="im", dose_mg=50).id)
+        clock.advance(days=1)
+    return ids[::-1]
+
+
+async def test_arrows_typed_in_one_go_with_a_key_move_before_the_key_acts(
+        archive, clock) -> None:  # noqa: ANN001
+    """"↓↓c" typed faster than the app draws opens the third row's course, not the first's:
+    the arrows act as they are read, like the letter keys (a slow start-up, a note search)."""
+    ids = _newest_first(archive, clock, 4)
+    app = KapsessionApp(archive, config=Config(), clock=clock)
+    async with app.run_test(size=(120, 30)) as pilot:
+        table = app.screen.query_one("#sessions", SessionTable)
+        await burst(pilot, ["down", "down"], "c")
+        await pilot.pause()
+        assert table.cursor_key == ids[2]
+        assert isinstance(app.screen, CourseScreen) and app.screen.client == "C-0001"
+
+
+async def test_back_from_a_session_past_the_first_page_the_cursor_is_where_it_was(
+        archive, clock) -> None:  # noqa: ANN001
+    ids = _newest_first(archive, clock, home.PAGE + 50)
+    app = KapsessionApp(archive, config=Config(), clock=clock)
+    async with app.run_test(size=(120, 30)) as pilot:
+        table = app.screen.query_one("#sessions", SessionTable)
+        for _ in range(2):  # the end of the first page, then of the second (the last)
+            await pilot.press("ctrl+end")
+            await pilot.pause()
+        assert table.cursor_key == ids[-1]
+        await pilot.press("enter")
+        await pilot.pause()
+        assert not isinstance(app.screen, home.HomeScreen)
+        await pilot.press("escape")
+        await pilot.pause()
+        assert isinstance(app.screen, home.HomeScreen) and table.cursor_key == ids[-1]
+        assert table.cursor_row == len(ids) - 1
+
+
+async def test_at_80_columns_every_heading_shows_and_a_long_route_is_cut_visibly(
+        archive, clock) -> None:  # noqa: ANN001
+    archive.new_session(client="C-" + "W" * 12, route="sublingual", dose_mg=200)
+    archive.new_session(client="C-0001", route="im", dose_mg=50)
+    app = KapsessionApp(archive, config=Config(), clock=clock)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        table = app.screen.query_one("#sessions", SessionTable)
+        lines = screen_text(table).splitlines()
+        for heading in ("date", "client", "#", "route and dose", "duration", "status",
+                        "entries"):
+            assert heading in lines[0], heading
+        assert all(len(line) <= 80 for line in lines)
+        long = next(line for line in lines if "C-WWW" in line)
+        assert "…" in long and long.rstrip().endswith("0")  # cut, and the entries still there
+        assert table.row_cells(table.row_index(archive.sessions()[-1].id))[3].startswith(
+            "sublingual")  # the whole text is kept; only its drawing is cut

@@ -34,7 +34,8 @@ READ_ONLY_REFRESH_S = 30.0
 BANNER_REFRESH_S = 15.0
 # Notes are searched once typing pauses this long (seconds).
 SEARCH_PAUSE_S = 0.3
-COLUMNS = (Column("date"), Column("client"), Column("#", right=True), Column("route and dose"),
+COLUMNS = (Column("date"), Column("client"), Column("#", right=True),
+           Column("route and dose", shrink=True),
            Column("duration", right=True), Column("status"), Column("entries", right=True))
 
 
@@ -175,6 +176,11 @@ class HomeScreen(Screen[None]):
             why = str(exc) if isinstance(exc, KapsessionError) else (exc.strerror or "I/O")
             self.notify(f"The rest of the archive could not be read: {why}",
                         severity="error", timeout=30, markup=False)
+            # For as long as it stays so: the rows shown are the index's, not checked since.
+            empty = self.query_one("#empty", Static)
+            empty.update(f"Only the newest sessions, as the index last listed them: the rest "
+                         f"of the archive could not be read ({why}). Quit and open it again.")
+            empty.display = True
             return
         # What exists now (above all the summaries, one per session) lives as long as the
         # app: out of the cyclic collector's reach, as kapsession.launch does before the run.
@@ -285,13 +291,19 @@ class HomeScreen(Screen[None]):
         next page): rows are added a page at a time, so typing stays quick at any size."""
         table = self.query_one("#sessions", SessionTable)
         rows = self._rows
+        end = None
         if more:
             start = table.row_count
         else:
             selected = self.selected_id()
             table.clear()
             start = 0
-        table.add_rows([(s.id, summary_row(s)) for s in rows[start:start + PAGE]])
+            if selected is not None:
+                # Back from a session on the third page: its page (and those before it) again,
+                # so the cursor comes back to it and not to the first row.
+                at = next((i for i, s in enumerate(rows) if s.id == selected), 0)
+                end = (at // PAGE + 1) * PAGE
+        table.add_rows([(s.id, summary_row(s)) for s in rows[start:end or start + PAGE]])
         if not more and selected is not None:
             row = table.row_index(selected)
             if row is not None:  # else not on this page: the cursor stays on the first row

@@ -8,7 +8,9 @@ the row's segments and lays its style over them.
 
 The header stays on the first line; rows scroll under it. Up, down, page up, page down, home
 and end move the cursor; a click moves it, and a click on the row under the cursor selects it,
-as the DataTable did.
+as the DataTable did. A column marked ``shrink`` gives up width, its cells cut with "…", so
+the table fits its width (every heading of the home list at 80 columns); the others keep
+theirs. Its look (header, zebra rows, cursor) is in the screen's stylesheet (home.tcss).
 """
 
 from __future__ import annotations
@@ -16,7 +18,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import NamedTuple
 
-from rich.cells import cell_len
+from rich.cells import cell_len, set_cell_size
 from rich.segment import Segment
 from rich.style import Style
 from textual import events
@@ -36,6 +38,7 @@ PAD = 1  # a space each side of every cell, as the DataTable had
 class Column(NamedTuple):
     label: str
     right: bool = False  # numbers are set right
+    shrink: bool = False  # gives up width, cut with "…", when the table is wider than its room
 
 
 def _text(text: str) -> str:
@@ -53,40 +56,17 @@ class SessionTable(ScrollView, can_focus=True):
         "session-table--cursor",
         "session-table--even-row",
     }
-    # The DataTable's look, kept: a bold header on the panel colour, zebra rows, the block
-    # cursor (dimmer while the list does not have the focus).
-    DEFAULT_CSS = """
-    SessionTable {
-        background: $surface;
-        color: $foreground;
-        &:focus {
-            background-tint: $foreground 5%;
-            & > .session-table--cursor {
-                background: $block-cursor-background;
-                color: $block-cursor-foreground;
-                text-style: $block-cursor-text-style;
-            }
-            & > .session-table--header { background-tint: $foreground 5%; }
-        }
-        &:dark > .session-table--even-row { background: $surface-darken-1 40%; }
-        & > .session-table--header { text-style: bold; background: $panel; color: $foreground; }
-        &:ansi > .session-table--header { background: ansi_bright_blue; color: ansi_default; }
-        & > .session-table--even-row { background: $surface-lighten-1 50%; }
-        & > .session-table--cursor {
-            background: $block-cursor-blurred-background;
-            color: $block-cursor-blurred-foreground;
-            text-style: $block-cursor-blurred-text-style;
-        }
-    }
-    """
+    # Priority, like the home screen's letter keys: a key acts as it is read, so "↓↓e" typed
+    # in one go exports the third row, not the first (a plain binding waited its turn behind
+    # the letter, which acted on the row the cursor was still on).
     BINDINGS = [
         Binding("enter", "select_cursor", "Select", show=False),
-        Binding("up", "cursor_up", "Cursor up", show=False),
-        Binding("down", "cursor_down", "Cursor down", show=False),
-        Binding("pageup", "page_up", "Page up", show=False),
-        Binding("pagedown", "page_down", "Page down", show=False),
-        Binding("home,ctrl+home", "first_row", "First row", show=False),
-        Binding("end,ctrl+end", "last_row", "Last row", show=False),
+        Binding("up", "cursor_up", "Cursor up", show=False, priority=True),
+        Binding("down", "cursor_down", "Cursor down", show=False, priority=True),
+        Binding("pageup", "page_up", "Page up", show=False, priority=True),
+        Binding("pagedown", "page_down", "Page down", show=False, priority=True),
+        Binding("home,ctrl+home", "first_row", "First row", show=False, priority=True),
+        Binding("end,ctrl+end", "last_row", "Last row", show=False, priority=True),
     ]
 
     class _RowMessage(Message):
@@ -110,8 +90,9 @@ class SessionTable(ScrollView, can_focus=True):
         self._keys: list[str] = []
         self._rows: list[tuple[Cell, ...]] = []
         self._index: dict[str, int] = {}
-        self._widths = [cell_len(c.label) for c in self.columns]
-        self._lines: dict[int, list[Segment]] = {}  # row → its segments at these widths
+        self._widths = [cell_len(c.label) for c in self.columns]  # what the cells need
+        self._shown = list(self._widths)  # what they get at the width on screen
+        self._lines: dict[int, list[Segment]] = {}  # row → its segments at the shown widths
         self._styles: dict[str, Style] = {}
         self.cursor_row = 0
 
@@ -122,9 +103,9 @@ class SessionTable(ScrollView, can_focus=True):
         return len(self._rows)
 
     def clear(self) -> None:
-        """No rows; the cursor back on the first."""
+        """No rows; the cursor back on the first. The columns keep their widths, so a list
+        filled again as a filter is typed does not shift sideways under the eye."""
         self._keys, self._rows, self._index = [], [], {}
-        self._widths = [cell_len(c.label) for c in self.columns]
         self._lines.clear()
         self.cursor_row = 0
         self._resize()
@@ -145,7 +126,6 @@ class SessionTable(ScrollView, can_focus=True):
                 w = cell_len(cell if isinstance(cell, str) else cell[0])
                 if w > widths[i]:
                     widths[i] = w
-                    self._lines.clear()  # drawn at the old widths
             self._index[key] = len(self._rows)
             self._keys.append(key)
             self._rows.append(cells)
@@ -168,10 +148,33 @@ class SessionTable(ScrollView, can_focus=True):
         return self._keys[self.cursor_row] if self._rows else None
 
     def _resize(self) -> None:
-        width = sum(self._widths) + 2 * PAD * len(self._widths)
+        shown = self._fitted()
+        if shown != self._shown:
+            self._shown = shown
+            self._lines.clear()  # drawn at the old widths
+        width = sum(shown) + 2 * PAD * len(shown)
         self.virtual_size = Size(width, len(self._rows) + 1)  # + the header line
         self.cursor_row = min(self.cursor_row, max(0, len(self._rows) - 1))
         self.refresh()
+
+    def _fitted(self) -> list[int]:
+        """The columns' widths on screen: what the cells need, less what the ``shrink``
+        columns give up (down to their heading's width) for the table to fit its room. If it
+        still does not fit, it scrolls sideways."""
+        shown = list(self._widths)
+        room = self.scrollable_content_region.width or self.size.width
+        excess = sum(shown) + 2 * PAD * len(shown) - room
+        if room <= 0 or excess <= 0:
+            return shown
+        for i, column in enumerate(self.columns):
+            if column.shrink and excess > 0:
+                give = min(excess, shown[i] - cell_len(column.label))
+                shown[i] -= give
+                excess -= give
+        return shown
+
+    def on_resize(self) -> None:
+        self._resize()
 
     # ---- drawing ------------------------------------------------------------------------
 
@@ -184,8 +187,10 @@ class SessionTable(ScrollView, can_focus=True):
     def _segments(self, cells: Sequence[Cell]) -> list[Segment]:
         out = []
         pad = " " * PAD
-        for cell, width, column in zip(cells, self._widths, self.columns, strict=True):
+        for cell, width, column in zip(cells, self._shown, self.columns, strict=True):
             text, style = (cell, None) if isinstance(cell, str) else (cell[0], self._style(cell[1]))
+            if cell_len(text) > width:  # a shrunk column: cut, and say so
+                text = set_cell_size(text, width - 1) + "…"
             space = " " * (width - cell_len(text))
             out.append(Segment(pad + space + text + pad if column.right
                                else pad + text + space + pad, style))
