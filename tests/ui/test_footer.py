@@ -39,8 +39,13 @@ async def test_hovering_a_key_shows_what_it_does(archive, clock) -> None:  # noq
     app = KapsessionApp(archive, config=Config(), clock=clock)
     async with app.run_test(size=(120, 30)) as pilot:
         footer = app.screen.query_one(KapFooter)
+        key_colour = footer.get_component_rich_style("kap-footer--key").color
         await pilot.hover(KapFooter, offset=offset_of(footer, "Course"))
         assert "course" in str(footer.tooltip)
+        line = footer.render()
+        [hovered] = [span.style for span in line.spans if line.plain[span.start:span.end] == " c "]
+        assert hovered.bgcolor == footer.get_component_rich_style("kap-footer--hover").bgcolor
+        assert hovered.color == key_colour  # lit, not greyed: the letter keeps its colour
         await pilot.hover(KapFooter, offset=(footer.size.width - 20, 0))  # between keys
         assert footer.tooltip is None
 

@@ -45,25 +45,7 @@ class KapFooter(Widget, can_focus=False):
         "kap-footer--hover",
         "kap-footer--edge",
     }
-    DEFAULT_CSS = """
-    KapFooter {
-        dock: bottom;
-        height: 1;
-        color: $footer-foreground;
-        background: $footer-background;
-        & > .kap-footer--key {
-            color: $footer-key-foreground;
-            background: $footer-key-background;
-            text-style: bold;
-        }
-        & > .kap-footer--label {
-            color: $footer-description-foreground;
-            background: $footer-description-background;
-        }
-        & > .kap-footer--hover { background: $block-hover-background; }
-        & > .kap-footer--edge { color: $foreground 20%; }
-    }
-    """
+    # Its look is in the app's stylesheet (app.tcss): every screen has a footer.
 
     def __init__(self, *, narrow: Mapping[str, str] | None = None, compact: bool = False,
                  id: str | None = None) -> None:  # noqa: A002
@@ -138,7 +120,8 @@ class KapFooter(Widget, can_focus=False):
     def render(self) -> Text:
         key_style = self.get_component_rich_style("kap-footer--key")
         label_style = self.get_component_rich_style("kap-footer--label")
-        hover = self.get_component_rich_style("kap-footer--hover")
+        # Hovering lights the key's background only: its letters keep their colours.
+        hover = Style(bgcolor=self.get_component_rich_style("kap-footer--hover").bgcolor)
         dim = Style(dim=True)
         line = Text(no_wrap=True, overflow="crop", end="")
         spans = []
