@@ -722,6 +722,11 @@ class Archive:
         except BaseException:
             self._live[sid] = self._files.session_of(self._persisted[sid])
             raise
+        if isinstance(result, Entry):
+            # A copy, as get() gives: the entry in the session held here changes only through
+            # these methods (an assignment to it would be written at the next save, with no
+            # history). Its fields cannot change in place, so the copy is cheap.
+            return result.copy()  # type: ignore[return-value]
         return result
 
     def new_session(

@@ -509,3 +509,20 @@ def test_a_schema_2_session_file_opens_with_monitoring_still_open(
     stored = orjson.loads((sessions / f"{sid}.json").read_bytes())["session"]["1"]
     assert stored["schema"] == SCHEMA_VERSION
     assert stored["protocol"] is None and stored["discharged"] is not None
+
+
+def test_an_entry_handed_back_is_a_copy_and_changing_it_changes_no_record(
+        tmp_path: Path, clock) -> None:  # noqa: ANN001
+    """What add_note (and every change) returns is the entry as written, not the one the
+    archive keeps: an assignment to it by mistake would otherwise be saved with the next
+    note, with no history of the change (a record changed unseen)."""
+    with Archive.open(tmp_path / "a", clock=clock) as archive:
+        sid = archive.new_session(client="C-0001", route="im", dose_mg=50, live=True).id
+        note = archive.add_note(sid, "what was said")
+        note.text = "not what was said"  # by mistake, somewhere
+        archive.add_note(sid, "the next note")
+        assert [e.text for e in archive.get(sid).entries if e.kind == "note"] == [
+            "what was said", "the next note"]
+    with Archive.open(tmp_path / "a", clock=clock) as archive:
+        [first, _] = [e for e in archive.get(sid).entries if e.kind == "note"]
+        assert first.text == "what was said" and first.history == ()
