@@ -282,7 +282,7 @@ def cmd_list(args: argparse.Namespace, out: Console, err: Console) -> int:
             err.print(line(f"warning: {_cannot_show(s.id, exc)}", style="yellow"))
     title = plural(len(cells), "session")
     lines, width = fitted_table(LIST_COLUMNS, cells)
-    if out.is_terminal and width > out.width:
+    if out.is_terminal and width - 1 > out.width:  # (the last column's space is not printed)
         _print_wrapped_table(out, title, cells)  # too wide: Rich wraps the long cells
     else:
         # soft_wrap: a pipe's console is 80 columns wide, and these lines are not cut there.
@@ -296,7 +296,7 @@ def cmd_list(args: argparse.Namespace, out: Console, err: Console) -> int:
 
 #: The columns of ``kapsession list``: their headings, and whether they hold numbers (set right).
 LIST_COLUMNS = (("id", False), ("date", False), ("client", False), ("#", True),
-                ("route", False), ("dose", True), ("duration", False), ("status", False),
+                ("route", False), ("dose", True), ("duration", True), ("status", False),
                 ("entries", True))
 
 
@@ -330,7 +330,7 @@ def fitted_table(columns: Sequence[tuple[str, bool]],
 
 def _print_wrapped_table(out: Console, title: str, cells: Sequence[Sequence[str]]) -> None:
     """The list on a terminal narrower than its widest row: Rich's table wraps the cells that
-    may wrap (slow for thousands of rows; a narrow terminal shows few anyway)."""
+    may wrap (about 0.6 ms a row: `list --client` or `--since` keep it short)."""
     from rich.table import Table
 
     from .course_view import Trimmed  # lines end at their last character (no padding)

@@ -290,8 +290,9 @@ def test_the_list_is_laid_out_as_richs_table_would_lay_it_out() -> None:
         table.add_column(label, justify="right" if right else "left")
     for row in rows:
         table.add_row(*(Text(c) for c in row))
-    console = Console(width=500, record=True, file=open(os.devnull, "w"))  # noqa: SIM115
-    console.print(Trimmed(table))
+    with open(os.devnull, "w") as devnull:
+        console = Console(width=500, record=True, file=devnull)
+        console.print(Trimmed(table))
     lines, width = fitted_table(LIST_COLUMNS, rows)
     assert console.export_text().splitlines() == [" " * ((width - 10) // 2) + "3 sessions",
                                                 *lines]

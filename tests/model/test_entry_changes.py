@@ -144,10 +144,14 @@ def test_the_form_is_remembered_until_a_change() -> None:
     e.stored_as(counting)
     e.stored_as(counting)
     assert calls == ["eaaaaaaaa"]
-    e.stored_as(encode)  # another encoder is not answered with this one's form
-    e.flagged = True
+    assert e.stored_as(encode) == fresh(e)  # another encoder is not answered with this one's
     e.stored_as(counting)
-    assert calls == ["eaaaaaaaa", "eaaaaaaaa"]
+    assert calls == ["eaaaaaaaa", "eaaaaaaaa"]  # ... and its own form replaced this one's
+    e.stored_as(counting)
+    assert len(calls) == 2  # remembered again
+    e.flagged = True  # a change: forgotten, encoded anew (with the change)
+    assert e.stored_as(counting) == fresh(e) and '"flagged": true' in fresh(e)
+    assert calls == ["eaaaaaaaa"] * 3
 
 
 def test_copies_and_pickles_carry_the_fields_not_the_forms() -> None:
