@@ -55,3 +55,18 @@ async def test_a_narrow_screen_leaves_out_the_palette_hint(archive, clock) -> No
     async with app.run_test(size=(80, 24)):
         footer = app.screen.query_one(KapFooter)
         assert "palette" not in visible_text(footer) and "? Keys" in visible_text(footer)
+
+
+async def test_a_footer_too_narrow_for_its_keys_shows_whole_keys_only(archive, clock) -> None:  # noqa: ANN001
+    """Never a key cut in half ("q Qu"): the keys that do not fit are left out whole (the help
+    screen lists every key)."""
+    archive.new_session(client="C-0042", route="im", dose_mg=50)
+    app = KapsessionApp(archive, config=Config(), clock=clock)
+    async with app.run_test(size=(40, 24)):
+        footer = app.screen.query_one(KapFooter)
+        drawn = visible_text(footer)
+        assert len(drawn) <= 40 and "n New session" in drawn
+        labels = [item.label for item in footer.items()]
+        shown = [item.label for item in footer.shown()]
+        assert shown == labels[:len(shown)] and len(shown) < len(labels)
+        assert drawn.rstrip().endswith(shown[-1])  # the last one drawn is whole

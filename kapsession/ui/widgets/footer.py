@@ -102,18 +102,22 @@ class KapFooter(Widget, can_focus=False):
         return f" {item.shown} ", f"{item.label} "
 
     def shown(self) -> list[FooterItem]:
-        """The keys drawn at the current width: all of them, or the ``narrow`` ones."""
+        """The keys drawn at the current width: all of them, or the ``narrow`` ones; and of
+        those, as many whole keys as fit (never a key cut in half: help lists them all)."""
         items = self.items()
-        if self.narrow is None:
-            return items
-        wanted = sum(cell_len(k) + cell_len(lab) for k, lab in map(self._text, items))
+        room = self.size.width
         palette = self._palette()
         if palette is not None:
-            wanted += 1 + sum(map(cell_len, self._text(palette)))
-        if wanted <= self.size.width:
-            return items
-        return [item._replace(label=self.narrow[item.action])
-                for item in items if item.action in self.narrow]
+            room -= 1 + sum(map(cell_len, self._text(palette)))
+        if self.narrow is not None and self._width(items) > room:
+            items = [item._replace(label=self.narrow[item.action])
+                     for item in items if item.action in self.narrow]
+        while items and self._width(items) > room:
+            items = items[:-1]
+        return items
+
+    def _width(self, items: list[FooterItem]) -> int:
+        return sum(cell_len(k) + cell_len(lab) for k, lab in map(self._text, items))
 
     # ---- drawing ------------------------------------------------------------------------
 
