@@ -228,9 +228,19 @@ async def test_when_the_rest_cannot_be_read_the_first_page_stays_and_says_why(
             assert table.row_key(0) == sid  # the first page stays on the screen
             said = [n.message for n in app._notifications]  # noqa: SLF001
             assert any("The rest of the archive could not be read" in m for m in said)
+            assert "The next key that needs it tries again" in screen_text(app.screen)
+            # Keys and timers that need the rest ask again, say nothing more, close nothing.
+            await burst(pilot, "/C-00", ["enter"], "c", "d", "n")
+            app.screen._tick_banner()  # what the banner's timer does  # noqa: SLF001
+            await pilot.pause()
+            assert app.crash is None and isinstance(app.screen, home.HomeScreen)
+            assert not archive.loaded and len(app._notifications) == len(said)  # noqa: SLF001
             sessions.unlink()
             (root / "elsewhere").rename(sessions)
-            assert archive.summary(sid).client == "C-0001" and archive.loaded  # tried again
+            await pilot.press("d")  # the next key reads the rest, and acts
+            await pilot.pause()
+            assert archive.loaded and not isinstance(app.screen, home.HomeScreen)
+            assert archive.summary(sid).client == "C-0001"
     finally:
         archive.close()
 

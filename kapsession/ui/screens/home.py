@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import functools
 import gc
+from collections.abc import Callable
+from typing import Any, TypeVar
 
 from rich.text import Text
 from textual import on, work
@@ -59,6 +62,23 @@ _LIST_KEYS = frozenset({"new_session", "focus_filter", "export_session",
                         "quit_app"})
 
 
+_F = TypeVar("_F", bound=Callable[..., Any])
+
+
+def _needs_the_archive(method: _F) -> _F:
+    """For the list's keys and timers that need the whole archive. After a lazy open whose
+    rest could not be read (a sessions folder gone with a disk, a sync tool), each tries to
+    read it again, and while it cannot, does nothing more than say why: raising out of the
+    handler would close the app."""
+    @functools.wraps(method)
+    def guarded(self: HomeScreen, *args: Any, **kwargs: Any) -> Any:
+        if not self.archive.loaded and not self._finish_loading():
+            return None
+        return method(self, *args, **kwargs)
+
+    return guarded  # type: ignore[return-value]
+
+
 class HomeScreen(Screen[None]):
     """The archive, newest first."""
 
@@ -103,6 +123,7 @@ class HomeScreen(Screen[None]):
         self._haystacks: dict[str, tuple[SessionSummary, str]] = {}
         self._search_timer: Timer | None = None
         self._mounted_once = False
+        self._unread_why: str | None = None  # why the rest of the archive could not be read
 
     def compose(self) -> ComposeResult:
         yield Static(id="banner", markup=False)
@@ -131,10 +152,12 @@ class HomeScreen(Screen[None]):
         """Sessions changed under the app (a sync tool's copies merged): list them again."""
         self.refresh_list()
 
+    @_needs_the_archive
     def _tick_banner(self) -> None:
         if self.app.screen is self and self.archive.live_sessions():
             self._update_banner()
 
+    @_needs_the_archive
     def _reread(self) -> None:
         if self.app.screen is self:
             self.archive.refresh()
@@ -163,25 +186,30 @@ class HomeScreen(Screen[None]):
         if not self.archive.loaded:
             self.call_after_refresh(self._finish_loading)
 
-    def _finish_loading(self) -> None:
+    def _finish_loading(self) -> bool:
         """The first page is on the screen: read the rest of the archive (at 10,000 sessions
-        about 80 ms: the whole index, a stat of every file, sync conflict copies), then show
-        what the first page could not: changes found, the banner, what is due, the keys."""
+        about 30 ms: the whole index, a stat of every file, sync conflict copies), then show
+        what the first page could not: changes found, the banner, what is due, the keys.
+        Whether all is read now."""
         first = self._rows
         try:
             self.archive.finish_loading()
         except (KapsessionError, OSError) as exc:
             # What opening the archive would have said: the first page stays, read-only in
-            # effect (every other way in asks again and is refused the same way).
+            # effect (every key that needs the rest asks again: _needs_the_archive).
             why = str(exc) if isinstance(exc, KapsessionError) else (exc.strerror or "I/O")
-            self.notify(f"The rest of the archive could not be read: {why}",
-                        severity="error", timeout=30, markup=False)
+            if why != self._unread_why:  # said once, not at every key typed in the filter
+                self._unread_why = why
+                self.notify(f"The rest of the archive could not be read: {why}",
+                            severity="error", timeout=30, markup=False)
             # For as long as it stays so: the rows shown are the index's, not checked since.
             empty = self.query_one("#empty", Static)
             empty.update(f"Only the newest sessions, as the index last listed them: the rest "
-                         f"of the archive could not be read ({why}). Quit and open it again.")
+                         f"of the archive could not be read ({why}). The next key that needs "
+                         "it tries again.")
             empty.display = True
-            return
+            return False
+        self._unread_why = None
         # What exists now (above all the summaries, one per session) lives as long as the
         # app: out of the cyclic collector's reach, as kapsession.launch does before the run.
         gc.freeze()
@@ -195,6 +223,7 @@ class HomeScreen(Screen[None]):
             self.refresh_list()
         self.refresh_bindings()
         self._update_due_line()
+        return True
 
     def _update_due_line(self) -> None:
         """One line: how much is due and the oldest item (the list itself is on `d`)."""
@@ -230,6 +259,7 @@ class HomeScreen(Screen[None]):
         error.display = False
         return flt
 
+    @_needs_the_archive
     def refresh_list(self) -> None:
         """Show the sessions the filter matches. Summaries answer at once; words that only
         the notes can contain are looked for in a worker (after a short typing pause), with
@@ -451,6 +481,7 @@ class HomeScreen(Screen[None]):
         flt.value = ""
         self.set_focus(self.query_one("#sessions", SessionTable))
 
+    @_needs_the_archive
     def action_new_session(self) -> None:
         from .prepare import PrepareScreen
 
@@ -460,6 +491,10 @@ class HomeScreen(Screen[None]):
         if isinstance(self.focused, Input):  # enter in the filter: back to the list, at once
             self._filter_submitted()
             return
+        self._open_selected()
+
+    @_needs_the_archive
+    def _open_selected(self) -> None:
         sid = self.selected_id()
         if sid is None:
             return
@@ -484,6 +519,7 @@ class HomeScreen(Screen[None]):
 
         self.app.push_screen(DetailScreen(sid))
 
+    @_needs_the_archive
     def action_resume(self, sid: str | None = None) -> None:
         """Return to a live session: the one given, the only one, or the one chosen from
         all of them (two rooms, or a small group), each with its clock."""
@@ -502,6 +538,7 @@ class HomeScreen(Screen[None]):
             return
         self.app.open_live(sid or live[0].id)  # type: ignore[attr-defined]
 
+    @_needs_the_archive
     def action_export_session(self) -> None:
         sid = self.selected_id()
         if sid is None:
@@ -510,6 +547,7 @@ class HomeScreen(Screen[None]):
 
         export_one(self, sid)
 
+    @_needs_the_archive
     def action_client_history(self) -> None:
         sid = self.selected_id()
         if sid is None:
@@ -518,12 +556,14 @@ class HomeScreen(Screen[None]):
 
         self.app.push_screen(CourseScreen(self.archive.summary(sid).client))
 
+    @_needs_the_archive
     def action_new_visit(self) -> None:
         from .new_visit import start_new_visit
 
         sid = self.selected_id()
         start_new_visit(self, self.archive.summary(sid).client if sid else None)
 
+    @_needs_the_archive
     def action_show_due(self) -> None:
         from .due import DueScreen
 
