@@ -148,13 +148,23 @@ def due_text(d: DueItem) -> str:
     return f"sign {_session_name(d)} (ended {ended})"
 
 
+#: The columns of the list of what is due: the command line's and the due screen's.
+DUE_COLUMNS = ("due since", "client", "what")
+
+
+def due_row(d: DueItem) -> tuple[str, str, str]:
+    """One row of the list of what is due, as text (shown literally)."""
+    return _local(d.since), d.client, due_text(d)
+
+
 def due_table(items: Sequence[DueItem]) -> Table:
     table = Table(box=None, header_style="bold", padding=(0, 1))
-    table.add_column("due since", no_wrap=True)
-    table.add_column("client", no_wrap=True)
-    table.add_column("what", ratio=1, overflow="fold")
+    since, client, what = DUE_COLUMNS
+    table.add_column(since, no_wrap=True)
+    table.add_column(client, no_wrap=True)
+    table.add_column(what, ratio=1, overflow="fold")
     for d in items:
-        table.add_row(_local(d.since), Text(d.client), Text(due_text(d)))
+        table.add_row(*(Text(cell) for cell in due_row(d)))
     return table
 
 

@@ -10,6 +10,7 @@ import pytest
 
 from kapsession import Archive
 from kapsession.config import Config
+from kapsession.course_view import due_text
 from kapsession.ui.app import KapsessionApp
 from kapsession.ui.screens.course import CourseScreen
 from kapsession.ui.screens.detail import DetailScreen
@@ -251,3 +252,32 @@ def test_vitals_chart_snapshot(snap_compare, course_app, size) -> None:  # noqa:
         await pilot.pause()
 
     assert snap_compare(course_app, terminal_size=size, run_before=open_detail)
+
+
+async def test_the_due_list_opens_the_session_an_item_is_about(course_app) -> None:  # noqa: ANN001
+    """What is due is acted on from the list: enter opens the session (to sign it), `c` the
+    client's course; back from signing, the list no longer asks for it."""
+    app = course_app
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.press("d")
+        await pilot.pause()
+        due = app.screen
+        assert isinstance(due, DueScreen) and len(due.items) >= 3
+        sign = next(i for i, d in enumerate(due.items) if d.what == "sign")
+        for _ in range(sign):
+            await pilot.press("down")
+        item = due.selected
+        assert item is not None and item.what == "sign"
+        assert due_text(item) in screen_text(due)  # said whole under the list
+        await pilot.press("enter")
+        await pilot.pause()
+        assert isinstance(app.screen, DetailScreen)
+        assert app.screen.session_id == item.session_id
+        app.archive.sign(item.session_id)  # as the integration screen's ctrl+k does
+        await pilot.press("escape")
+        await pilot.pause()
+        assert app.screen is due
+        assert not any(d.what == "sign" and d.session_id == item.session_id for d in due.items)
+        await pilot.press("c")
+        await pilot.pause()
+        assert isinstance(app.screen, CourseScreen) and app.screen.client == due.selected.client
