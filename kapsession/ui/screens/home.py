@@ -336,7 +336,7 @@ class HomeScreen(Screen[None]):
         table.add_rows([(s.id, summary_row(s)) for s in rows[start:end or start + PAGE]])
         if not more and selected is not None:
             row = table.row_index(selected)
-            if row is not None:  # else not on this page: the cursor stays on the first row
+            if row is not None:  # else filtered out: the cursor stays on the first row
                 table.move_cursor(row)
         self._show_count(total_known)
 
