@@ -83,10 +83,13 @@ class Syncthing:
         for listen in options.findall("listenAddress"):
             options.remove(listen)
         ET.SubElement(options, "listenAddress").text = f"tcp://127.0.0.1:{self.sync_port}"
+        # reconnectionIntervalS: a device resumed is dialled at the next round, 60 s apart by
+        # default; the reconnect after the test's pause then took up to and past its 90 s.
         for tag, value in (("globalAnnounceEnabled", "false"), ("localAnnounceEnabled", "false"),
                            ("relaysEnabled", "false"), ("natEnabled", "false"),
                            ("crashReportingEnabled", "false"), ("urAccepted", "-1"),
-                           ("autoUpgradeIntervalH", "0"), ("startBrowser", "false")):
+                           ("autoUpgradeIntervalH", "0"), ("startBrowser", "false"),
+                           ("reconnectionIntervalS", "1")):
             element = options.find(tag)
             if element is None:
                 element = ET.SubElement(options, tag)
