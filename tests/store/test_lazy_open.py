@@ -152,3 +152,30 @@ def test_an_encrypted_archive_opens_lazily_too(tmp_path: Path, clock: FrozenCloc
         assert not a.loaded and {s.id for s in a.first_page()} == set(ids)
         a.add_note(ids[0], "after a lazy open")
         assert a.loaded and a.summary(ids[0]).entries == 1
+
+
+def test_an_index_of_the_layout_before_the_heads_own_mac_is_read_whole_and_rewritten(
+        tmp_path: Path, clock: FrozenClock) -> None:
+    """The index is a cache: one written by the previous kapsession (a head, but no MAC of its
+    own) is not read lazily; it is read whole, under its whole-file MAC as before, and written
+    anew in today's layout when the archive closes."""
+    import hashlib
+    import hmac
+
+    from kapsession.store.device_key import device_key
+
+    root = tmp_path / "a"
+    ids = build(root, clock, n=3)
+    raw = (root / "index.json").read_bytes()
+    start = raw.index(b'"head_mac":"')
+    end = raw.index(b'"head_end":')
+    body = raw[raw.index(b'",', 8) + 2:start] + raw[end:]  # the body, without the head's MAC
+    key = device_key()
+    assert key is not None
+    mac = hmac.new(key, body, hashlib.sha256).hexdigest().encode()
+    (root / "index.json").write_bytes(b'{"mac":"' + mac + b'",' + body)  # as 0.1 wrote it
+    with Archive.open(root, clock=clock, lazy=True) as a:
+        assert a.loaded and [s.id for s in a.first_page()] == ids[::-1]
+    assert b'"head_mac":"' in (root / "index.json").read_bytes()
+    with Archive.open(root, clock=clock, lazy=True) as a:
+        assert not a.loaded  # today's layout: the head alone, again
