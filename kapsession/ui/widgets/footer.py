@@ -85,15 +85,22 @@ class KapFooter(Widget, can_focus=False):
             self._items = items
         return self._items
 
-    def _palette(self) -> FooterItem | None:
+    def _palette_hint(self) -> tuple[FooterItem, Text] | None:
+        """The command palette's key and how it is drawn, docked right, as compact as
+        Textual drew it ("▏^p palette "); ``None`` where it gives way."""
         if self.size.width < PALETTE_HINT_MIN_WIDTH or not self.app.ENABLE_COMMAND_PALETTE:
             return None
         found = self.screen.active_bindings.get(self.app.COMMAND_PALETTE_BINDING)
         if found is None:
             return None
         _node, binding, enabled, tooltip = found
-        return FooterItem(binding.action, binding.key, self.app.get_key_display(binding),
+        item = FooterItem(binding.action, binding.key, self.app.get_key_display(binding),
                           binding.description, enabled, binding.tooltip or binding.description)
+        hint = Text.assemble(
+            (PALETTE_EDGE, self.get_component_rich_style("kap-footer--edge")),
+            (item.shown, self.get_component_rich_style("kap-footer--key")),
+            (f" {item.label} ", self.get_component_rich_style("kap-footer--label")))
+        return item, hint
 
     def _text(self, item: FooterItem) -> tuple[str, str]:
         """The key's part and the label's part, spaced as Textual's footer spaces them."""
@@ -104,11 +111,11 @@ class KapFooter(Widget, can_focus=False):
     def shown(self) -> list[FooterItem]:
         """The keys drawn at the current width: all of them, or the ``narrow`` ones; and of
         those, as many whole keys as fit (never a key cut in half: help lists them all)."""
+        return self._fitted(self._palette_hint())
+
+    def _fitted(self, hint: tuple[FooterItem, Text] | None) -> list[FooterItem]:
         items = self.items()
-        room = self.size.width
-        palette = self._palette()
-        if palette is not None:
-            room -= 1 + sum(map(cell_len, self._text(palette)))
+        room = self.size.width - (hint[1].cell_len if hint is not None else 0)
         if self.narrow is not None and self._width(items) > room:
             items = [item._replace(label=self.narrow[item.action])
                      for item in items if item.action in self.narrow]
@@ -129,7 +136,8 @@ class KapFooter(Widget, can_focus=False):
         dim = Style(dim=True)
         line = Text(no_wrap=True, overflow="crop", end="")
         spans = []
-        for item in self.shown():
+        palette = self._palette_hint()
+        for item in self._fitted(palette):
             key, label = self._text(item)
             start = line.cell_len
             extra = (Style() if item.enabled else dim) + (
@@ -137,17 +145,14 @@ class KapFooter(Widget, can_focus=False):
             line.append(key, key_style + extra)
             line.append(label, label_style + extra)
             spans.append((start, line.cell_len, item))
-        palette = self._palette()
         if palette is not None:
-            # Docked right, as compact as Textual drew it: "▏^p palette ".
-            hint = Text.assemble((PALETTE_EDGE, self.get_component_rich_style("kap-footer--edge")),
-                                 (palette.shown, key_style), (f" {palette.label} ", label_style))
+            item, hint = palette
             gap = self.size.width - line.cell_len - hint.cell_len
             if gap >= 0:
                 line.append(" " * gap)
                 start = line.cell_len + 1
                 line.append_text(hint)
-                spans.append((start, line.cell_len, palette))
+                spans.append((start, line.cell_len, item))
         self._spans = spans
         return line
 
