@@ -67,3 +67,20 @@ async def resume(app: KapsessionApp, pilot) -> LiveScreen:  # noqa: ANN001
     await pilot.pause()
     assert isinstance(app.screen, LiveScreen)
     return app.screen
+
+
+async def open_rems_dialog(app, pilot, sid: str):  # noqa: ANN001, ANN201
+    """The integration screen of session ``sid`` with its REMS form (ctrl+e) open: the
+    form's list of fields, and their keys in order."""
+    from textual.widgets import OptionList
+
+    from kapsession.ui.screens.integration import IntegrationScreen
+    from kapsession.ui.widgets.rems_dialog import RemsDialog
+
+    await app.push_screen(IntegrationScreen(sid))
+    await pilot.pause()
+    await pilot.press("ctrl+e")
+    await pilot.pause()
+    assert isinstance(app.screen, RemsDialog)
+    fields = app.screen.query_one("#fields", OptionList)
+    return fields, [fields.get_option_at_index(i).id for i in range(fields.option_count)]

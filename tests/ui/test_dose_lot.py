@@ -3,17 +3,15 @@ with the dose, shown with it, and the one the REMS form starts from."""
 
 from __future__ import annotations
 
-from textual.widgets import Input, OptionList
+from textual.widgets import Input
 
 from kapsession.config import Config
 from kapsession.model.protocols import DEFAULT_PROTOCOLS
 from kapsession.ui.app import KapsessionApp
-from kapsession.ui.screens.integration import IntegrationScreen
 from kapsession.ui.widgets.dose_dialog import DoseDialog
-from kapsession.ui.widgets.rems_dialog import RemsDialog
 from kapsession.ui.widgets.text_dialog import TextDialog
 
-from .helpers import resume, screen_text, visible_text
+from .helpers import open_rems_dialog, resume, screen_text, visible_text
 
 
 def im_session(archive) -> str:  # noqa: ANN001
@@ -82,13 +80,7 @@ async def test_the_rems_lot_starts_from_the_dose_and_one_source_stays(archive, c
     archive.end_session(s.id)
     app = KapsessionApp(archive, config=Config(), clock=clock)
     async with app.run_test(size=(120, 50)) as pilot:
-        await app.push_screen(IntegrationScreen(s.id))
-        await pilot.pause()
-        await pilot.press("ctrl+e")
-        await pilot.pause()
-        assert isinstance(app.screen, RemsDialog)
-        fields = app.screen.query_one("#fields", OptionList)
-        keys = [fields.get_option_at_index(i).id for i in range(fields.option_count)]
+        fields, keys = await open_rems_dialog(app, pilot, s.id)
 
         def line() -> str:
             return str(fields.get_option_at_index(keys.index("lot")).prompt)

@@ -3,7 +3,7 @@ sign, on the screen the therapist is on after Finish."""
 
 from __future__ import annotations
 
-from textual.widgets import Input, OptionList
+from textual.widgets import Input
 
 from kapsession.config import Config
 from kapsession.model.protocols import DEFAULT_PROTOCOLS
@@ -17,9 +17,18 @@ from kapsession.ui.widgets.rems_dialog import RemsDialog
 from kapsession.ui.widgets.text_dialog import TextDialog
 from kapsession.ui.widgets.vitals_dialog import VitalsDialog
 
-from .helpers import screen_text
+from .helpers import open_rems_dialog, screen_text
 
 REMS = DEFAULT_PROTOCOLS[0]
+
+
+def ended_on_rems(archive):  # noqa: ANN001, ANN201
+    """An esketamine session on the REMS protocol, dosed and ended: monitoring goes on."""
+    s = archive.new_session(client="C-1", route="intranasal", medicine="esketamine",
+                            dose_mg=56, protocol=REMS, live=True)
+    archive.mark_dose(s.id)
+    archive.end_session(s.id)
+    return s
 
 
 async def test_finish_then_vitals_ready_discharge_and_sign_by_keys(archive, clock) -> None:  # noqa: ANN001,E501
@@ -124,10 +133,7 @@ async def test_finish_then_vitals_ready_discharge_and_sign_by_keys(archive, cloc
 
 
 async def test_the_monitoring_keys_fit_80_columns_on_a_rems_session(archive, clock) -> None:  # noqa: ANN001,E501
-    s = archive.new_session(client="C-1", route="intranasal", medicine="esketamine",
-                            dose_mg=56, protocol=REMS, live=True)
-    archive.mark_dose(s.id)
-    archive.end_session(s.id)
+    s = ended_on_rems(archive)
     app = KapsessionApp(archive, config=Config(), clock=clock)
     async with app.run_test(size=(80, 24)) as pilot:
         await app.push_screen(IntegrationScreen(s.id))
@@ -151,13 +157,7 @@ async def test_the_rems_questions_are_answered_by_keys(archive, clock) -> None: 
     archive.end_session(s.id)
     app = KapsessionApp(archive, config=Config(), clock=clock)
     async with app.run_test(size=(120, 50)) as pilot:
-        await app.push_screen(IntegrationScreen(s.id))
-        await pilot.pause()
-        await pilot.press("ctrl+e")
-        await pilot.pause()
-        assert isinstance(app.screen, RemsDialog)
-        fields = app.screen.query_one("#fields", OptionList)
-        keys = [fields.get_option_at_index(i).id for i in range(fields.option_count)]
+        fields, keys = await open_rems_dialog(app, pilot, s.id)
         assert "patient_name" not in keys and "dose" not in keys  # not the therapist's
 
         def line(key: str) -> str:
@@ -203,10 +203,7 @@ async def test_ready_to_leave_leaves_the_theme_key_to_the_app(archive, clock) ->
     "ready to leave" there); ready to leave is ctrl+l, named so in the footer and help."""
     from kapsession.ui.screens.help import HelpScreen
 
-    s = archive.new_session(client="C-1", route="intranasal", medicine="esketamine",
-                            dose_mg=56, protocol=REMS, live=True)
-    archive.mark_dose(s.id)
-    archive.end_session(s.id)
+    s = ended_on_rems(archive)
     app = KapsessionApp(archive, config=Config(), clock=clock)
     async with app.run_test(size=(80, 24)) as pilot:
         await app.push_screen(IntegrationScreen(s.id))
